@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { ProblemFilter } from './errors/problem.filter';
+import { HealthModule } from './health/health.module';
+import { LIFECYCLE, type Lifecycle } from './lifecycle/lifecycle';
+import { StoreModule } from './store/store.module';
+import { V2_MODULES } from './v2/modules';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig, lifecycle: Lifecycle): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [StoreModule, HealthModule, ...Object.values(V2_MODULES)],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: LIFECYCLE, useValue: lifecycle },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+      exports: [GATEWAY_CONFIG, LIFECYCLE],
+    };
+  }
+}

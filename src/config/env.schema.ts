@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** `600/60s`, `10/1s`, `1000/1m`, or `off`. */
+const rateLimit = z
+  .string()
+  .trim()
+  .regex(/^(off|\d+\/\d+(ms|s|m|h))$/, 'must look like 600/60s, or be off');
+
+/**
+ * The environment contract of DESIGN.md. Names are part of the product: renaming one is a breaking change.
+ * Unknown variables are ignored (the process environment holds much more than ours).
+ */
+export const envSchema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  LEGACY_URL: z
+    .string()
+    .default('http://127.0.0.1:5000')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl).min(1, 'needs at least one URL')),
+  ROUTES_FILE: z.string().default('config/routes.yaml'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  UPSTREAM_TIMEOUT_MS: int(30_000, 1, 3_600_000),
+  UPSTREAM_CONNECT_TIMEOUT_MS: int(2_000, 1, 60_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: int(300_000, 0, 86_400_000),
+  UPSTREAM_CONNECTIONS: int(128, 1, 10_000),
+  ROUTE_ALL_TO_LEGACY: bool(false),
+  FALLBACK_AUTH: z
+    .enum(['off', 'legacy_session', 'flask_session', 'legacy_only'])
+    .default('off')
+    .transform((v) => (v === 'flask_session' ? 'legacy_session' : v)),
+  LEGACY_SESSION_MODE: z.enum(['flask_cookie', 'flask_redis', 'introspect']).default('introspect'),
+  LEGACY_SESSION_COOKIE: z.string().min(1).default('session'),
+  LEGACY_SESSION_USER_KEY: z.string().min(1).default('user_id'),
+  LEGACY_INTROSPECT_PATH: z.string().startsWith('/').default('/api/v1/me'),
+  CACHE_ENABLED: bool(true),
+  RATE_LIMIT: rateLimit.default('600/60s'),
+  RATE_LIMIT_FAIL_OPEN: bool(true),
+  TRUST_PROXY: z.string().optional(),
+  CORS_ORIGINS: z.string().optional(),
+  CSP_MODE: z.enum(['enforce', 'report-only', 'off']).default('enforce'),
+  LLM_PROVIDER: z.enum(['local', 'openai', 'gemini']).default('local'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  SHUTDOWN_DELAY_MS: int(0, 0, 600_000),
+  SHUTDOWN_GRACE_MS: int(25_000, 0, 600_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawEnv = z.output<typeof envSchema>;

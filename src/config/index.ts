@@ -1,0 +1,4 @@
+export { ConfigError } from './config-error';
+export { effectiveFlags, loadConfig, type GatewayConfig, type RateLimitSpec } from './load-config';
+export type { RouteSpec } from './routes.schema';
+export { GATEWAY_CONFIG } from './config.token';

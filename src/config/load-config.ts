@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from './config-error';
+import { envSchema, type RawEnv } from './env.schema';
+import { routesFileSchema, type RouteSpec } from './routes.schema';
+
+export interface RateLimitSpec {
+  points: number;
+  durationMs: number;
+}
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  legacyUrls: string[];
+  routesFile: string;
+  routes: RouteSpec[];
+  redisUrl?: string;
+  upstream: { timeoutMs: number; connectTimeoutMs: number; idleTimeoutMs: number; connections: number };
+  routeAllToLegacy: boolean;
+  auth: {
+    fallback: 'off' | 'legacy_session' | 'legacy_only';
+    legacySessionMode: RawEnv['LEGACY_SESSION_MODE'];
+    legacySessionCookie: string;
+    legacySessionUserKey: string;
+    legacyIntrospectPath: string;
+  };
+  cacheEnabled: boolean;
+  rateLimit: RateLimitSpec | 'off';
+  rateLimitFailOpen: boolean;
+  trustProxy: string[];
+  corsOrigins: string[];
+  cspMode: RawEnv['CSP_MODE'];
+  llmProvider: RawEnv['LLM_PROVIDER'];
+  adminToken?: string;
+  tls?: { certFile: string; keyFile: string };
+  shutdown: { delayMs: number; graceMs: number };
+  logLevel: RawEnv['LOG_LEVEL'];
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], prefix = ''): string[] {
+  return issues.map((i) => `${prefix}${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function parseRateLimit(spec: string): RateLimitSpec | 'off' {
+  if (spec === 'off') return 'off';
+  const m = /^(\d+)\/(\d+)(ms|s|m|h)$/.exec(spec)!;
+  return { points: Number(m[1]), durationMs: Number(m[2]) * UNIT_MS[m[3]] };
+}
+
+const csv = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+function loadRoutes(file: string): RouteSpec[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`ROUTES_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  const parsed = routesFileSchema.safeParse(doc);
+  if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error.issues));
+  return parsed.data.routes;
+}
+
+/** The one place that reads process.env. Throws ConfigError naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GatewayConfig {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success ? [] : formatIssues(parsed.error.issues);
+  if (env.TLS_CERT_FILE && !env.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: required when TLS_CERT_FILE is set');
+  if (env.TLS_KEY_FILE && !env.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: required when TLS_KEY_FILE is set');
+  if (env.TLS_CERT_FILE || env.TLS_KEY_FILE) {
+    problems.push('TLS_CERT_FILE: serving TLS directly is not implemented yet; terminate TLS at the ingress');
+  }
+  if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
+  const e = parsed.data;
+  const routesFile = resolve(cwd, e.ROUTES_FILE);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    legacyUrls: e.LEGACY_URL,
+    routesFile,
+    routes: loadRoutes(routesFile),
+    redisUrl: e.REDIS_URL,
+    upstream: {
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: e.UPSTREAM_IDLE_TIMEOUT_MS,
+      connections: e.UPSTREAM_CONNECTIONS,
+    },
+    routeAllToLegacy: e.ROUTE_ALL_TO_LEGACY,
+    auth: {
+      fallback: e.FALLBACK_AUTH as GatewayConfig['auth']['fallback'],
+      legacySessionMode: e.LEGACY_SESSION_MODE,
+      legacySessionCookie: e.LEGACY_SESSION_COOKIE,
+      legacySessionUserKey: e.LEGACY_SESSION_USER_KEY,
+      legacyIntrospectPath: e.LEGACY_INTROSPECT_PATH,
+    },
+    cacheEnabled: e.CACHE_ENABLED,
+    rateLimit: parseRateLimit(e.RATE_LIMIT),
+    rateLimitFailOpen: e.RATE_LIMIT_FAIL_OPEN,
+    trustProxy: csv(e.TRUST_PROXY),
+    corsOrigins: csv(e.CORS_ORIGINS),
+    cspMode: e.CSP_MODE,
+    llmProvider: e.LLM_PROVIDER,
+    adminToken: e.ADMIN_TOKEN,
+    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** What an SRE needs to see at start-up: every flag in force, secrets reduced to set/unset. */
+export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
+  return {
+    port: c.port,
+    legacy: c.legacyUrls.map((u) => new URL(u).origin),
+    routesFile: c.routesFile,
+    routes: c.routes.length,
+    store: c.redisUrl ? 'redis' : 'memory',
+    routeAllToLegacy: c.routeAllToLegacy,
+    fallbackAuth: c.auth.fallback,
+    legacySessionMode: c.auth.legacySessionMode,
+    cacheEnabled: c.cacheEnabled,
+    rateLimit: c.rateLimit === 'off' ? 'off' : `${c.rateLimit.points}/${c.rateLimit.durationMs}ms`,
+    rateLimitFailOpen: c.rateLimitFailOpen,
+    trustProxy: c.trustProxy,
+    cspMode: c.cspMode,
+    llmProvider: c.llmProvider,
+    adminApi: c.adminToken ? 'on' : 'off',
+    tls: Boolean(c.tls),
+    upstreamTimeoutMs: c.upstream.timeoutMs,
+  };
+}

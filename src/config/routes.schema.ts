@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * Path patterns use the router's own syntax so they compile straight into it:
+ * `/api/v1/users` (exact), `/api/v1/users/:id` (one segment), `/api/v1/reports/*` (the prefix and all below it).
+ */
+const pathPattern = z
+  .string()
+  .startsWith('/', 'must start with /')
+  .regex(/^[A-Za-z0-9\-._~!$&'()+,;=:@/%]*\*?$/, 'may hold only URL path characters, with * allowed at the end')
+  .refine((p) => !p.includes('*') || p.endsWith('/*'), 'a wildcard must be a last segment: /prefix/*');
+
+const target = z.union([
+  z.literal('legacy'),
+  z.string().regex(/^module:[a-z][a-z0-9-]*$/, 'a module target looks like module:chat'),
+  z.url({ protocol: /^https?$/, error: 'an upstream target must be an http(s) URL' }),
+]);
+
+export const routeSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _'),
+    path: pathPattern,
+    methods: z.array(z.enum(HTTP_METHODS)).min(1).optional(),
+    target,
+    /** Where legacy serves this route on rollback (ROUTE_ALL_TO_LEGACY) or when the route targets legacy. */
+    legacy_path: pathPattern.optional(),
+    /** `client` keeps the caller's Host header (what a legacy app behind nginx expects); `upstream` sends the target's. */
+    host: z.enum(['client', 'upstream']).optional(),
+    timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+  })
+  .strict();
+
+export const routesFileSchema = z
+  .object({
+    routes: z.array(routeSchema).default([]),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.routes.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'id'], message: `duplicate id ${r.id}` });
+      seen.add(r.id);
+      if (r.legacy_path && r.path.endsWith('/*') !== r.legacy_path.endsWith('/*')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'legacy_path'],
+          message: 'must be a prefix (/x/*) exactly when path is one',
+        });
+      }
+    });
+  });
+
+export type RouteSpec = z.output<typeof routeSchema>;
+export type RoutesFile = z.output<typeof routesFileSchema>;

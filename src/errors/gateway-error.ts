@@ -1,0 +1,40 @@
+/**
+ * Every error the gateway answers itself has a stable code, a status and a cause; `problem.ts` maps them to
+ * RFC 9457 problem details in one place.
+ */
+export const ERROR_CATALOG = {
+  BAD_REQUEST: { status: 400, title: 'Bad request' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  VALIDATION_FAILED: { status: 422, title: 'Validation failed' },
+  UPSTREAM_CONNECT_FAILED: { status: 502, title: 'Upstream unreachable' },
+  UPSTREAM_RESET: { status: 502, title: 'Upstream closed the connection' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out' },
+  SHUTTING_DOWN: { status: 503, title: 'Gateway is shutting down' },
+  NOT_READY: { status: 503, title: 'Not ready' },
+  INTERNAL: { status: 500, title: 'Internal gateway error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    options?: { cause?: unknown; extra?: Record<string, unknown> },
+  ) {
+    super(detail ?? ERROR_CATALOG[code].title, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.status = ERROR_CATALOG[code].status;
+    this.title = ERROR_CATALOG[code].title;
+    this.extra = options?.extra;
+  }
+
+  readonly extra?: Record<string, unknown>;
+}

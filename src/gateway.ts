@@ -1,0 +1,84 @@
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController, type FastifyInstance } from 'fastify';
+import { AppModule } from './app.module';
+import { effectiveFlags, type GatewayConfig } from './config';
+import { handleClientError } from './errors/client-error';
+import { Lifecycle } from './lifecycle/lifecycle';
+import { registerProxyRoutes, redirectModuleRoutes, type ProxyWiring } from './proxy/proxy-routes';
+import { requestIdFor } from './proxy/request-id';
+import { UpstreamRegistry } from './proxy/upstream-registry';
+import { attachWebSocketProxy } from './proxy/websocket';
+import { compileRouteTable } from './routing';
+import { V2_MODULES } from './v2/modules';
+
+export interface Gateway {
+  app: NestFastifyApplication;
+  fastify: FastifyInstance;
+  lifecycle: Lifecycle;
+  upstreams: UpstreamRegistry;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const NEST_LEVELS: Record<GatewayConfig['logLevel'], LogLevel[]> = {
+  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+  fatal: ['fatal'],
+  silent: [],
+};
+
+export async function createGateway(config: GatewayConfig, lifecycle = new Lifecycle()): Promise<Gateway> {
+  const adapter = new FastifyAdapter({
+    logger: { level: config.logLevel },
+    // Per-request logs come from the gateway's own access log, not Fastify's two lines per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
+    // Long opaque path segments (tokens, encoded ids) are legal; the default 100 would 404 them.
+    routerOptions: { maxParamLength: 8_192 },
+    clientErrorHandler: handleClientError,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle), adapter, {
+    logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
+  });
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+
+  const table = compileRouteTable(config, new Set(Object.keys(V2_MODULES)));
+  const upstreams = new UpstreamRegistry(config);
+  const wiring: ProxyWiring = { config, table, upstreams };
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    // Keep-alive clients reconnect to an instance that is staying up.
+    if (lifecycle.shuttingDown) reply.header('connection', 'close');
+    done();
+  });
+  redirectModuleRoutes(fastify, wiring);
+
+  await app.init();
+  await registerProxyRoutes(fastify, wiring);
+  attachWebSocketProxy(app.getHttpServer(), wiring, fastify.log);
+
+  fastify.log.info({ flags: effectiveFlags(config), routes: table.routes.map((r) => `${r.id} -> ${r.targetLabel}`) }, 'effective configuration');
+
+  return {
+    app,
+    fastify,
+    lifecycle,
+    upstreams,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      return app.getUrl();
+    },
+    async close() {
+      await app.close();
+      await upstreams.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, type GatewayConfig } from './config';
+import { createGateway, type Gateway } from './gateway';
+
+function installShutdown(gw: Gateway, config: GatewayConfig): void {
+  let started = false;
+  const shutdown = async (signal: string) => {
+    if (started) return;
+    started = true;
+    const log = gw.fastify.log;
+    // Readiness fails at once; the delay lets load balancers notice before the listener goes away.
+    gw.lifecycle.shuttingDown = true;
+    log.info({ signal, delayMs: config.shutdown.delayMs, graceMs: config.shutdown.graceMs }, 'shutting down');
+    await new Promise((r) => setTimeout(r, config.shutdown.delayMs));
+    const server = gw.app.getHttpServer();
+    // Connections that finish their last response become idle later; close them as they do.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const force = setTimeout(() => {
+      log.warn('grace period over: closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdown.graceMs);
+    try {
+      await gw.close();
+    } finally {
+      clearInterval(sweep);
+      clearTimeout(force);
+    }
+    log.info('shut down cleanly');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`figway: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const gw = await createGateway(config);
+  installShutdown(gw, config);
+  const url = await gw.listen();
+  gw.fastify.log.info({ url }, 'figway listening');
+}
+
+main().catch((err) => {
+  process.stderr.write(`figway: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

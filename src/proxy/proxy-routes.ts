@@ -1,0 +1,73 @@
+import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
+import type { GatewayConfig } from '../config';
+import { isGatewayOwnPath, type CompiledRoute, type RouteTable } from '../routing';
+import { compileTrust } from './client-address';
+import { createForwarder, type ForwarderOptions, type ForwardFn } from './forwarder';
+import type { UpstreamRegistry } from './upstream-registry';
+
+const PROXY_MARK = 'figwayProxy';
+
+export interface ProxyWiring {
+  config: GatewayConfig;
+  table: RouteTable;
+  upstreams: UpstreamRegistry;
+  onDone?: ForwarderOptions['onDone'];
+}
+
+function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInstance): ForwardFn {
+  return createForwarder(route, w.upstreams.forRoute(route), {
+    trust: compileTrust(w.config.trustProxy),
+    idleTimeoutMs: w.config.upstream.idleTimeoutMs,
+    log: fastify.log,
+    onDone: w.onDone,
+  });
+}
+
+/**
+ * Routes served by v2 modules are registered by Nest. When routes.yaml or ROUTE_ALL_TO_LEGACY sends one of them
+ * elsewhere, its handler is bypassed in onRequest, before Nest could parse (and so consume) the body.
+ * Must be added before Nest registers its routes.
+ */
+export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): void {
+  fastify.addHook('onRoute', (opts: RouteOptions) => {
+    if ((opts.config as Record<string, unknown> | undefined)?.[PROXY_MARK] || isGatewayOwnPath(opts.url)) return;
+    const methods = ([] as string[]).concat(opts.method);
+    const route = methods.map((m) => w.table.match(opts.url, m)).find((r) => r !== w.table.catchAll);
+    let target: CompiledRoute | undefined;
+    if (route && route.target.kind !== 'module') target = route;
+    else if (!route && w.config.routeAllToLegacy) target = w.table.catchAll;
+    if (!target) return;
+    const forward = forwarderFor(target, w, fastify);
+    const hooks = ([] as unknown[]).concat(opts.onRequest ?? []);
+    opts.onRequest = [(request, reply) => forward(request, reply), ...hooks] as RouteOptions['onRequest'];
+  });
+}
+
+/**
+ * Registers the proxied routes (compiled from routes.yaml, plus the legacy catch-all) in an encapsulated
+ * context whose only content-type parser passes the body through untouched: a forwarded body is never parsed.
+ */
+export async function registerProxyRoutes(fastify: FastifyInstance, w: ProxyWiring): Promise<void> {
+  await fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+    const methods = scope.supportedMethods as HTTPMethods[];
+    const proxied = [...w.table.routes.filter((r) => r.target.kind !== 'module'), w.table.catchAll];
+    for (const route of proxied) {
+      const forward = forwarderFor(route, w, scope);
+      const wanted = route.methods === 'ALL' ? methods : (route.methods as HTTPMethods[]);
+      for (const url of route.patterns) {
+        // A path a v2 module registered stays Nest's route; redirectModuleRoutes steers it instead.
+        const method = wanted.filter((m) => !scope.hasRoute({ url, method: m }));
+        if (method.length === 0) continue;
+        scope.route({
+          method,
+          url,
+          exposeHeadRoute: false,
+          config: { [PROXY_MARK]: true, routeId: route.id },
+          handler: (request, reply) => forward(request, reply),
+        });
+      }
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { connectionTokens, isHopByHop } from './hop-by-hop';
+import { plainAddress, type TrustFn } from './client-address';
+
+export interface ForwardContext {
+  requestId: string;
+  /** Host header to send: the client's (default) or the upstream's. */
+  host: string;
+}
+
+/** Fields undici refuses to send or that only make sense for this hop. */
+const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', ':authority', ':method', ':path', ':scheme']);
+const FORWARDING_FIELDS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
+
+/**
+ * Builds the headers of the outgoing request from the incoming one. Transforms, in order:
+ * drop hop-by-hop and Connection-named fields (RFC 9110 7.6.1); set Host; set X-Forwarded-* believing the
+ * client's values only when the socket peer is a trusted proxy; pass the request id (traceparent and all
+ * end-to-end fields pass untouched).
+ */
+export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: ForwardContext): Record<string, string | string[]> {
+  const incoming: IncomingHttpHeaders = req.headers;
+  const out: Record<string, string | string[]> = {};
+  const named = connectionTokens(incoming.connection);
+  for (const name in incoming) {
+    if (isHopByHop(name) || NEVER_FORWARDED.has(name)) continue;
+    const value = incoming[name];
+    if (value === undefined) continue;
+    out[name] = value;
+  }
+  for (const n of named) delete out[n];
+  if (incoming['content-length'] !== undefined && incoming['transfer-encoding'] === undefined) {
+    out['content-length'] = incoming['content-length'];
+  }
+
+  const peer = plainAddress(req.socket.remoteAddress);
+  const trusted = trust(peer, 0);
+  if (!trusted) for (const f of FORWARDING_FIELDS) delete out[f];
+  const priorFor = trusted ? incoming['x-forwarded-for'] : undefined;
+  out['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
+  const proto = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  out['x-forwarded-proto'] = (trusted && (incoming['x-forwarded-proto'] as string)) || proto;
+  out['x-forwarded-host'] = (trusted && (incoming['x-forwarded-host'] as string)) || incoming.host || '';
+  out.host = ctx.host;
+  out['x-request-id'] = ctx.requestId;
+  return out;
+}

@@ -1,0 +1,87 @@
+import { Pool } from 'undici';
+
+export interface UpstreamOptions {
+  connections: number;
+  connectTimeoutMs: number;
+  keepAliveTimeoutMs?: number;
+}
+
+export interface Upstream {
+  readonly origin: string;
+  readonly host: string;
+  readonly pool: Pool;
+  /** Passive health: skipped until this time (ms since epoch) after a connect failure. */
+  downUntil: number;
+  failures: number;
+}
+
+const BASE_COOLDOWN_MS = 1_000;
+const MAX_COOLDOWN_MS = 30_000;
+
+/**
+ * A set of instances of one upstream with keep-alive pools, round-robin and passive health checks
+ * (the nginx `max_fails`/`fail_timeout` idea): an instance that refused or timed out a connect is skipped for a
+ * cool-down that doubles while it keeps failing. When all are down the one due back soonest is tried anyway, so
+ * a blip never turns into a self-inflicted total outage.
+ */
+export class UpstreamSet {
+  readonly upstreams: Upstream[];
+  private next = 0;
+
+  constructor(origins: string[], opts: UpstreamOptions) {
+    this.upstreams = origins.map((o) => {
+      const url = new URL(o);
+      return {
+        origin: url.origin,
+        host: url.host,
+        pool: new Pool(url.origin, {
+          connections: opts.connections,
+          pipelining: 1,
+          keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
+          connect: { timeout: opts.connectTimeoutMs },
+          // Header and body timeouts are set per request (routes may override them).
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        }),
+        downUntil: 0,
+        failures: 0,
+      };
+    });
+  }
+
+  pick(exclude?: Upstream): Upstream {
+    const list = this.upstreams;
+    if (list.length === 1) return list[0];
+    const now = Date.now();
+    for (let i = 0; i < list.length; i++) {
+      const u = list[(this.next + i) % list.length];
+      if (u !== exclude && u.downUntil <= now) {
+        this.next = (this.next + i + 1) % list.length;
+        return u;
+      }
+    }
+    const others = list.filter((u) => u !== exclude);
+    return others.reduce((a, b) => (b.downUntil < a.downUntil ? b : a), others[0] ?? list[0]);
+  }
+
+  hasAlternative(to: Upstream): boolean {
+    const now = Date.now();
+    return this.upstreams.some((u) => u !== to && u.downUntil <= now);
+  }
+
+  markDown(u: Upstream): void {
+    u.failures++;
+    u.downUntil = Date.now() + Math.min(MAX_COOLDOWN_MS, BASE_COOLDOWN_MS * 2 ** (u.failures - 1));
+  }
+
+  markUp(u: Upstream): void {
+    if (u.failures) {
+      u.failures = 0;
+      u.downUntil = 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.upstreams.map((u) => u.pool.close().catch(() => u.pool.destroy())));
+  }
+}

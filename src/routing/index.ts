@@ -1,0 +1,3 @@
+export * from './path-rewrite';
+export * from './route-table';
+export * from './target';
