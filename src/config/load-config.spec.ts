@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from './config-error';
+import { loadConfig } from './load-config';
+
+function dirWithRoutes(yaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'figway-cfg-'));
+  writeFileSync(join(dir, 'routes.yaml'), yaml);
+  return dir;
+}
+
+test('defaults follow the environment contract', () => {
+  const c = loadConfig({ ROUTES_FILE: 'routes.yaml' }, dirWithRoutes('routes: []\n'));
+  assert.equal(c.port, 8080);
+  assert.deepEqual(c.legacyUrls, ['http://127.0.0.1:5000']);
+  assert.equal(c.redisUrl, undefined);
+  assert.equal(c.upstream.timeoutMs, 30_000);
+  assert.equal(c.routeAllToLegacy, false);
+  assert.equal(c.auth.fallback, 'off');
+  assert.equal(c.cacheEnabled, true);
+  assert.deepEqual(c.rateLimit, { points: 600, durationMs: 60_000 });
+  assert.equal(c.cspMode, 'enforce');
+});
+
+test('flask_session is an alias of legacy_session, and LEGACY_URL lists instances', () => {
+  const c = loadConfig(
+    { ROUTES_FILE: 'routes.yaml', FALLBACK_AUTH: 'flask_session', LEGACY_URL: 'http://a:1, http://b:2' },
+    dirWithRoutes('routes: []\n'),
+  );
+  assert.equal(c.auth.fallback, 'legacy_session');
+  assert.deepEqual(c.legacyUrls, ['http://a:1', 'http://b:2']);
+});
+
+test('every bad key is named in one error', () => {
+  const env = { ROUTES_FILE: 'routes.yaml', PORT: 'eighty', CSP_MODE: 'maybe', RATE_LIMIT: 'lots', LEGACY_URL: 'ftp://x' };
+  try {
+    loadConfig(env, dirWithRoutes('routes: []\n'));
+    assert.fail('expected a ConfigError');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    for (const key of ['PORT', 'CSP_MODE', 'RATE_LIMIT', 'LEGACY_URL']) assert.match(err.message, new RegExp(key));
+  }
+});
+
+test('a bad routes.yaml names each bad entry', () => {
+  const yaml = 'routes:\n  - id: Bad Id\n    path: nope\n    target: somewhere\n  - id: ok\n    path: /x\n    target: legacy\n    colour: red\n';
+  assert.throws(
+    () => loadConfig({ ROUTES_FILE: 'routes.yaml' }, dirWithRoutes(yaml)),
+    (err: Error) =>
+      /routes\.0\.id/.test(err.message) && /routes\.0\.path/.test(err.message) && /routes\.0\.target/.test(err.message) && /colour/.test(err.message),
+  );
+});
+
+test('a missing routes file is a config error, not a crash', () => {
+  assert.throws(() => loadConfig({ ROUTES_FILE: 'nope.yaml' }, dirWithRoutes('')), ConfigError);
+});

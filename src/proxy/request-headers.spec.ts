@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { test } from 'node:test';
+import { compileTrust } from './client-address';
+import { buildUpstreamHeaders } from './request-headers';
+
+function req(headers: Record<string, string>, remoteAddress = '203.0.113.9'): IncomingMessage {
+  return { headers, socket: { remoteAddress } } as unknown as IncomingMessage;
+}
+
+const ctx = { requestId: 'rid-1', host: 'shop.example' };
+
+test('hop-by-hop fields and the ones Connection names are dropped', () => {
+  const h = buildUpstreamHeaders(
+    req({ connection: 'keep-alive, x-secret', 'keep-alive': 'timeout=5', te: 'trailers', 'x-secret': 's', 'proxy-authorization': 'Basic x', accept: 'a/b' }),
+    compileTrust([]),
+    ctx,
+  );
+  for (const gone of ['connection', 'keep-alive', 'te', 'x-secret', 'proxy-authorization']) assert.equal(h[gone], undefined, gone);
+  assert.equal(h.accept, 'a/b');
+});
+
+test('a client that is not a trusted proxy cannot forge X-Forwarded-*', () => {
+  const h = buildUpstreamHeaders(
+    req({ 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil', forwarded: 'for=1.2.3.4', host: 'shop.example' }),
+    compileTrust([]),
+    ctx,
+  );
+  assert.equal(h['x-forwarded-for'], '203.0.113.9');
+  assert.equal(h['x-forwarded-proto'], 'http');
+  assert.equal(h['x-forwarded-host'], 'shop.example');
+  assert.equal(h.forwarded, undefined);
+});
+
+test('a trusted proxy\'s chain is kept and the peer appended', () => {
+  const h = buildUpstreamHeaders(
+    req({ 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', host: 'shop.example' }, '::ffff:10.0.0.5'),
+    compileTrust(['10.0.0.0/8']),
+    ctx,
+  );
+  assert.equal(h['x-forwarded-for'], '1.2.3.4, 10.0.0.5');
+  assert.equal(h['x-forwarded-proto'], 'https');
+});
+
+test('request id and host are the gateway\'s; traceparent passes untouched', () => {
+  const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const h = buildUpstreamHeaders(req({ 'x-request-id': 'forged\nvalue', traceparent: tp, host: 'x' }), compileTrust([]), ctx);
+  assert.equal(h['x-request-id'], 'rid-1');
+  assert.equal(h.host, 'shop.example');
+  assert.equal(h.traceparent, tp);
+});

@@ -1,0 +1,45 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChild, type Child } from './child';
+import { GATEWAY_MAIN, ROOT } from './paths';
+import { freePort, waitForPort } from './ports';
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  child: Child;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Writes a routes.yaml for one test and returns its path. */
+export function routesFile(yaml: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'figway-routes-')), 'routes.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/**
+ * Starts the real gateway process (compiled main.js) on a free port and waits for /health.
+ * The test's env replaces the machine's Figway variables, so a developer's shell cannot leak into a test.
+ */
+export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
+  const port = await freePort();
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && /^(PATH|HOME|LANG|TMPDIR|NODE_OPTIONS)$/.test(k)) base[k] = v;
+  }
+  const child = startChild(process.execPath, [GATEWAY_MAIN], {
+    cwd: ROOT,
+    env: { ...base, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
+  });
+  await waitForPort(port, 15_000, child.alive).catch((err) => {
+    throw new Error(`${err.message}\n${child.output()}`);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    stop: (signal = 'SIGTERM') => child.stop(signal),
+  };
+}
