@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startChild } from '../support/child';
+import { routesFile } from '../support/gateway';
+import { GATEWAY_MAIN, ROOT } from '../support/paths';
+
+async function boot(env: Record<string, string>) {
+  const child = startChild(process.execPath, [GATEWAY_MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
+  const code = await child.exited;
+  clearTimeout(timer);
+  return { code, output: child.output() };
+}
+
+test('bad environment values stop the start with one line naming every bad key', async () => {
+  const { code, output } = await boot({ PORT: 'eighty', CSP_MODE: 'sometimes', UPSTREAM_TIMEOUT_MS: '-5', FALLBACK_AUTH: 'maybe' });
+  assert.equal(code, 1);
+  const lines = output.trim().split('\n');
+  assert.equal(lines.length, 1, output);
+  for (const key of ['PORT', 'CSP_MODE', 'UPSTREAM_TIMEOUT_MS', 'FALLBACK_AUTH']) assert.match(lines[0], new RegExp(key));
+});
+
+test('a bad routes.yaml stops the start naming the bad entries', async () => {
+  const file = routesFile('routes:\n  - id: x\n    path: /a/*/b\n    target: module:nope-not-here\n');
+  const { code, output } = await boot({ ROUTES_FILE: file });
+  assert.equal(code, 1);
+  assert.match(output, /routes\.0\.path/);
+});
+
+test('a route naming a module that does not exist stops the start', async () => {
+  const file = routesFile('routes:\n  - id: x\n    path: /api/v2/x\n    target: module:nope\n');
+  const { code, output } = await boot({ ROUTES_FILE: file });
+  assert.equal(code, 1);
+  assert.match(output, /unknown module\(s\): nope/);
+});
