@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -59,6 +60,14 @@ export async function createGateway(config: GatewayConfig, lifecycle = new Lifec
     if (lifecycle.shuttingDown) reply.header('connection', 'close');
     done();
   });
+  // Legacy may speak WebDAV or other extension methods; the strangler must not narrow what it accepts.
+  // CONNECT is Node's 'connect' event, never a request.
+  for (const m of METHODS) {
+    if (m !== 'CONNECT' && !fastify.supportedMethods.includes(m)) fastify.addHttpMethod(m, { hasBody: true });
+  }
+  // Fastify enforces RFC 10008's Content-Type rule for QUERY itself; that judgement belongs to the origin server.
+  // Marked bodyless, Fastify leaves the body alone and the forwarder streams it like any other.
+  fastify.addHttpMethod('QUERY', { hasBody: false, overrideExisting: true });
   redirectModuleRoutes(fastify, wiring);
 
   await app.init();

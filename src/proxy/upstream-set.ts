@@ -37,7 +37,7 @@ export class UpstreamSet {
         pool: new Pool(url.origin, {
           connections: opts.connections,
           pipelining: 1,
-          keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
+          keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,
           connect: { timeout: opts.connectTimeoutMs },
           // Header and body timeouts are set per request (routes may override them).
           headersTimeout: 0,

@@ -49,3 +49,14 @@ test('a body of a type nobody parses (or with no type at all) passes through', a
     assert.equal(res.json().body_bytes, 9);
   }
 });
+
+test('extension methods (WebDAV PROPFIND, QUERY) reach legacy too, which answers them', async () => {
+  for (const method of ['PROPFIND', 'QUERY']) {
+    const [via, direct] = await Promise.all([
+      send(`${s.gateway.url}/api/v1/echo`, { method }),
+      send(`${s.legacy.url}/api/v1/echo`, { method }),
+    ]);
+    assert.equal(via.status, direct.status, method);
+    assert.equal(via.body.toString(), direct.body.toString(), method);
+  }
+});

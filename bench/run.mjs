@@ -1,0 +1,588 @@
+// Load benchmark: the gateway against a direct upstream, two minimal Node proxies and nginx, on one machine.
+// Run after a build: `npm run bench` (or `npm run build && node bench/run.mjs`). See bench/README.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(BENCH_DIR, '..');
+const BENCH_PATH = '/api/v1/bench';
+const require = createRequire(import.meta.url);
+
+// ---------------------------------------------------------------------------------------------- settings
+
+function numEnv(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+const ALL_TARGETS = ['direct', 'node', 'undici', 'nginx', 'gateway'];
+
+function parseSettings() {
+  const targets = (process.env.BENCH_TARGETS ?? ALL_TARGETS.join(','))
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const unknown = targets.filter((t) => !ALL_TARGETS.includes(t));
+  if (unknown.length) throw new Error(`BENCH_TARGETS: unknown ${unknown.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
+  return {
+    duration: Math.round(numEnv('BENCH_DURATION', 10, 1, 600)),
+    connections: Math.round(numEnv('BENCH_CONNECTIONS', 50, 1, 10_000)),
+    warmup: numEnv('BENCH_WARMUP', 2, 0, 60),
+    pipelining: 1,
+    targets: ALL_TARGETS.filter((t) => targets.includes(t)),
+  };
+}
+
+// ------------------------------------------------------------------------------------------- CPU pinning
+
+function parseCpuList(list) {
+  const cpus = [];
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+/**
+ * The issue measured "proxy on one core": the server side gets one CPU and the load generator the other, so
+ * that autocannon never steals cycles from the thing it measures. Taken from our own affinity list rather than
+ * assumed to be 0 and 1, because a container's cpuset may hand out other numbers.
+ */
+function planPinning() {
+  const r = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return { enabled: false, reason: 'taskset not found' };
+  const m = /list:\s*([\d,-]+)/.exec(r.stdout);
+  const cpus = m ? parseCpuList(m[1]) : [];
+  if (cpus.length < 2) return { enabled: false, reason: `only ${cpus.length || '?'} CPU allowed` };
+  const clientCpu = cpus[0];
+  const serverCpu = cpus[1];
+  // -a: every thread of this process, autocannon's event loop included, plus GC and libuv helpers.
+  const self = spawnSync('taskset', ['-a', '-p', '-c', String(clientCpu), String(process.pid)], { encoding: 'utf8' });
+  if (self.status !== 0) return { enabled: false, reason: `taskset failed: ${(self.stderr || '').trim()}` };
+  return { enabled: true, clientCpu, serverCpu };
+}
+
+// ----------------------------------------------------------------------------------------- child control
+
+const children = new Set();
+
+function startChild(name, cmd, args, { pin, env = process.env, cwd = ROOT, stdin = 'ignore' } = {}) {
+  const [file, argv] = pin.enabled ? ['taskset', ['-c', String(pin.serverCpu), cmd, ...args]] : [cmd, args];
+  const child = spawn(file, argv, { cwd, env, stdio: [stdin, 'pipe', 'pipe'] });
+  child.benchName = name;
+  child.logTail = [];
+  const keep = (chunk) => {
+    // Bounded: a child that logs per request must not grow this process's heap during a run.
+    child.logTail.push(...chunk.toString().split('\n').filter(Boolean));
+    if (child.logTail.length > 40) child.logTail.splice(0, child.logTail.length - 40);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', (err) => {
+      children.delete(child);
+      child.logTail.push(String(err.message));
+      resolve({ code: null, signal: null, error: err });
+    });
+  });
+  children.add(child);
+  return child;
+}
+
+function describeExit(child) {
+  const tail = child.logTail.slice(-10).join('\n    ');
+  return `${child.benchName} exited early${tail ? `:\n    ${tail}` : ''}`;
+}
+
+function waitForPortLine(child, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`${child.benchName} did not announce a port in ${timeoutMs} ms`)), timeoutMs);
+    let buf = '';
+    const onData = (chunk) => {
+      buf += chunk.toString();
+      const m = /listening on [\d.]+:(\d+)/.exec(buf);
+      if (m) done(null, Number(m[1]));
+    };
+    const onExit = () => done(new Error(describeExit(child)));
+    function done(err, port) {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(port);
+    }
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = new Promise((r) => setTimeout(r, 3000, 'timeout'));
+  if ((await Promise.race([child.exited, timer])) === 'timeout') {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------------- HTTP
+
+function getOnce(port, urlPath, timeoutMs = 2000) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: timeoutMs }, (res) => {
+      const parts = [];
+      res.on('data', (c) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(parts) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitForHttp(name, port, urlPath, timeoutMs, child) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(describeExit(child));
+    try {
+      const r = await getOnce(port, urlPath, 1000);
+      if (r.status === 200) return;
+      last = `HTTP ${r.status}`;
+    } catch (err) {
+      last = err.code ?? err.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} not ready on :${port}${urlPath} after ${timeoutMs} ms (${last})`);
+}
+
+// -------------------------------------------------------------------------------------------- CPU time
+
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number((r.stdout ?? '').trim());
+  return n > 0 ? n : 100;
+})();
+
+function readStat(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces or parentheses; everything after the last ')' is space-separated.
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * utime+stime of a process and its descendants, in clock ticks. A child's CPU is invisible to
+ * process.cpuUsage(), and nginx does its work in a worker forked by the master we spawned.
+ */
+function treeTicks(rootPid) {
+  if (!rootPid || !existsSync('/proc')) return null;
+  const stats = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = readStat(d);
+    if (st) stats.set(Number(d), st);
+  }
+  if (!stats.has(rootPid)) return null;
+  const inTree = new Set([rootPid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, st] of stats) {
+      if (!inTree.has(pid) && inTree.has(st.ppid)) {
+        inTree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let ticks = 0;
+  for (const pid of inTree) ticks += stats.get(pid).ticks;
+  return ticks;
+}
+
+// ------------------------------------------------------------------------------------------------ nginx
+
+function findNginx() {
+  if (process.env.BENCH_NGINX) return existsSync(process.env.BENCH_NGINX) ? process.env.BENCH_NGINX : null;
+  // An unprivileged PATH often lacks the sbin directories that Debian installs nginx into.
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin'];
+  for (const d of dirs) {
+    const p = path.join(d || '.', 'nginx');
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+function nginxVersion(bin) {
+  const r = spawnSync(bin, ['-v'], { encoding: 'utf8' });
+  return ((r.stderr || r.stdout || '').match(/nginx\/\S+/) ?? ['unknown'])[0];
+}
+
+function writeNginxConf(dir, port, upstreamPort) {
+  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, `${t}_temp`), { recursive: true });
+  const conf = `# Generated by bench/run.mjs; lives in a temp dir so nginx runs unprivileged on a free port.
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body_temp;
+  proxy_temp_path ${dir}/proxy_temp;
+  fastcgi_temp_path ${dir}/fastcgi_temp;
+  uwsgi_temp_path ${dir}/uwsgi_temp;
+  scgi_temp_path ${dir}/scgi_temp;
+  # nginx closes a keep-alive connection after 1000 requests by default on both sides; the Node servers in the
+  # other rows never do, so a cap here would charge nginx for reconnects that no other row pays.
+  keepalive_requests 1000000;
+  upstream legacy {
+    server 127.0.0.1:${upstreamPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://legacy;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+  const file = path.join(dir, 'nginx.conf');
+  writeFileSync(file, conf);
+  return file;
+}
+
+// --------------------------------------------------------------------------------------------- measuring
+
+function percentile(sorted, q) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+function runCannon(port, seconds, settings, recordLatency) {
+  const inst = autocannon({
+    url: `http://127.0.0.1:${port}${BENCH_PATH}`,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    duration: seconds,
+    timeout: 10,
+  });
+  // autocannon's histogram keeps whole milliseconds; localhost p50s sit at 1-3 ms, so its percentiles would
+  // hide most of the difference between rows. Its per-response times are floats, so keep those instead.
+  const lat = recordLatency ? [] : null;
+  if (lat) inst.on('response', (_client, _status, _bytes, ms) => lat.push(ms));
+  return Promise.resolve(inst).then((result) => ({ result, lat }));
+}
+
+async function measure(row, port, settings, pids) {
+  const pre = await getOnce(port, BENCH_PATH);
+  row.preflight = { status: pre.status, bytes: pre.body.length };
+  if (pre.status !== 200) throw new Error(`${row.label} answered ${pre.status} to ${BENCH_PATH} before the run`);
+  if (row.expectBody && !pre.body.equals(row.expectBody)) {
+    throw new Error(`${row.label} returned a body that differs from the upstream's (${pre.body.length} bytes)`);
+  }
+  if (settings.warmup > 0) await runCannon(port, settings.warmup, settings, false);
+
+  const before = { proxy: treeTicks(pids.proxy), upstream: treeTicks(pids.upstream), client: process.cpuUsage(), at: process.hrtime.bigint() };
+  const { result, lat } = await runCannon(port, settings.duration, settings, true);
+  const wallS = Number(process.hrtime.bigint() - before.at) / 1e9;
+  const after = { proxy: treeTicks(pids.proxy), upstream: treeTicks(pids.upstream), client: process.cpuUsage(before.client) };
+
+  const total = result.requests.total;
+  const perReqUs = (b, a) => (b == null || a == null || !total ? null : ((a - b) * 1e6) / CLK_TCK / total);
+  const sorted = Float64Array.from(lat).sort();
+  Object.assign(row, {
+    requests: total,
+    wallSeconds: round(wallS, 2),
+    rps: round(result.requests.average, 0),
+    rpsStddev: round(result.requests.stddev, 0),
+    latencyMs: {
+      mean: round(sorted.reduce((s, v) => s + v, 0) / (sorted.length || 1), 3),
+      p50: round(percentile(sorted, 0.5), 3),
+      p90: round(percentile(sorted, 0.9), 3),
+      p99: round(percentile(sorted, 0.99), 3),
+      max: round(sorted[sorted.length - 1] ?? null, 3),
+      autocannonP50: result.latency.p50,
+      autocannonP99: result.latency.p99,
+    },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    resets: result.resets,
+    non2xx: result.non2xx,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])),
+    cpuUsPerRequest: { proxy: round(perReqUs(before.proxy, after.proxy), 1), upstream: round(perReqUs(before.upstream, after.upstream), 1) },
+    clientCpuPercent: round(((after.client.user + after.client.system) / 1e6 / wallS) * 100, 0),
+  });
+  row.ok = row.errors === 0 && row.timeouts === 0 && row.non2xx === 0 && row.resets === 0 && total > 0;
+}
+
+function round(v, digits) {
+  if (v == null || !Number.isFinite(v)) return null;
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+// ------------------------------------------------------------------------------------------------ output
+
+function fmt(v, digits = 0) {
+  return v == null ? 'n/a' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function printTable(rows) {
+  const head = ['target', 'req/s', '±sd', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'proxy µs/req', 'upstr µs/req', 'client CPU'];
+  const body = rows.map((r) =>
+    r.skipped || r.failed
+      ? [r.label, r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.failed}`]
+      : [
+          r.ok ? r.label : `${r.label} (!)`,
+          fmt(r.rps),
+          fmt(r.rpsStddev),
+          fmt(r.latencyMs.p50, 2),
+          fmt(r.latencyMs.p99, 2),
+          fmt(r.errors + r.timeouts + r.resets),
+          fmt(r.non2xx),
+          r.cpuUsPerRequest.proxy == null ? '-' : fmt(r.cpuUsPerRequest.proxy, 1),
+          fmt(r.cpuUsPerRequest.upstream, 1),
+          `${fmt(r.clientCpuPercent)}%`,
+        ],
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length > 2).map((b) => String(b[i]).length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(b.length === 2 ? `${b[0].padEnd(widths[0])}  ${b[1]}` : line(b));
+}
+
+function computeRatios(rows) {
+  const gw = rows.find((r) => r.key === 'gateway' && r.rps != null);
+  if (!gw) return [];
+  return rows
+    .filter((r) => r.key !== 'gateway' && r.rps != null)
+    .map((r) => ({
+      vs: r.key,
+      label: `gateway/${r.ratioName}`,
+      rps: round(gw.rps / r.rps, 3),
+      p99: round(gw.latencyMs.p99 / r.latencyMs.p99, 3),
+      proxyCpuPerRequest:
+        gw.cpuUsPerRequest.proxy != null && r.cpuUsPerRequest.proxy ? round(gw.cpuUsPerRequest.proxy / r.cpuUsPerRequest.proxy, 3) : null,
+      comparable: gw.ok && r.ok,
+    }));
+}
+
+function printRatios(ratios) {
+  if (!ratios.length) {
+    console.log('\nratios: n/a (gateway row or every other row missing)');
+    return;
+  }
+  console.log('\nratios (req/s: higher is better for the gateway; p99 and CPU/request: lower is better)');
+  const w = Math.max(...ratios.map((r) => r.label.length));
+  for (const r of ratios) {
+    const cpu = r.proxyCpuPerRequest == null ? '' : `   proxy CPU/req ${r.proxyCpuPerRequest.toFixed(2)}x`;
+    const flag = r.comparable ? '' : '   (!) a row had errors: not comparable';
+    console.log(`  ${r.label.padEnd(w)}   req/s ${r.rps.toFixed(2)}x   p99 ${r.p99.toFixed(2)}x${cpu}${flag}`);
+  }
+}
+
+// -------------------------------------------------------------------------------------------------- main
+
+const ROWS = {
+  direct: { label: 'direct upstream', ratioName: 'direct' },
+  node: { label: 'raw node proxy', ratioName: 'raw-node' },
+  undici: { label: 'raw undici proxy', ratioName: 'raw-undici' },
+  nginx: { label: 'nginx', ratioName: 'nginx' },
+  gateway: { label: 'gateway', ratioName: 'gateway' },
+};
+
+let tmpDir = null;
+let cleaning = null;
+
+function cleanup() {
+  cleaning ??= (async () => {
+    await Promise.all([...children].map((c) => stopChild(c).catch(() => c.kill('SIGKILL'))));
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+function onSignal(signal, code) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping benchmark processes`);
+    cleanup().finally(() => process.exit(code));
+  });
+}
+onSignal('SIGINT', 130);
+onSignal('SIGTERM', 143);
+onSignal('SIGHUP', 129);
+// Last resort for paths that skip cleanup (uncaught errors, process.exit elsewhere): 'exit' is synchronous.
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+});
+
+async function main() {
+  const settings = parseSettings();
+  const gatewayMain = path.join(ROOT, 'dist', 'main.js');
+  if (settings.targets.includes('gateway') && !existsSync(gatewayMain)) {
+    throw new Error('dist/main.js not found: run `npm run build` first (or `npm run bench`, which builds)');
+  }
+  const perTarget = settings.warmup + settings.duration + 30;
+  const budgetMs = (settings.targets.length * perTarget + 30) * 1000;
+  setTimeout(() => {
+    console.error(`bench exceeded its ${budgetMs / 1000} s budget: stopping`);
+    cleanup().finally(() => process.exit(1));
+  }, budgetMs).unref();
+
+  const pin = planPinning();
+  const nginxBin = settings.targets.includes('nginx') ? findNginx() : null;
+  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'figway-bench-'));
+  const childEnv = { ...process.env, BENCH_EXIT_WITH_PARENT: '1' };
+
+  const meta = {
+    startedAt: new Date().toISOString(),
+    gatewayVersion: JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
+    node: process.version,
+    nginx: nginxBin ? nginxVersion(nginxBin) : null,
+    undici: require('undici/package.json').version,
+    autocannon: require('autocannon/package.json').version,
+    machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model?.trim(), kernel: os.release(), memGiB: round(os.totalmem() / 2 ** 30, 1) },
+    pinning: pin,
+    clockTicksPerSecond: CLK_TCK,
+    settings: { ...settings, path: BENCH_PATH },
+  };
+
+  console.log(`figway bench: GET ${BENCH_PATH}, ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s per target`);
+  console.log(`node ${meta.node}, ${meta.nginx ?? 'no nginx'}, undici ${meta.undici}, autocannon ${meta.autocannon}, ${meta.machine.cpus} CPUs (${meta.machine.model})`);
+  console.log(
+    pin.enabled
+      ? `pinning: upstream and each proxy on CPU ${pin.serverCpu} (proxy on one core, sharing it with the upstream); autocannon on CPU ${pin.clientCpu} (taskset)`
+      : `pinning: off (${pin.reason}); the load generator competes with the proxy for CPU`,
+  );
+
+  const upstream = startChild('upstream', process.execPath, [path.join(BENCH_DIR, 'upstream.mjs'), '0'], { pin, env: childEnv, stdin: 'pipe' });
+  const upstreamPort = await waitForPortLine(upstream, 5000);
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  const reference = await getOnce(upstreamPort, BENCH_PATH);
+  if (reference.status !== 200) throw new Error(`upstream answered ${reference.status}`);
+
+  const rows = [];
+  for (const key of settings.targets) {
+    const row = { key, ...ROWS[key], expectBody: reference.body };
+    rows.push(row);
+    let child = null;
+    try {
+      let port;
+      if (key === 'direct') {
+        port = upstreamPort;
+      } else if (key === 'node' || key === 'undici') {
+        const script = path.join(BENCH_DIR, key === 'node' ? 'node-proxy.mjs' : 'undici-proxy.mjs');
+        child = startChild(row.label, process.execPath, [script, '0', upstreamUrl], { pin, env: childEnv, stdin: 'pipe' });
+        port = await waitForPortLine(child, 5000);
+      } else if (key === 'nginx') {
+        if (!nginxBin) {
+          console.log('nginx not found: apt-get install nginx-light to compare');
+          row.skipped = 'nginx not found';
+          continue;
+        }
+        port = await freePort();
+        const conf = writeNginxConf(tmpDir, port, upstreamPort);
+        child = startChild('nginx', nginxBin, ['-p', tmpDir, '-c', conf, '-e', path.join(tmpDir, 'error.log')], { pin });
+        await waitForHttp('nginx', port, BENCH_PATH, 5000, child);
+      } else {
+        port = await freePort();
+        const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
+        child = startChild('gateway', process.execPath, [gatewayMain], { pin, env });
+        await waitForHttp('gateway', port, '/health', 20_000, child);
+      }
+      process.stdout.write(`  ${row.label.padEnd(17)} :${port} ... `);
+      await measure(row, port, settings, { proxy: child?.pid, upstream: upstream.pid });
+      console.log(`${fmt(row.rps)} req/s${row.ok ? '' : '  (!) errors or non-2xx'}`);
+      if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(describeExit(child));
+    } catch (err) {
+      row.failed = err.message.split('\n')[0];
+      console.log(`\n  ${row.label}: FAILED: ${err.message}`);
+    } finally {
+      delete row.expectBody;
+      if (child) {
+        if (!row.ok && child.logTail.length) row.childLog = child.logTail.slice(-10);
+        await stopChild(child);
+      }
+    }
+  }
+  if (upstream.exitCode !== null) throw new Error(describeExit(upstream));
+
+  console.log('');
+  printTable(rows);
+  const ratios = computeRatios(rows);
+  printRatios(ratios);
+
+  const bad = rows.filter((r) => r.rps != null && !r.ok);
+  for (const r of bad) {
+    console.log(
+      `(!) ${r.label}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.resets} resets, ${r.non2xx} non-2xx; status codes ${JSON.stringify(r.statusCodes)}` +
+        (r.childLog ? `\n    last log lines:\n      ${r.childLog.join('\n      ')}` : ''),
+    );
+  }
+  console.log(
+    '\nnotes: req/s is the mean of 1 s samples; p50/p99 from every response time; µs/req is CPU (user+sys from /proc) of the' +
+      '\nproxy process tree or the upstream divided by requests; client CPU is autocannon\'s share of its core.',
+  );
+
+  const resultsDir = path.join(BENCH_DIR, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${meta.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...meta, finishedAt: new Date().toISOString(), rows, ratios }, null, 2)}\n`);
+  console.log(`results: ${path.relative(ROOT, file)}`);
+  return bad.length || rows.some((r) => r.failed) ? 1 : 0;
+}
+
+main()
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`bench failed: ${err.message}`);
+      process.exitCode = 1;
+    },
+  )
+  .finally(() => cleanup());
