@@ -235,6 +235,16 @@ function treeTicks(rootPid) {
   return ticks;
 }
 
+/** Machine-wide ticks from /proc/stat: busy in user/system (any process), and stolen by the hypervisor. */
+function machineTicks() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { busy: f[0] + f[1] + f[2], steal: f[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
 // ------------------------------------------------------------------------------------------------ nginx
 
 function findNginx() {
@@ -309,8 +319,17 @@ function runCannon(port, seconds, settings, recordLatency) {
   // autocannon's histogram keeps whole milliseconds; localhost p50s sit at 1-3 ms, so its percentiles would
   // hide most of the difference between rows. Its per-response times are floats, so keep those instead.
   const lat = recordLatency ? [] : null;
-  if (lat) inst.on('response', (_client, _status, _bytes, ms) => lat.push(ms));
-  return Promise.resolve(inst).then((result) => ({ result, lat }));
+  // Per-second completions show whether a row was still warming up (rising) or being disturbed (dips).
+  const perSecond = [];
+  if (lat) {
+    const t0 = performance.now();
+    inst.on('response', (_client, _status, _bytes, ms) => {
+      lat.push(ms);
+      const s = Math.floor((performance.now() - t0) / 1000);
+      perSecond[s] = (perSecond[s] ?? 0) + 1;
+    });
+  }
+  return Promise.resolve(inst).then((result) => ({ result, lat, perSecond: Array.from(perSecond, (v) => v ?? 0) }));
 }
 
 async function measure(row, port, settings, pids) {
@@ -322,10 +341,16 @@ async function measure(row, port, settings, pids) {
   }
   if (settings.warmup > 0) await runCannon(port, settings.warmup, settings, false);
 
-  const before = { proxy: treeTicks(pids.proxy), upstream: treeTicks(pids.upstream), client: process.cpuUsage(), at: process.hrtime.bigint() };
-  const { result, lat } = await runCannon(port, settings.duration, settings, true);
+  const before = {
+    proxy: treeTicks(pids.proxy),
+    upstream: treeTicks(pids.upstream),
+    machine: machineTicks(),
+    client: process.cpuUsage(),
+    at: process.hrtime.bigint(),
+  };
+  const { result, lat, perSecond } = await runCannon(port, settings.duration, settings, true);
   const wallS = Number(process.hrtime.bigint() - before.at) / 1e9;
-  const after = { proxy: treeTicks(pids.proxy), upstream: treeTicks(pids.upstream), client: process.cpuUsage(before.client) };
+  const after = { proxy: treeTicks(pids.proxy), upstream: treeTicks(pids.upstream), machine: machineTicks(), client: process.cpuUsage(before.client) };
 
   const total = result.requests.total;
   const perReqUs = (b, a) => (b == null || a == null || !total ? null : ((a - b) * 1e6) / CLK_TCK / total);
@@ -335,6 +360,8 @@ async function measure(row, port, settings, pids) {
     wallSeconds: round(wallS, 2),
     rps: round(result.requests.average, 0),
     rpsStddev: round(result.requests.stddev, 0),
+    // The last bucket is a partial second (autocannon stops a little after the whole seconds), so it is dropped.
+    rpsPerSecond: perSecond.slice(0, settings.duration),
     latencyMs: {
       mean: round(sorted.reduce((s, v) => s + v, 0) / (sorted.length || 1), 3),
       p50: round(percentile(sorted, 0.5), 3),
@@ -352,7 +379,28 @@ async function measure(row, port, settings, pids) {
     cpuUsPerRequest: { proxy: round(perReqUs(before.proxy, after.proxy), 1), upstream: round(perReqUs(before.upstream, after.upstream), 1) },
     clientCpuPercent: round(((after.client.user + after.client.system) / 1e6 / wallS) * 100, 0),
   });
+  // Other engineers' test suites and the VM's neighbours share this machine; a row measured while they were
+  // busy is slower for reasons that have nothing to do with its code. Softirq time (loopback TCP) is left out,
+  // since most of it is our own traffic and no process is charged for it.
+  if (before.machine && after.machine) {
+    const ours = [after.proxy - before.proxy, after.upstream - before.upstream].filter(Number.isFinite).reduce((a, b) => a + b, 0);
+    const clientTicks = ((after.client.user + after.client.system) / 1e6) * CLK_TCK;
+    const pct = (ticks) => round((ticks / (wallS * CLK_TCK)) * 100, 0);
+    row.otherCpuPercent = Math.max(0, pct(after.machine.busy - before.machine.busy - ours - clientTicks));
+    row.stealPercent = pct(after.machine.steal - before.machine.steal);
+  }
+  row.trend = trendOf(row.rpsPerSecond);
   row.ok = row.errors === 0 && row.timeouts === 0 && row.non2xx === 0 && row.resets === 0 && total > 0;
+}
+
+/**
+ * Second half over first half of the per-second throughput. A row still being optimised by V8 (the gateway's
+ * larger code path needs longer than a bare proxy) climbs through its run, which a fixed warm-up can miss.
+ */
+function trendOf(perSecond) {
+  if (perSecond.length < 4) return null;
+  const [first, second] = halves(perSecond);
+  return first > 0 ? round(second / first, 3) : null;
 }
 
 function round(v, digits) {
@@ -368,7 +416,7 @@ function fmt(v, digits = 0) {
 }
 
 function printTable(rows) {
-  const head = ['target', 'req/s', '±sd', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'proxy µs/req', 'upstr µs/req', 'client CPU'];
+  const head = ['target', 'req/s', '±sd', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'proxy µs/req', 'upstr µs/req', 'client CPU', 'other CPU', 'steal'];
   const body = rows.map((r) =>
     r.skipped || r.failed
       ? [r.label, r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.failed}`]
@@ -383,6 +431,8 @@ function printTable(rows) {
           r.cpuUsPerRequest.proxy == null ? '-' : fmt(r.cpuUsPerRequest.proxy, 1),
           fmt(r.cpuUsPerRequest.upstream, 1),
           `${fmt(r.clientCpuPercent)}%`,
+          `${fmt(r.otherCpuPercent)}%`,
+          `${fmt(r.stealPercent)}%`,
         ],
   );
   const widths = head.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length > 2).map((b) => String(b[i]).length)));
@@ -391,6 +441,12 @@ function printTable(rows) {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(b.length === 2 ? `${b[0].padEnd(widths[0])}  ${b[1]}` : line(b));
+}
+
+function halves(perSecond) {
+  const half = Math.floor(perSecond.length / 2);
+  const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+  return [mean(perSecond.slice(0, half)), mean(perSecond.slice(perSecond.length - half))];
 }
 
 function computeRatios(rows) {
@@ -472,6 +528,8 @@ async function main() {
     cleanup().finally(() => process.exit(1));
   }, budgetMs).unref();
 
+  // Read before pinning: afterwards this process's affinity is a single CPU and Node reports 1.
+  const cpuCount = os.availableParallelism();
   const pin = planPinning();
   const nginxBin = settings.targets.includes('nginx') ? findNginx() : null;
   tmpDir = mkdtempSync(path.join(os.tmpdir(), 'figway-bench-'));
@@ -484,7 +542,7 @@ async function main() {
     nginx: nginxBin ? nginxVersion(nginxBin) : null,
     undici: require('undici/package.json').version,
     autocannon: require('autocannon/package.json').version,
-    machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model?.trim(), kernel: os.release(), memGiB: round(os.totalmem() / 2 ** 30, 1) },
+    machine: { cpus: cpuCount, model: os.cpus()[0]?.model?.trim(), kernel: os.release(), memGiB: round(os.totalmem() / 2 ** 30, 1) },
     pinning: pin,
     clockTicksPerSecond: CLK_TCK,
     settings: { ...settings, path: BENCH_PATH },
@@ -562,9 +620,20 @@ async function main() {
         (r.childLog ? `\n    last log lines:\n      ${r.childLog.join('\n      ')}` : ''),
     );
   }
+  for (const r of rows.filter((x) => x.trend != null && Math.abs(x.trend - 1) > 0.15)) {
+    const [first, second] = halves(r.rpsPerSecond);
+    console.log(
+      `(!) ${r.label}: throughput ${r.trend > 1 ? 'rose' : 'fell'} during the run (first half ${fmt(first)} req/s, second half ${fmt(second)})` +
+        (r.trend > 1 ? '; still warming up: raise BENCH_WARMUP' : '; something else was using the CPU?'),
+    );
+  }
+  for (const r of rows.filter((x) => x.otherCpuPercent > 15)) {
+    console.log(`(!) ${r.label}: other processes used ${r.otherCpuPercent}% of a core during its run; repeat it on a quieter machine`);
+  }
   console.log(
     '\nnotes: req/s is the mean of 1 s samples; p50/p99 from every response time; µs/req is CPU (user+sys from /proc) of the' +
-      '\nproxy process tree or the upstream divided by requests; client CPU is autocannon\'s share of its core.',
+      '\nproxy process tree or the upstream divided by requests; client CPU is autocannon\'s share of its core;' +
+      '\nother CPU is what the rest of the machine used meanwhile and steal what the hypervisor took (% of one core).',
   );
 
   const resultsDir = path.join(BENCH_DIR, 'results');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisUrlSchema } from './redis-target';
 
 const bool = (fallback: boolean) =>
   z
@@ -30,7 +31,7 @@ export const envSchema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(httpUrl).min(1, 'needs at least one URL')),
   ROUTES_FILE: z.string().default('config/routes.yaml'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_URL: redisUrlSchema.optional(),
   UPSTREAM_TIMEOUT_MS: int(30_000, 1, 3_600_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: int(2_000, 1, 60_000),
   UPSTREAM_IDLE_TIMEOUT_MS: int(300_000, 0, 86_400_000),

@@ -16,7 +16,7 @@ test('defaults follow the environment contract', () => {
   const c = loadConfig({ ROUTES_FILE: 'routes.yaml' }, dirWithRoutes('routes: []\n'));
   assert.equal(c.port, 8080);
   assert.deepEqual(c.legacyUrls, ['http://127.0.0.1:5000']);
-  assert.equal(c.redisUrl, undefined);
+  assert.equal(c.redis, undefined);
   assert.equal(c.upstream.timeoutMs, 30_000);
   assert.equal(c.routeAllToLegacy, false);
   assert.equal(c.auth.fallback, 'off');
@@ -56,4 +56,24 @@ test('a bad routes.yaml names each bad entry', () => {
 
 test('a missing routes file is a config error, not a crash', () => {
   assert.throws(() => loadConfig({ ROUTES_FILE: 'nope.yaml' }, dirWithRoutes('')), ConfigError);
+});
+
+test('REDIS_URL selects one server, a cluster or sentinels', () => {
+  const dir = dirWithRoutes('routes: []\n');
+  const load = (url: string) => loadConfig({ ROUTES_FILE: 'routes.yaml', REDIS_URL: url }, dir).redis;
+  assert.deepEqual(load('redis://127.0.0.1:6380/2'), { mode: 'single', url: 'redis://127.0.0.1:6380/2' });
+  assert.deepEqual(load('redis+cluster://:pw@10.0.0.1:7000,10.0.0.2'), {
+    mode: 'cluster',
+    nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 6379 }],
+    tls: false,
+    password: 'pw',
+  });
+  assert.deepEqual(load('rediss+sentinel://s1:26380,s2/mymaster'), {
+    mode: 'sentinel',
+    sentinels: [{ host: 's1', port: 26380 }, { host: 's2', port: 26379 }],
+    name: 'mymaster',
+    tls: true,
+  });
+  assert.throws(() => load('http://nope'), /REDIS_URL/);
+  assert.throws(() => load('redis+sentinel://s1:1'), /REDIS_URL/);
 });

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error';
 import { envSchema, type RawEnv } from './env.schema';
+import type { RedisTarget } from './redis-target';
 import { routesFileSchema, type RouteSpec } from './routes.schema';
 
 export interface RateLimitSpec {
@@ -17,7 +18,7 @@ export interface GatewayConfig {
   legacyUrls: string[];
   routesFile: string;
   routes: RouteSpec[];
-  redisUrl?: string;
+  redis?: RedisTarget;
   upstream: { timeoutMs: number; connectTimeoutMs: number; idleTimeoutMs: number; connections: number };
   routeAllToLegacy: boolean;
   auth: {
@@ -90,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     legacyUrls: e.LEGACY_URL,
     routesFile,
     routes: loadRoutes(routesFile),
-    redisUrl: e.REDIS_URL,
+    redis: e.REDIS_URL,
     upstream: {
       timeoutMs: e.UPSTREAM_TIMEOUT_MS,
       connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -126,7 +127,7 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     legacy: c.legacyUrls.map((u) => new URL(u).origin),
     routesFile: c.routesFile,
     routes: c.routes.length,
-    store: c.redisUrl ? 'redis' : 'memory',
+    store: c.redis ? `redis (${c.redis.mode})` : 'memory',
     routeAllToLegacy: c.routeAllToLegacy,
     fallbackAuth: c.auth.fallback,
     legacySessionMode: c.auth.legacySessionMode,

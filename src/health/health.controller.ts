@@ -4,14 +4,14 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { LIFECYCLE, type Lifecycle } from '../lifecycle/lifecycle';
-import { STORE_PROBE, type StoreProbe } from '../store/store-probe';
+import { KV_STORE, type KeyValueStore } from '../store/key-value-store';
 import { canConnect } from './legacy-reachability';
 
 @Controller('health')
 export class HealthController {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(STORE_PROBE) private readonly store: StoreProbe,
+    @Inject(KV_STORE) private readonly store: KeyValueStore,
     @Inject(LIFECYCLE) private readonly lifecycle: Lifecycle,
   ) {}
 

@@ -1,16 +1,39 @@
-import Redis from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from '../config';
 
 /**
- * The only constructor of Redis clients. Short timeouts and no offline queue: with Redis down a command fails in
- * milliseconds instead of queueing behind a reconnect, so callers can degrade (fail open) quickly.
+ * Short timeouts and no offline queue: with Redis down a command fails in milliseconds instead of queueing behind
+ * a reconnect, so callers degrade (fail open, skip the cache) instead of making clients wait.
  */
-export function createRedisClient(url: string): Redis {
-  return new Redis(url, {
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 1_000,
-    commandTimeout: 500,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+const COMMON: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 1_000,
+  commandTimeout: 500,
+  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+};
+
+/** The only constructor of Redis clients in the gateway. */
+export function createRedisClient(target: RedisTarget): Redis | Cluster {
+  switch (target.mode) {
+    case 'single':
+      return new Redis(target.url, COMMON);
+    case 'cluster':
+      return new Cluster(target.nodes, {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+        redisOptions: { ...COMMON, username: target.username, password: target.password, tls: target.tls ? {} : undefined },
+      });
+    case 'sentinel':
+      return new Redis({
+        ...COMMON,
+        sentinels: target.sentinels,
+        name: target.name,
+        username: target.username,
+        password: target.password,
+        sentinelPassword: target.password,
+        tls: target.tls ? {} : undefined,
+        enableTLSForSentinelMode: target.tls,
+      });
+  }
 }

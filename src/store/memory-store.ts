@@ -1,0 +1,82 @@
+import type { KeyValueStore } from './key-value-store';
+
+interface Entry {
+  value: Buffer;
+  expiresAt: number;
+}
+
+/**
+ * The single-instance default when REDIS_URL is unset. Bounded by total bytes; the least recently used entries go
+ * first (a Map keeps insertion order, and a read re-inserts).
+ */
+export class MemoryStore implements KeyValueStore {
+  readonly kind = 'memory' as const;
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly maxBytes = 256 * 1024 * 1024) {
+    this.sweeper = setInterval(() => this.sweep(), 30_000).unref();
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const e = this.entries.get(key);
+    if (!e) return null;
+    if (e.expiresAt <= Date.now()) {
+      this.remove(key, e);
+      return null;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.value;
+  }
+
+  async set(key: string, value: Buffer, ttlMs: number): Promise<void> {
+    const old = this.entries.get(key);
+    if (old) this.remove(key, old);
+    if (value.length > this.maxBytes) return;
+    this.entries.set(key, { value, expiresAt: Date.now() + Math.max(1, ttlMs) });
+    this.bytes += value.length + key.length;
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.remove(k, e);
+    }
+  }
+
+  async del(key: string): Promise<boolean> {
+    const e = this.entries.get(key);
+    if (e) this.remove(key, e);
+    return Boolean(e);
+  }
+
+  async deleteByPrefix(prefix: string): Promise<number> {
+    let n = 0;
+    for (const [k, e] of this.entries) {
+      if (k.startsWith(prefix)) {
+        this.remove(k, e);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private remove(key: string, e: Entry): void {
+    this.entries.delete(key);
+    this.bytes -= e.value.length + key.length;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [k, e] of this.entries) if (e.expiresAt <= now) this.remove(k, e);
+  }
+}

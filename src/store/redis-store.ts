@@ -1,0 +1,58 @@
+import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
+import { StoreUnavailableError, type KeyValueStore } from './key-value-store';
+
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw new StoreUnavailableError(err);
+  }
+}
+
+export class RedisStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+
+  constructor(readonly redis: Redis | Cluster) {}
+
+  get(key: string): Promise<Buffer | null> {
+    return guard(() => this.redis.getBuffer(key));
+  }
+
+  async set(key: string, value: Buffer, ttlMs: number): Promise<void> {
+    await guard(() => this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
+  }
+
+  async del(key: string): Promise<boolean> {
+    return (await guard(() => this.redis.del(key))) > 0;
+  }
+
+  /** SCAN, never KEYS: a purge must not stall a shared Redis. On a cluster every master is scanned. */
+  async deleteByPrefix(prefix: string): Promise<number> {
+    const pattern = prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`) + '*';
+    const nodes: Redis[] = 'nodes' in this.redis && typeof this.redis.nodes === 'function' ? this.redis.nodes('master') : [this.redis as Redis];
+    let n = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await guard(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+        cursor = next;
+        // One key per DEL: keys of one batch may live in different cluster slots.
+        for (const k of keys) n += await guard(() => node.del(k));
+      } while (cursor !== '0');
+    }
+    return n;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { send, type RawResponse } from '../support/http';
+import { startLegacy, type LegacyApp } from '../support/legacy-flask';
+import { freePort } from '../support/ports';
+import { startRedis, type RedisServer } from '../support/redis';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls /health/ready until it answers `status` or `withinMs` runs out; each round also asks /health, which must
+ * stay 200 whatever readiness says (a failing dependency must never get the process restarted).
+ */
+async function readyBecomes(gw: RunningGateway, status: number, withinMs: number): Promise<{ res: RawResponse; ms: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const [res, live] = await Promise.all([send(`${gw.url}/health/ready`), send(`${gw.url}/health`)]);
+    assert.equal(live.status, 200, `/health answered ${live.status} while readiness was ${res.status}`);
+    const ms = performance.now() - t0;
+    if (res.status === status) return { res, ms };
+    assert.ok(ms < withinMs, `/health/ready still ${res.status} after ${Math.round(ms)} ms: ${res.body.toString()}`);
+    await sleep(100);
+  }
+}
+
+function assertNotReady(res: RawResponse): Record<string, string> {
+  assert.equal(res.status, 503);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const p = res.json();
+  assert.equal(p.code, 'NOT_READY');
+  return p.checks;
+}
+
+let legacy: LegacyApp;
+/** A legacy instance of its own, stopped by one test. */
+let doomedLegacy: LegacyApp;
+let redis: RedisServer;
+let withRedis: RunningGateway;
+let withDoomedLegacy: RunningGateway;
+let withOneDeadLegacy: RunningGateway;
+
+before(async () => {
+  const deadPort = await freePort();
+  [legacy, doomedLegacy, redis] = await Promise.all([startLegacy(), startLegacy(), startRedis()]);
+  [withRedis, withDoomedLegacy, withOneDeadLegacy] = await Promise.all([
+    startGateway({ LEGACY_URL: legacy.url, REDIS_URL: redis.url }),
+    startGateway({ LEGACY_URL: doomedLegacy.url }),
+    startGateway({ LEGACY_URL: `http://127.0.0.1:${deadPort},${legacy.url}` }),
+  ]);
+});
+
+after(async () => {
+  await Promise.all([withRedis, withDoomedLegacy, withOneDeadLegacy].map((g) => g?.stop()));
+  await Promise.all([legacy?.stop(), doomedLegacy?.stop(), redis?.stop()]);
+});
+
+test('with Redis and legacy up, /health/ready is 200 and says so', async () => {
+  // The Redis client connects in the background after boot, so the first answers may still be 503.
+  const { res } = await readyBecomes(withRedis, 200, 5_000);
+  assert.equal(res.json().status, 'ready');
+  assert.equal(res.json().checks.store, 'redis: up');
+  assert.equal(res.json().checks.legacy, '1/1 reachable');
+});
+
+test('when Redis dies, /health/ready turns 503 within about 2 s while /health stays 200', async () => {
+  await readyBecomes(withRedis, 200, 5_000);
+  await redis.stop();
+  const { res, ms } = await readyBecomes(withRedis, 503, 2_500);
+  const checks = assertNotReady(res);
+  assert.equal(checks.store, 'redis: down');
+  assert.equal(checks.shutdown, 'no');
+  assert.ok(ms < 2_500, `took ${Math.round(ms)} ms`);
+});
+
+test('when Redis comes back on the same address, /health/ready returns to 200', async () => {
+  if (redis.child.alive()) await redis.stop();
+  // The client's reconnect back-off is capped at 2 s, so a few seconds must do.
+  redis = await startRedis(redis.port);
+  const { res } = await readyBecomes(withRedis, 200, 8_000);
+  assert.equal(res.json().checks.store, 'redis: up');
+});
+
+test('with the only legacy instance stopped, /health/ready is 503 and says legacy 0/1 reachable', async () => {
+  await readyBecomes(withDoomedLegacy, 200, 5_000);
+  await doomedLegacy.stop();
+  const { res } = await readyBecomes(withDoomedLegacy, 503, 3_000);
+  const checks = assertNotReady(res);
+  assert.equal(checks.legacy, '0/1 reachable');
+  assert.equal(checks.store, 'memory: up');
+});
+
+test('with one of two legacy instances dead, /health/ready stays 200', async () => {
+  const res = await send(`${withOneDeadLegacy.url}/health/ready`);
+  assert.equal(res.status, 200, res.body.toString());
+  assert.equal(res.json().checks.legacy, '1/2 reachable');
+});
