@@ -11,7 +11,11 @@ import { registerProxyRoutes, redirectModuleRoutes, type ProxyWiring } from './p
 import { requestIdFor } from './proxy/request-id';
 import { UpstreamRegistry } from './proxy/upstream-registry';
 import { attachWebSocketProxy } from './proxy/websocket';
-import { compileRouteTable } from './routing';
+import { RateLimiter } from './rate-limit/rate-limiter';
+import { installRateLimitHook } from './rate-limit/rate-limit-hook';
+import { compilePolicies, type RateLimitPolicy } from './rate-limit/rate-limit-policy';
+import { compileRouteTable, labelRoutes, type RouteConfig } from './routing';
+import { KV_STORE, type KeyValueStore } from './store/key-value-store';
 import { V2_MODULES } from './v2/modules';
 
 export interface Gateway {
@@ -68,6 +72,14 @@ export async function createGateway(config: GatewayConfig, lifecycle = new Lifec
   // Fastify enforces RFC 10008's Content-Type rule for QUERY itself; that judgement belongs to the origin server.
   // Marked bodyless, Fastify leaves the body alone and the forwarder streams it like any other.
   fastify.addHttpMethod('QUERY', { hasBody: false, overrideExisting: true });
+  const store = app.get<symbol, KeyValueStore>(KV_STORE);
+  const policyFor = compilePolicies(config);
+  labelRoutes(fastify, table, (cfg: RouteConfig & { rateLimit?: RateLimitPolicy }) => {
+    cfg.rateLimit = cfg.gatewayOwn ? undefined : policyFor(cfg.routeId);
+  });
+  // No policy anywhere (RATE_LIMIT=off, no route limits): no hook, no per-request cost.
+  const anyLimit = config.rateLimit !== 'off' || config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
+  if (anyLimit) installRateLimitHook(fastify, new RateLimiter(store, config.rateLimitFailOpen));
   redirectModuleRoutes(fastify, wiring);
 
   await app.init();

@@ -47,7 +47,7 @@ function formatIssues(issues: z.core.$ZodIssue[], prefix = ''): string[] {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-function parseRateLimit(spec: string): RateLimitSpec | 'off' {
+export function parseRateLimit(spec: string): RateLimitSpec | 'off' {
   if (spec === 'off') return 'off';
   const m = /^(\d+)\/(\d+)(ms|s|m|h)$/.exec(spec)!;
   return { points: Number(m[1]), durationMs: Number(m[2]) * UNIT_MS[m[3]] };

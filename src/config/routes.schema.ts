@@ -29,6 +29,11 @@ export const routeSchema = z
     /** `client` keeps the caller's Host header (what a legacy app behind nginx expects); `upstream` sends the target's. */
     host: z.enum(['client', 'upstream']).optional(),
     timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+    /** `100/60s` style, or `off`; default RATE_LIMIT. */
+    rate_limit: z
+      .string()
+      .regex(/^(off|\d+\/\d+(ms|s|m|h))$/, 'must look like 100/60s, or be off')
+      .optional(),
   })
   .strict();
 

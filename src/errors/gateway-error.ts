@@ -9,12 +9,14 @@ export const ERROR_CATALOG = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   VALIDATION_FAILED: { status: 422, title: 'Validation failed' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
   UPSTREAM_CONNECT_FAILED: { status: 502, title: 'Upstream unreachable' },
   UPSTREAM_RESET: { status: 502, title: 'Upstream closed the connection' },
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out' },
   SHUTTING_DOWN: { status: 503, title: 'Gateway is shutting down' },
   NOT_READY: { status: 503, title: 'Not ready' },
+  RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Rate limiting unavailable' },
   INTERNAL: { status: 500, title: 'Internal gateway error' },
 } as const;
 

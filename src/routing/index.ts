@@ -1,3 +1,4 @@
 export * from './path-rewrite';
 export * from './route-table';
 export * from './target';
+export * from './route-ids';

@@ -134,8 +134,7 @@ test('a request outlasting SHUTDOWN_GRACE_MS is cut so that shutdown stays bound
   const silent = createServer(() => arrived());
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   try {
-    const gw = await startGateway({ LEGACY_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '1000' });
-    gateways.push(gw);
+    const gw = await gateway({ LEGACY_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '1000' });
     const pending = send(`${gw.url}/api/v1/never`, { timeoutMs: 30_000 }).then(
       (res) => `answered ${res.status}`,
       (err: Error) => `cut: ${err.message}`,
