@@ -14,7 +14,6 @@ export const ERROR_CATALOG = {
   UPSTREAM_RESET: { status: 502, title: 'Upstream closed the connection' },
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out' },
-  SHUTTING_DOWN: { status: 503, title: 'Gateway is shutting down' },
   NOT_READY: { status: 503, title: 'Not ready' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Rate limiting unavailable' },
   INTERNAL: { status: 500, title: 'Internal gateway error' },

@@ -35,7 +35,11 @@ export class HealthController {
     };
     const ok = !this.lifecycle.shuttingDown && store && legacy.some(Boolean);
     if (ok) return reply.status(HttpStatus.OK).send({ status: 'ready', checks });
-    const problem = toProblem(new GatewayError('NOT_READY', 'The gateway is not ready to take traffic.', { extra: { checks } }));
+    const problem = toProblem(
+      new GatewayError('NOT_READY', 'The gateway is not ready to take traffic.', { extra: { checks } }),
+      reply.request.id,
+      '/health/ready',
+    );
     return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

@@ -97,20 +97,22 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
           (err) => {
             const kind = classifyUpstreamError(err);
             if (kind === 'connect') set.markDown(upstream);
-            // Nothing reached an instance that refused the connect, so a bodiless request may try another one;
-            // a reset on a reused keep-alive socket is retried once for idempotent methods only.
+            // Nothing reached an instance that refused the connect, so a bodiless request may try another one.
+            // A reset before any response head is retried once for bodiless idempotent methods (RFC 9110 9.2.2),
+            // mostly a keep-alive socket the upstream closed as we reused it; a body is never replayed (undici
+            // consumed the stream).
             const retry =
               !retried &&
               !withBody &&
               !ac.signal.aborted &&
               ((kind === 'connect' && set.hasAlternative(upstream)) || (kind === 'reset' && IDEMPOTENT.has(method)));
-            if (retry) attempt(kind === 'connect' ? set.pick(upstream) : upstream, true);
+            if (retry) attempt(kind === 'connect' ? set.pick(upstream, withBody) : upstream, true);
             else fail(err, upstream);
           },
         );
     };
 
-    attempt(set.pick(), false);
+    attempt(set.pick(undefined, withBody), false);
   };
 }
 

@@ -49,13 +49,19 @@ export class UpstreamSet {
     });
   }
 
-  pick(exclude?: Upstream): Upstream {
+  /**
+   * Round-robin over instances not cooling down. A request with a body cannot be replayed, so it does not probe an
+   * instance back from a cool-down (failures > 0) while a proven one exists: bodiless requests do the probing.
+   */
+  pick(exclude?: Upstream, withBody = false): Upstream {
     const list = this.upstreams;
     if (list.length === 1) return list[0];
     const now = Date.now();
+    const usable = (u: Upstream) => u !== exclude && u.downUntil <= now;
+    const proven = withBody && list.some((u) => usable(u) && u.failures === 0);
     for (let i = 0; i < list.length; i++) {
       const u = list[(this.next + i) % list.length];
-      if (u !== exclude && u.downUntil <= now) {
+      if (usable(u) && (!proven || u.failures === 0)) {
         this.next = (this.next + i + 1) % list.length;
         return u;
       }

@@ -151,10 +151,10 @@ test('with one of two legacy instances dead, 20 GETs in a row all succeed', asyn
 });
 
 test('with one of two legacy instances dead, POSTs with a body succeed once the dead one is known', async () => {
-  // What the gateway does NOT promise: a request with a body is never replayed, so a POST that is the first to
-  // reach the dead instance (the very first request to a fresh gateway, or the first one after the dead
-  // instance's cool-down of 1 s, then 2 s, 4 s... runs out) gets a 502 UPSTREAM_CONNECT_FAILED. What it does
-  // promise: once a connect failure has marked the instance down, traffic skips it until the cool-down ends.
+  // What the gateway does NOT promise: a request with a body is never replayed, so a POST that is the very first
+  // request of a fresh gateway and meets the dead instance gets a 502 UPSTREAM_CONNECT_FAILED. What it does
+  // promise: once a connect failure has marked the instance down, requests with a body avoid it, even after its
+  // cool-down, while a proven instance exists; bodiless requests do the probing.
   // The dead instance is listed first, so this warm-up GET is the request that finds it dead (and is retried).
   const warm = await send(`${pairForPosts.url}/api/v1/items`);
   assert.equal(warm.status, 200, warm.body.toString());
@@ -167,6 +167,15 @@ test('with one of two legacy instances dead, POSTs with a body succeed once the 
     assert.equal(res.status, 200, `POST ${i}: ${res.status} ${res.body.toString()}`);
     assert.equal(res.json().bytes, bodies[i].length);
   });
+});
+
+test('after the dead instance\'s cool-down ends, POSTs still do not probe it', async () => {
+  await send(`${pairForPosts.url}/api/v1/items`);
+  await new Promise((r) => setTimeout(r, 1_300));
+  for (let i = 0; i < 4; i++) {
+    const res = await send(`${pairForPosts.url}/api/v1/upload`, { method: 'POST', body: 'x'.repeat(100), headers: { 'content-type': 'text/plain' } });
+    assert.equal(res.status, 200, `POST ${i} after the cool-down: ${res.status} ${res.body.toString()}`);
+  }
 });
 
 test('an upstream that resets the connection gives 502 UPSTREAM_RESET', async () => {
