@@ -27,6 +27,8 @@ function numEnv(name, fallback, min, max) {
   return n;
 }
 
+const UNREACHABLE_RATE_LIMIT = '1000000000/1s';
+
 const ALL_TARGETS = ['direct', 'node', 'undici', 'nginx', 'gateway'];
 
 function parseSettings() {
@@ -534,6 +536,10 @@ async function main() {
   const nginxBin = settings.targets.includes('nginx') ? findNginx() : null;
   tmpDir = mkdtempSync(path.join(os.tmpdir(), 'figway-bench-'));
   const childEnv = { ...process.env, BENCH_EXIT_WITH_PARENT: '1' };
+  // The default RATE_LIMIT (600/60s per client) would answer almost the whole run with 429s, since all load
+  // comes from one address. A limit that is never reached keeps the limiter's per-request work in the
+  // measurement, which is what production pays. A RATE_LIMIT in the caller's environment wins.
+  const gatewayEnv = { RATE_LIMIT: process.env.RATE_LIMIT ?? UNREACHABLE_RATE_LIMIT };
 
   const meta = {
     startedAt: new Date().toISOString(),
@@ -546,10 +552,16 @@ async function main() {
     pinning: pin,
     clockTicksPerSecond: CLK_TCK,
     settings: { ...settings, path: BENCH_PATH },
+    gatewayEnv,
   };
 
   console.log(`figway bench: GET ${BENCH_PATH}, ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s per target`);
-  console.log(`node ${meta.node}, ${meta.nginx ?? 'no nginx'}, undici ${meta.undici}, autocannon ${meta.autocannon}, ${meta.machine.cpus} CPUs (${meta.machine.model})`);
+  const nginxNote = settings.targets.includes('nginx') ? (meta.nginx ?? 'no nginx') : 'nginx not selected';
+  console.log(`node ${meta.node}, ${nginxNote}, undici ${meta.undici}, autocannon ${meta.autocannon}, ${meta.machine.cpus} CPUs (${meta.machine.model})`);
+  if (settings.targets.includes('gateway')) {
+    const note = gatewayEnv.RATE_LIMIT === UNREACHABLE_RATE_LIMIT ? ' (limiter runs, never refuses; set RATE_LIMIT to override)' : ' (from your environment)';
+    console.log(`gateway: RATE_LIMIT=${gatewayEnv.RATE_LIMIT}${note}`);
+  }
   console.log(
     pin.enabled
       ? `pinning: upstream and each proxy on CPU ${pin.serverCpu} (proxy on one core, sharing it with the upstream); autocannon on CPU ${pin.clientCpu} (taskset)`
@@ -587,7 +599,7 @@ async function main() {
         await waitForHttp('nginx', port, BENCH_PATH, 5000, child);
       } else {
         port = await freePort();
-        const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
+        const env = { ...process.env, ...gatewayEnv, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
         child = startChild('gateway', process.execPath, [gatewayMain], { pin, env });
         await waitForHttp('gateway', port, '/health', 20_000, child);
       }
@@ -622,10 +634,14 @@ async function main() {
   }
   for (const r of rows.filter((x) => x.trend != null && Math.abs(x.trend - 1) > 0.15)) {
     const [first, second] = halves(r.rpsPerSecond);
-    console.log(
-      `(!) ${r.label}: throughput ${r.trend > 1 ? 'rose' : 'fell'} during the run (first half ${fmt(first)} req/s, second half ${fmt(second)})` +
-        (r.trend > 1 ? '; still warming up: raise BENCH_WARMUP' : '; something else was using the CPU?'),
-    );
+    // Other load explains drift in either direction; only without it does a rise point at JIT warm-up.
+    const why =
+      r.otherCpuPercent > 15
+        ? 'other processes were busy meanwhile'
+        : r.trend > 1
+          ? 'probably still warming up: raise BENCH_WARMUP'
+          : 'something else took the CPU (steal, throttling)?';
+    console.log(`(!) ${r.label}: throughput ${r.trend > 1 ? 'rose' : 'fell'} during the run (first half ${fmt(first)} req/s, second half ${fmt(second)}); ${why}`);
   }
   for (const r of rows.filter((x) => x.otherCpuPercent > 15)) {
     console.log(`(!) ${r.label}: other processes used ${r.otherCpuPercent}% of a core during its run; repeat it on a quieter machine`);
