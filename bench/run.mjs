@@ -639,7 +639,7 @@ async function main() {
       r.otherCpuPercent > 15
         ? 'other processes were busy meanwhile'
         : r.trend > 1
-          ? 'probably still warming up: raise BENCH_WARMUP'
+          ? 'still warming up or the machine got quieter; if it repeats, raise BENCH_WARMUP'
           : 'something else took the CPU (steal, throttling)?';
     console.log(`(!) ${r.label}: throughput ${r.trend > 1 ? 'rose' : 'fell'} during the run (first half ${fmt(first)} req/s, second half ${fmt(second)}); ${why}`);
   }

@@ -16,6 +16,7 @@ import { installRateLimitHook } from './rate-limit/rate-limit-hook';
 import { compilePolicies, type RateLimitPolicy } from './rate-limit/rate-limit-policy';
 import { compileRouteTable, labelRoutes, type RouteConfig } from './routing';
 import { KV_STORE, type KeyValueStore } from './store/key-value-store';
+import { ResponseCache } from './cache/response-cache';
 import { V2_MODULES } from './v2/modules';
 
 export interface Gateway {
@@ -57,6 +58,18 @@ export async function createGateway(config: GatewayConfig, lifecycle = new Lifec
   const table = compileRouteTable(config, new Set(Object.keys(V2_MODULES)));
   const upstreams = new UpstreamRegistry(config);
   const wiring: ProxyWiring = { config, table, upstreams };
+  const store = app.get<symbol, KeyValueStore>(KV_STORE);
+  if (config.cacheEnabled) {
+    let lastWarn = 0;
+    wiring.cache = new ResponseCache(store, config.cache, {
+      // At most one line per 30 s during an outage: the cache degrades to pass-through on its own.
+      onStoreError: (op, err) => {
+        if (Date.now() - lastWarn < 30_000) return;
+        lastWarn = Date.now();
+        fastify.log.warn({ op, err: (err as Error).message }, 'cache store unavailable; passing through');
+      },
+    });
+  }
 
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -72,7 +85,6 @@ export async function createGateway(config: GatewayConfig, lifecycle = new Lifec
   // Fastify enforces RFC 10008's Content-Type rule for QUERY itself; that judgement belongs to the origin server.
   // Marked bodyless, Fastify leaves the body alone and the forwarder streams it like any other.
   fastify.addHttpMethod('QUERY', { hasBody: false, overrideExisting: true });
-  const store = app.get<symbol, KeyValueStore>(KV_STORE);
   const policyFor = compilePolicies(config);
   labelRoutes(fastify, table, (cfg: RouteConfig & { rateLimit?: RateLimitPolicy }) => {
     cfg.rateLimit = cfg.gatewayOwn ? undefined : policyFor(cfg.routeId);

@@ -46,6 +46,8 @@ export const envSchema = z.object({
   LEGACY_SESSION_USER_KEY: z.string().min(1).default('user_id'),
   LEGACY_INTROSPECT_PATH: z.string().startsWith('/').default('/api/v1/me'),
   CACHE_ENABLED: bool(true),
+  CACHE_MAX_ENTRY_BYTES: int(1_048_576, 1, 512 * 1_048_576),
+  CACHE_LOCK_TIMEOUT_MS: int(5_000, 0, 120_000),
   RATE_LIMIT: rateLimit.default('600/60s'),
   RATE_LIMIT_FAIL_OPEN: bool(true),
   TRUST_PROXY: z.string().optional(),

@@ -29,6 +29,7 @@ export interface GatewayConfig {
     legacyIntrospectPath: string;
   };
   cacheEnabled: boolean;
+  cache: { maxEntryBytes: number; lockTimeoutMs: number };
   rateLimit: RateLimitSpec | 'off';
   rateLimitFailOpen: boolean;
   trustProxy: string[];
@@ -107,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       legacyIntrospectPath: e.LEGACY_INTROSPECT_PATH,
     },
     cacheEnabled: e.CACHE_ENABLED,
+    cache: { maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES, lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS },
     rateLimit: parseRateLimit(e.RATE_LIMIT),
     rateLimitFailOpen: e.RATE_LIMIT_FAIL_OPEN,
     trustProxy: csv(e.TRUST_PROXY),
@@ -149,7 +151,6 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
 export const NOT_YET_IN_FORCE = [
   'FALLBACK_AUTH',
   'LEGACY_SESSION_MODE',
-  'CACHE_ENABLED',
   'CORS_ORIGINS',
   'CSP_MODE',
   'LLM_PROVIDER',

@@ -29,6 +29,22 @@ export const routeSchema = z
     /** `client` keeps the caller's Host header (what a legacy app behind nginx expects); `upstream` sends the target's. */
     host: z.enum(['client', 'upstream']).optional(),
     timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+    /**
+     * `off`, or options: `ttl_s` is the lifetime given to storable responses that state none (never overriding
+     * no-store/private/no-cache); `with_credentials: true` lets requests with Cookie or Authorization use the
+     * shared cache (only for responses that are the same for everyone).
+     */
+    cache: z
+      .union([
+        z.literal('off'),
+        z
+          .object({
+            ttl_s: z.number().int().min(1).max(31_536_000).optional(),
+            with_credentials: z.boolean().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
     /** `100/60s` style, or `off`; default RATE_LIMIT. */
     rate_limit: z
       .string()

@@ -161,7 +161,9 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     };
 
     const respond: Exchange['respond'] = (status, headers, body) => {
-      res.writeHead(status, { ...headers, ...own(), 'content-length': body.length });
+      const h = { ...headers, ...own() };
+      if (status !== 304) h['content-length'] = body.length;
+      res.writeHead(status, h);
       res.end(isHead || NO_BODY_STATUS.has(status) ? undefined : body);
     };
 

@@ -12,6 +12,8 @@ export interface ProxyWiring {
   table: RouteTable;
   upstreams: UpstreamRegistry;
   onDone?: ForwarderOptions['onDone'];
+  onUpstreamError?: ForwarderOptions['onUpstreamError'];
+  cache?: ForwarderOptions['cache'];
 }
 
 function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInstance): ForwardFn {
@@ -20,6 +22,8 @@ function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInst
     idleTimeoutMs: w.config.upstream.idleTimeoutMs,
     log: fastify.log,
     onDone: w.onDone,
+    onUpstreamError: w.onUpstreamError,
+    cache: w.cache,
   });
 }
 

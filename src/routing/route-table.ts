@@ -15,6 +15,8 @@ export interface CompiledRoute {
   rewrite: PathRewrite;
   preserveHost: boolean;
   timeoutMs: number;
+  /** Response cache options; undefined when the route opted out. */
+  cache?: { ttlS?: number; withCredentials: boolean };
 }
 
 /** Paths the gateway answers itself, whatever routes.yaml says. */
@@ -42,6 +44,8 @@ function compileOne(spec: RouteSpec, config: GatewayConfig): CompiledRoute {
     rewrite,
     preserveHost: (spec.host ?? 'client') === 'client',
     timeoutMs: spec.timeout_ms ?? config.upstream.timeoutMs,
+    cache:
+      spec.cache === 'off' ? undefined : { ttlS: spec.cache?.ttl_s, withCredentials: spec.cache?.with_credentials ?? false },
   };
 }
 
@@ -83,6 +87,7 @@ export function compileRouteTable(config: GatewayConfig, knownModules: ReadonlyS
     rewrite: identity,
     preserveHost: true,
     timeoutMs: config.upstream.timeoutMs,
+    cache: { withCredentials: false },
   };
   const ordered = routes
     .flatMap((r) => r.patterns.map((p) => ({ p, r })))

@@ -1,0 +1,275 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import CachePolicy from 'http-cache-semantics';
+import type { Dispatcher } from 'undici';
+import type { Exchange, ExchangeCache } from '../proxy/forwarder';
+import type { KeyValueStore } from '../store/key-value-store';
+import { baseKey, variantKey, varyNames } from './cache-key';
+import { decode, encode, type StoredValue } from './cache-entry';
+import { withRouteTtl } from './route-ttl';
+
+export type CacheResult = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
+type StoredResponse = Extract<StoredValue, { kind: 'response' }>;
+
+export interface CacheOptions {
+  maxEntryBytes: number;
+  lockTimeoutMs: number;
+}
+
+export interface CacheEvents {
+  onResult?(routeId: string, result: CacheResult): void;
+  onStoreError?(op: 'get' | 'set', err: unknown): void;
+}
+
+// Explicit freshness only (max-age, s-maxage, Expires, or a route ttl): no heuristic lifetimes for legacy pages.
+const POLICY_OPTIONS = { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 };
+const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
+
+function policyRequest(req: IncomingMessage): CachePolicy.Request {
+  return { url: req.url ?? '/', method: 'GET', headers: req.headers };
+}
+
+function etagMatches(ifNoneMatch: string | undefined, etag: unknown): boolean {
+  if (!ifNoneMatch || typeof etag !== 'string') return false;
+  const weak = (t: string) => t.trim().replace(/^W\//, '');
+  return ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((t) => weak(t) === weak(etag));
+}
+
+/**
+ * The shared response cache (RFC 9111 rules through http-cache-semantics), stored in the gateway's store so all
+ * instances share entries. Bodies stream to the client while they are being collected; concurrent misses for one
+ * key on an instance wait for the first one (nginx's proxy_cache_lock idea) instead of all going upstream.
+ */
+export class ResponseCache implements ExchangeCache {
+  private readonly inflight = new Map<string, Promise<boolean>>();
+  private readonly revalidating = new Set<string>();
+
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly opts: CacheOptions,
+    private readonly events: CacheEvents = {},
+  ) {}
+
+  takes(ex: Exchange): boolean {
+    const m = ex.request.raw.method;
+    return (m === 'GET' || m === 'HEAD') && ex.route.cache !== undefined;
+  }
+
+  async handle(ex: Exchange): Promise<void> {
+    const req = ex.request.raw;
+    if (this.bypasses(req, ex)) return this.relay(ex, await ex.call(), 'BYPASS');
+    const base = baseKey(ex.route.id, req.url ?? '/', req.headers.host);
+    const found = await this.lookup(base, req.headers);
+    if (found) return this.fromEntry(ex, base, found.key, found.value);
+    const pending = this.inflight.get(base);
+    if (pending && (await this.waitFor(pending))) {
+      const again = await this.lookup(base, req.headers);
+      if (again) return this.fromEntry(ex, base, again.key, again.value);
+    }
+    return this.fetch(ex, base, ex.call());
+  }
+
+  private bypasses(req: IncomingMessage, ex: Exchange): boolean {
+    const h = req.headers;
+    if ((h.authorization || h.cookie) && !ex.route.cache?.withCredentials) return true;
+    // A range is served by the origin; a request forbidding storage is honoured by not touching the cache.
+    return h.range !== undefined || /(^|,)\s*no-store/i.test(h['cache-control'] ?? '');
+  }
+
+  private async fromEntry(ex: Exchange, base: string, key: string, entry: StoredResponse): Promise<void> {
+    const req = ex.request.raw;
+    const policy = CachePolicy.fromObject(entry.policy);
+    const { revalidation, response } = policy.evaluateRequest(policyRequest(req));
+    if (!revalidation) return this.serve(ex, entry, response!.headers, 'HIT');
+    const conditional = pickConditional(revalidation.headers);
+    if (!revalidation.synchronous) {
+      this.serve(ex, entry, response!.headers, 'STALE');
+      if (!this.revalidating.has(key)) {
+        this.revalidating.add(key);
+        ex.call({ headers: conditional, detached: true })
+          .then((up) => this.afterRevalidation(ex, base, key, entry, policy, up, null))
+          .catch(() => undefined)
+          .finally(() => this.revalidating.delete(key));
+      }
+      return;
+    }
+    let up: Dispatcher.ResponseData;
+    try {
+      up = await ex.call({ headers: conditional });
+    } catch (err) {
+      // stale-if-error (RFC 5861) also covers an upstream that could not be reached at all.
+      const { modified } = policy.revalidatedPolicy(policyRequest(req), { status: 502, headers: {} });
+      if (!modified) return this.serve(ex, entry, policy.responseHeaders(), 'STALE');
+      throw err;
+    }
+    return this.afterRevalidation(ex, base, key, entry, policy, up, ex);
+  }
+
+  /** `client` is null for a background revalidation (the client was already answered). */
+  private async afterRevalidation(
+    ex: Exchange,
+    base: string,
+    key: string,
+    entry: StoredResponse,
+    policy: CachePolicy,
+    up: Dispatcher.ResponseData,
+    client: Exchange | null,
+  ): Promise<void> {
+    const req = policyRequest(ex.request.raw);
+    const { policy: fresh, modified } = policy.revalidatedPolicy(req, { status: up.statusCode, headers: up.headers });
+    if (!modified) {
+      up.body.resume();
+      const result: CacheResult = up.statusCode === 304 ? 'HIT' : 'STALE';
+      if (up.statusCode === 304) await this.save(key, { ...entry, policy: fresh.toObject() }, fresh);
+      if (client) this.serve(client, entry, fresh.responseHeaders(), result);
+      return;
+    }
+    if (client) return this.fetch(client, base, Promise.resolve(up));
+    await this.storeDetached(ex, base, up);
+  }
+
+  private async fetch(ex: Exchange, base: string, response: Promise<Dispatcher.ResponseData>): Promise<void> {
+    let settle!: (stored: boolean) => void;
+    const lock = !this.inflight.has(base);
+    if (lock) this.inflight.set(base, new Promise<boolean>((r) => (settle = r)));
+    const done = (stored: boolean) => {
+      if (lock) {
+        this.inflight.delete(base);
+        settle(stored);
+      }
+    };
+    let up: Dispatcher.ResponseData;
+    try {
+      up = await response;
+    } catch (err) {
+      done(false);
+      throw err;
+    }
+    const plan = this.storagePlan(ex, base, up);
+    if (!plan) {
+      done(false);
+      return this.relay(ex, up, 'MISS');
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    ex.relay(up, { 'x-cache': 'MISS' }, {
+      data: (c) => {
+        size += c.length;
+        if (size <= this.opts.maxEntryBytes) chunks.push(c);
+      },
+      end: (complete) => {
+        if (!complete || size > this.opts.maxEntryBytes) return done(false);
+        this.persist(plan, Buffer.concat(chunks, size)).then(done, () => done(false));
+      },
+    });
+    this.events.onResult?.(ex.route.id, 'MISS');
+  }
+
+  private async storeDetached(ex: Exchange, base: string, up: Dispatcher.ResponseData): Promise<void> {
+    const plan = this.storagePlan(ex, base, up);
+    if (!plan) {
+      up.body.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of up.body) {
+      size += (c as Buffer).length;
+      if (size > this.opts.maxEntryBytes) {
+        up.body.destroy();
+        return;
+      }
+      chunks.push(c as Buffer);
+    }
+    await this.persist(plan, Buffer.concat(chunks, size));
+  }
+
+  private storagePlan(ex: Exchange, base: string, up: Dispatcher.ResponseData) {
+    const req = ex.request.raw;
+    if (req.method !== 'GET' || !CACHEABLE_STATUS.has(up.statusCode) || up.headers['set-cookie']) return null;
+    const declared = Number(up.headers['content-length']);
+    if (declared > this.opts.maxEntryBytes) return null;
+    const names = varyNames(up.headers.vary);
+    if (names === '*') return null;
+    const headers = withRouteTtl(up.headers, ex.route.cache?.ttlS);
+    const policy = new CachePolicy(policyRequest(req), { status: up.statusCode, headers }, POLICY_OPTIONS);
+    if (!policy.storable() || policy.timeToLive() <= 0) return null;
+    const key = names.length ? variantKey(base, names, req.headers) : base;
+    return { base, key, names, policy, status: up.statusCode, headers: up.headers as OutgoingHttpHeaders };
+  }
+
+  private async persist(plan: NonNullable<ReturnType<ResponseCache['storagePlan']>>, body: Buffer): Promise<boolean> {
+    const entry: StoredResponse = { kind: 'response', policy: plan.policy.toObject(), status: plan.status, headers: plan.headers, body };
+    if (plan.names.length) {
+      const ok = await this.write(plan.base, encode({ kind: 'vary', names: plan.names }), plan.policy.timeToLive());
+      if (!ok) return false;
+    }
+    return this.save(plan.key, entry, plan.policy);
+  }
+
+  private save(key: string, entry: StoredResponse, policy: CachePolicy): Promise<boolean> {
+    return this.write(key, encode(entry), policy.timeToLive());
+  }
+
+  private async write(key: string, value: Buffer, ttlMs: number): Promise<boolean> {
+    try {
+      await this.store.set(key, value, Math.max(1_000, ttlMs));
+      return true;
+    } catch (err) {
+      this.events.onStoreError?.('set', err);
+      return false;
+    }
+  }
+
+  private async read(key: string): Promise<StoredValue | null> {
+    try {
+      const buf = await this.store.get(key);
+      return buf ? decode(buf) : null;
+    } catch (err) {
+      this.events.onStoreError?.('get', err);
+      return null;
+    }
+  }
+
+  private async lookup(base: string, headers: IncomingHttpHeaders): Promise<{ key: string; value: StoredResponse } | null> {
+    const first = await this.read(base);
+    if (!first) return null;
+    if (first.kind === 'response') return { key: base, value: first };
+    const key = variantKey(base, first.names, headers);
+    const variant = await this.read(key);
+    return variant?.kind === 'response' ? { key, value: variant } : null;
+  }
+
+  private waitFor(pending: Promise<boolean>): Promise<boolean> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), this.opts.lockTimeoutMs);
+      pending.then((v) => {
+        clearTimeout(t);
+        resolve(v);
+      });
+    });
+  }
+
+  private serve(ex: Exchange, entry: StoredResponse, policyHeaders: CachePolicy.Headers, result: CacheResult): void {
+    const headers: OutgoingHttpHeaders = { ...(policyHeaders as OutgoingHttpHeaders), 'x-cache': result };
+    // The policy may hold a route ttl as s-maxage; clients see the upstream's own Cache-Control.
+    if (entry.headers['cache-control'] === undefined) delete headers['cache-control'];
+    else headers['cache-control'] = entry.headers['cache-control'];
+    this.events.onResult?.(ex.route.id, result);
+    if (etagMatches(ex.request.raw.headers['if-none-match'], headers.etag)) return ex.respond(304, headers, Buffer.alloc(0));
+    ex.respond(entry.status, headers, entry.body);
+  }
+
+  private relay(ex: Exchange, up: Dispatcher.ResponseData, result: CacheResult): void {
+    this.events.onResult?.(ex.route.id, result);
+    ex.relay(up, { 'x-cache': result });
+  }
+}
+
+function pickConditional(headers: CachePolicy.Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['if-none-match', 'if-modified-since']) {
+    const v = headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
