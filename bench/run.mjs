@@ -310,28 +310,49 @@ function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
-function runCannon(port, seconds, settings, recordLatency) {
+/** Ticks of the proxy tree, the upstream and the machine, plus this process's CPU, at one instant. */
+function snapshot(pids) {
+  return {
+    proxy: treeTicks(pids.proxy),
+    upstream: treeTicks(pids.upstream),
+    machine: machineTicks(),
+    client: process.cpuUsage(),
+    at: performance.now(),
+  };
+}
+
+/**
+ * One autocannon run of warm-up + duration seconds, of which only the last `duration` count. A separate warm-up
+ * run would not do: every fresh autocannon instance ramps up over its first half second or so (new connections,
+ * all 50 starting in lockstep), even against a warm server, and that dip would land in the measurement.
+ */
+async function runMeasured(port, settings, pids) {
   const inst = autocannon({
     url: `http://127.0.0.1:${port}${BENCH_PATH}`,
     connections: settings.connections,
     pipelining: settings.pipelining,
-    duration: seconds,
+    duration: settings.warmup + settings.duration,
     timeout: 10,
   });
-  // autocannon's histogram keeps whole milliseconds; localhost p50s sit at 1-3 ms, so its percentiles would
-  // hide most of the difference between rows. Its per-response times are floats, so keep those instead.
-  const lat = recordLatency ? [] : null;
-  // Per-second completions show whether a row was still warming up (rising) or being disturbed (dips).
+  let before = settings.warmup > 0 ? null : snapshot(pids);
+  const timer = settings.warmup > 0 ? setTimeout(() => (before = snapshot(pids)), settings.warmup * 1000) : null;
+  // autocannon's histogram keeps whole milliseconds and cannot be split at the warm-up boundary; its
+  // per-response times are floats, so percentiles come from these instead.
+  const lat = [];
   const perSecond = [];
-  if (lat) {
-    const t0 = performance.now();
-    inst.on('response', (_client, _status, _bytes, ms) => {
-      lat.push(ms);
-      const s = Math.floor((performance.now() - t0) / 1000);
-      perSecond[s] = (perSecond[s] ?? 0) + 1;
-    });
-  }
-  return Promise.resolve(inst).then((result) => ({ result, lat, perSecond: Array.from(perSecond, (v) => v ?? 0) }));
+  const statuses = {};
+  inst.on('response', (_client, status, _bytes, ms) => {
+    if (!before) return;
+    lat.push(ms);
+    const s = Math.floor((performance.now() - before.at) / 1000);
+    perSecond[s] = (perSecond[s] ?? 0) + 1;
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await inst;
+  const after = snapshot(pids);
+  clearTimeout(timer);
+  if (!before) throw new Error('the run ended before its warm-up did');
+  return { result, before, after, lat, perSecond: Array.from(perSecond, (v) => v ?? 0), statuses };
 }
 
 async function measure(row, port, settings, pids) {
@@ -341,58 +362,58 @@ async function measure(row, port, settings, pids) {
   if (row.expectBody && !pre.body.equals(row.expectBody)) {
     throw new Error(`${row.label} returned a body that differs from the upstream's (${pre.body.length} bytes)`);
   }
-  if (settings.warmup > 0) await runCannon(port, settings.warmup, settings, false);
 
-  const before = {
-    proxy: treeTicks(pids.proxy),
-    upstream: treeTicks(pids.upstream),
-    machine: machineTicks(),
-    client: process.cpuUsage(),
-    at: process.hrtime.bigint(),
-  };
-  const { result, lat, perSecond } = await runCannon(port, settings.duration, settings, true);
-  const wallS = Number(process.hrtime.bigint() - before.at) / 1e9;
-  const after = { proxy: treeTicks(pids.proxy), upstream: treeTicks(pids.upstream), machine: machineTicks(), client: process.cpuUsage(before.client) };
-
-  const total = result.requests.total;
+  const { result, before, after, lat, perSecond, statuses } = await runMeasured(port, settings, pids);
+  const wallS = (after.at - before.at) / 1000;
+  const total = lat.length;
   const perReqUs = (b, a) => (b == null || a == null || !total ? null : ((a - b) * 1e6) / CLK_TCK / total);
+  const clientUs = after.client.user - before.client.user + (after.client.system - before.client.system);
+  // autocannon stops a little after the last whole second, so the final bucket is partial and left out.
+  const samples = perSecond.slice(0, Math.floor(wallS));
   const sorted = Float64Array.from(lat).sort();
+  const non2xx = Object.entries(statuses).reduce((n, [code, count]) => n + (code >= 200 && code < 300 ? 0 : count), 0);
   Object.assign(row, {
     requests: total,
     wallSeconds: round(wallS, 2),
-    rps: round(result.requests.average, 0),
-    rpsStddev: round(result.requests.stddev, 0),
-    // The last bucket is a partial second (autocannon stops a little after the whole seconds), so it is dropped.
-    rpsPerSecond: perSecond.slice(0, settings.duration),
+    rps: round(total / wallS, 0),
+    rpsStddev: round(stddev(samples), 0),
+    rpsPerSecond: samples,
     latencyMs: {
-      mean: round(sorted.reduce((s, v) => s + v, 0) / (sorted.length || 1), 3),
+      mean: round(sorted.reduce((s, v) => s + v, 0) / (total || 1), 3),
       p50: round(percentile(sorted, 0.5), 3),
       p90: round(percentile(sorted, 0.9), 3),
       p99: round(percentile(sorted, 0.99), 3),
-      max: round(sorted[sorted.length - 1] ?? null, 3),
-      autocannonP50: result.latency.p50,
-      autocannonP99: result.latency.p99,
+      max: round(sorted[total - 1] ?? null, 3),
     },
+    // Connection-level failures are only counted by autocannon, over the whole run; a failure during
+    // warm-up is as much a bug as one during measurement, so they are not split.
     errors: result.errors,
     timeouts: result.timeouts,
     resets: result.resets,
-    non2xx: result.non2xx,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])),
+    non2xx,
+    statusCodes: statuses,
+    wholeRun: { requests: result.requests.total, non2xx: result.non2xx, statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])) },
     cpuUsPerRequest: { proxy: round(perReqUs(before.proxy, after.proxy), 1), upstream: round(perReqUs(before.upstream, after.upstream), 1) },
-    clientCpuPercent: round(((after.client.user + after.client.system) / 1e6 / wallS) * 100, 0),
+    clientCpuPercent: round((clientUs / 1e6 / wallS) * 100, 0),
   });
   // Other engineers' test suites and the VM's neighbours share this machine; a row measured while they were
   // busy is slower for reasons that have nothing to do with its code. Softirq time (loopback TCP) is left out,
   // since most of it is our own traffic and no process is charged for it.
   if (before.machine && after.machine) {
     const ours = [after.proxy - before.proxy, after.upstream - before.upstream].filter(Number.isFinite).reduce((a, b) => a + b, 0);
-    const clientTicks = ((after.client.user + after.client.system) / 1e6) * CLK_TCK;
     const pct = (ticks) => round((ticks / (wallS * CLK_TCK)) * 100, 0);
-    row.otherCpuPercent = Math.max(0, pct(after.machine.busy - before.machine.busy - ours - clientTicks));
+    row.otherCpuPercent = Math.max(0, pct(after.machine.busy - before.machine.busy - ours - (clientUs / 1e6) * CLK_TCK));
     row.stealPercent = pct(after.machine.steal - before.machine.steal);
   }
   row.trend = trendOf(row.rpsPerSecond);
-  row.ok = row.errors === 0 && row.timeouts === 0 && row.non2xx === 0 && row.resets === 0 && total > 0;
+  const wholeNon2xx = result.non2xx;
+  row.ok = row.errors === 0 && row.timeouts === 0 && row.resets === 0 && non2xx === 0 && wholeNon2xx === 0 && total > 0;
+}
+
+function stddev(values) {
+  if (values.length < 2) return null;
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
 /**
@@ -647,9 +668,10 @@ async function main() {
     console.log(`(!) ${r.label}: other processes used ${r.otherCpuPercent}% of a core during its run; repeat it on a quieter machine`);
   }
   console.log(
-    '\nnotes: req/s is the mean of 1 s samples; p50/p99 from every response time; µs/req is CPU (user+sys from /proc) of the' +
-      '\nproxy process tree or the upstream divided by requests; client CPU is autocannon\'s share of its core;' +
-      '\nother CPU is what the rest of the machine used meanwhile and steal what the hypervisor took (% of one core).',
+    '\nnotes: all figures cover the measured window after the warm-up, except errors (whole run). req/s: responses per' +
+      '\nsecond, ±sd over 1 s samples; p50/p99 from every response time; µs/req: CPU (user+sys from /proc) of the proxy' +
+      '\nprocess tree or the upstream per request; client CPU: autocannon\'s share of its core; other CPU: what the rest of' +
+      '\nthe machine used meanwhile; steal: what the hypervisor took (both % of one core).',
   );
 
   const resultsDir = path.join(BENCH_DIR, 'results');

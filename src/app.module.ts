@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { ProblemFilter } from './errors/problem.filter';
 import { HealthModule } from './health/health.module';
@@ -13,7 +14,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StoreModule, HealthModule, ...Object.values(V2_MODULES)],
+      imports: [StoreModule, HealthModule, AdminModule, ...Object.values(V2_MODULES)],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LIFECYCLE, useValue: lifecycle },

@@ -9,10 +9,15 @@ export const CACHE_PREFIX = 'fc:';
  * own order. The Host is part of the key because legacy apps may answer per virtual host.
  */
 export function baseKey(routeId: string, rawUrl: string, host: string | undefined): string {
+  return `${CACHE_PREFIX}${normalizeUrl(rawUrl)}|h=${(host ?? '').toLowerCase()}|r=${routeId}`;
+}
+
+/** Path untouched, query parameters sorted. */
+export function normalizeUrl(rawUrl: string): string {
   const q = rawUrl.indexOf('?');
-  const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
-  const query = q === -1 ? '' : rawUrl.slice(q + 1).split('&').filter(Boolean).sort().join('&');
-  return `${CACHE_PREFIX}${path}${query ? '?' + query : ''}|h=${(host ?? '').toLowerCase()}|r=${routeId}`;
+  if (q === -1) return rawUrl;
+  const query = rawUrl.slice(q + 1).split('&').filter(Boolean).sort().join('&');
+  return rawUrl.slice(0, q) + (query ? '?' + query : '');
 }
 
 /** The key of one Vary variant: the base key plus a hash of the request's values for the named fields. */

@@ -154,5 +154,4 @@ export const NOT_YET_IN_FORCE = [
   'CORS_ORIGINS',
   'CSP_MODE',
   'LLM_PROVIDER',
-  'ADMIN_TOKEN',
 ];
