@@ -29,10 +29,12 @@ function numEnv(name, fallback, min, max) {
 
 const UNREACHABLE_RATE_LIMIT = '1000000000/1s';
 
-const ALL_TARGETS = ['direct', 'node', 'undici', 'nginx', 'gateway'];
+const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway'];
+// undici-stream is opt-in: it is not a baseline the gateway is held to, but a what-if for its forwarder.
+const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => t !== 'undici-stream');
 
 function parseSettings() {
-  const targets = (process.env.BENCH_TARGETS ?? ALL_TARGETS.join(','))
+  const targets = (process.env.BENCH_TARGETS || DEFAULT_TARGETS.join(','))
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
@@ -508,6 +510,7 @@ const ROWS = {
   direct: { label: 'direct upstream', ratioName: 'direct' },
   node: { label: 'raw node proxy', ratioName: 'raw-node' },
   undici: { label: 'raw undici proxy', ratioName: 'raw-undici' },
+  'undici-stream': { label: 'raw undici stream', ratioName: 'raw-undici-stream' },
   nginx: { label: 'nginx', ratioName: 'nginx' },
   gateway: { label: 'gateway', ratioName: 'gateway' },
 };
@@ -604,9 +607,12 @@ async function main() {
       let port;
       if (key === 'direct') {
         port = upstreamPort;
-      } else if (key === 'node' || key === 'undici') {
-        const script = path.join(BENCH_DIR, key === 'node' ? 'node-proxy.mjs' : 'undici-proxy.mjs');
-        child = startChild(row.label, process.execPath, [script, '0', upstreamUrl], { pin, env: childEnv, stdin: 'pipe' });
+      } else if (key === 'node' || key === 'undici' || key === 'undici-stream') {
+        const args =
+          key === 'node'
+            ? [path.join(BENCH_DIR, 'node-proxy.mjs'), '0', upstreamUrl]
+            : [path.join(BENCH_DIR, 'undici-proxy.mjs'), '0', upstreamUrl, key === 'undici' ? 'request' : 'stream'];
+        child = startChild(row.label, process.execPath, args, { pin, env: childEnv, stdin: 'pipe' });
         port = await waitForPortLine(child, 5000);
       } else if (key === 'nginx') {
         if (!nginxBin) {

@@ -17,6 +17,7 @@ import { compilePolicies, type RateLimitPolicy } from './rate-limit/rate-limit-p
 import { compileRouteTable, labelRoutes, type RouteConfig } from './routing';
 import { KV_STORE, type KeyValueStore } from './store/key-value-store';
 import { ResponseCache } from './cache/response-cache';
+import { GatewayMetrics } from './telemetry/metrics';
 import { V2_MODULES } from './v2/modules';
 
 export interface Gateway {
@@ -38,7 +39,12 @@ const NEST_LEVELS: Record<GatewayConfig['logLevel'], LogLevel[]> = {
   silent: [],
 };
 
-export async function createGateway(config: GatewayConfig, lifecycle = new Lifecycle()): Promise<Gateway> {
+export async function createGateway(
+  config: GatewayConfig,
+  lifecycle = new Lifecycle(),
+  metrics = new GatewayMetrics(),
+): Promise<Gateway> {
+  metrics.recordFlags(config);
   const adapter = new FastifyAdapter({
     logger: { level: config.logLevel },
     // Per-request logs come from the gateway's own access log, not Fastify's two lines per request.
@@ -50,20 +56,28 @@ export async function createGateway(config: GatewayConfig, lifecycle = new Lifec
     routerOptions: { maxParamLength: 8_192 },
     clientErrorHandler: handleClientError,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle, metrics), adapter, {
     logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
 
   const table = compileRouteTable(config, new Set(Object.keys(V2_MODULES)));
   const upstreams = new UpstreamRegistry(config);
-  const wiring: ProxyWiring = { config, table, upstreams };
+  const wiring: ProxyWiring = {
+    config,
+    table,
+    upstreams,
+    onDone: (route, method, status, seconds) => metrics.observe(route.id, route.targetLabel, method, status, seconds),
+    onUpstreamError: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
+  };
   const store = app.get<symbol, KeyValueStore>(KV_STORE);
   if (config.cacheEnabled) {
     let lastWarn = 0;
     wiring.cache = new ResponseCache(store, config.cache, {
+      onResult: (route, result) => metrics.cache.inc({ route, result }),
       // At most one line per 30 s during an outage: the cache degrades to pass-through on its own.
       onStoreError: (op, err) => {
+        metrics.storeErrors.inc({ user: 'cache' });
         if (Date.now() - lastWarn < 30_000) return;
         lastWarn = Date.now();
         fastify.log.warn({ op, err: (err as Error).message }, 'cache store unavailable; passing through');
@@ -91,7 +105,19 @@ export async function createGateway(config: GatewayConfig, lifecycle = new Lifec
   });
   // No policy anywhere (RATE_LIMIT=off, no route limits): no hook, no per-request cost.
   const anyLimit = config.rateLimit !== 'off' || config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
-  if (anyLimit) installRateLimitHook(fastify, new RateLimiter(store, config.rateLimitFailOpen));
+  if (anyLimit) {
+    installRateLimitHook(fastify, new RateLimiter(store, config.rateLimitFailOpen), {
+      onLimited: (route) => metrics.rateLimited.inc({ route }),
+      onUnavailable: () => metrics.storeErrors.inc({ user: 'rate_limit' }),
+    });
+  }
+  // Requests Nest answers (v2 modules, health, admin); proxied ones are counted by the forwarder, which hijacks.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const routeId = (request.routeOptions.config as RouteConfig).routeId ?? 'unmatched';
+    const target = routeId === 'gateway' ? 'gateway' : 'module';
+    metrics.observe(routeId, target, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   redirectModuleRoutes(fastify, wiring);
 
   await app.init();

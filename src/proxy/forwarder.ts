@@ -47,7 +47,7 @@ export interface ForwarderOptions {
   log: FastifyBaseLogger;
   cache?: ExchangeCache;
   /** Called once per forwarded request when the client's response is over (metrics, access log). */
-  onDone?: (route: CompiledRoute, status: number, startedAt: bigint) => void;
+  onDone?: (route: CompiledRoute, method: string, status: number, seconds: number) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
 }
 
@@ -82,7 +82,8 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const ac = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) ac.abort();
-      opts.onDone?.(route, res.statusCode, startedAt);
+      // A client that left before the head was written still counts, as 499 (nginx's convention).
+      opts.onDone?.(route, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9);
     });
     const own = () => reply.getHeaders() as OutgoingHttpHeaders;
     const isHead = method === 'HEAD';

@@ -1,0 +1,95 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GatewayConfig } from '../config';
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Labels stay bounded: route ids (never raw paths), known methods, status codes. */
+export function methodLabel(method: string | undefined): string {
+  return method && METHODS.has(method) ? method : 'OTHER';
+}
+
+/**
+ * The metric names of DESIGN.md; dashboards and alerts depend on them. Created before Nest (outside DI) so the
+ * proxy hot path can record without a container lookup.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'gateway_requests_total',
+    help: 'Requests answered, by route id, target, method and status',
+    labelNames: ['route', 'target', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'Time from request to the end of the response, by route id and target',
+    labelNames: ['route', 'target'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly upstreamErrors = new Counter({
+    name: 'gateway_upstream_errors_total',
+    help: 'Failed upstream exchanges, by upstream origin and kind (connect, timeout, reset, protocol)',
+    labelNames: ['upstream', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly cache = new Counter({
+    name: 'gateway_cache_total',
+    help: 'Response cache outcomes, by route id and result (HIT, MISS, STALE, BYPASS)',
+    labelNames: ['route', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Requests refused by a rate limit, by route id',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  readonly auth = new Counter({
+    name: 'gateway_auth_total',
+    help: 'Authentication outcomes, by method (jwt, legacy_session) and result',
+    labelNames: ['method', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly shadowDiffs = new Counter({
+    name: 'gateway_shadow_diffs_total',
+    help: 'Shadowed requests whose answers differed, by route id',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: 'gateway_store_errors_total',
+    help: 'Failed store operations (the feature degraded instead of failing the request), by user',
+    labelNames: ['user'] as const,
+    registers: [this.registry],
+  });
+  readonly flag = new Gauge({
+    name: 'gateway_flag',
+    help: 'SRE flags in force at start-up: 1 on, 0 off (see the effective configuration log line)',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordFlags(c: GatewayConfig): void {
+    const flags: Record<string, boolean> = {
+      route_all_to_legacy: c.routeAllToLegacy,
+      cache_enabled: c.cacheEnabled,
+      rate_limit: c.rateLimit !== 'off',
+      rate_limit_fail_open: c.rateLimitFailOpen,
+      redis_store: Boolean(c.redis),
+      admin_api: Boolean(c.adminToken),
+    };
+    for (const [name, on] of Object.entries(flags)) this.flag.set({ name }, on ? 1 : 0);
+  }
+
+  observe(route: string, target: string, method: string | undefined, status: number, seconds: number): void {
+    this.requests.inc({ route, target, method: methodLabel(method), status: String(status) });
+    this.duration.observe({ route, target }, seconds);
+  }
+}
+
+export const METRICS = Symbol('METRICS');
