@@ -419,8 +419,9 @@ function stddev(values) {
 }
 
 /**
- * Second half over first half of the per-second throughput. A row still being optimised by V8 (the gateway's
- * larger code path needs longer than a bare proxy) climbs through its run, which a fixed warm-up can miss.
+ * Second half over first half of the per-second throughput. A row whose code V8 was still optimising (the
+ * gateway's much larger code path takes longer than a bare proxy) climbs through its run, which a fixed warm-up
+ * can miss; a row that something else disturbed dips instead.
  */
 function trendOf(perSecond) {
   if (perSecond.length < 4) return null;

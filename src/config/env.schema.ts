@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataKeysSchema } from './data-keys';
 import { redisUrlSchema } from './redis-target';
 
 const bool = (fallback: boolean) =>
@@ -54,6 +55,7 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   CSP_MODE: z.enum(['enforce', 'report-only', 'off']).default('enforce'),
   LLM_PROVIDER: z.enum(['local', 'openai', 'gemini']).default('local'),
+  DATA_ENCRYPTION_KEY: dataKeysSchema.optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),

@@ -3,3 +3,4 @@ export { effectiveFlags, loadConfig, parseRateLimit, type GatewayConfig, type Ra
 export type { RouteSpec } from './routes.schema';
 export { GATEWAY_CONFIG } from './config.token';
 export type { RedisTarget } from './redis-target';
+export type { DataKey } from './data-keys';

@@ -77,3 +77,12 @@ test('REDIS_URL selects one server, a cluster or sentinels', () => {
   assert.throws(() => load('http://nope'), /REDIS_URL/);
   assert.throws(() => load('redis+sentinel://s1:1'), /REDIS_URL/);
 });
+
+test('DATA_ENCRYPTION_KEY takes kid:base64 entries of 32 bytes, first one active', () => {
+  const dir = dirWithRoutes('routes: []\n');
+  const k = (b: number) => Buffer.alloc(32, b).toString('base64');
+  const c = loadConfig({ ROUTES_FILE: 'routes.yaml', DATA_ENCRYPTION_KEY: `new:${k(1)}, old:${k(2)}` }, dir);
+  assert.deepEqual(c.dataKeys?.map((x) => x.id), ['new', 'old']);
+  assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml', DATA_ENCRYPTION_KEY: `a:${Buffer.alloc(16).toString('base64')}` }, dir), /DATA_ENCRYPTION_KEY/);
+  assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml', DATA_ENCRYPTION_KEY: `a:${k(1)},a:${k(2)}` }, dir), /appears twice/);
+});

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error';
 import { envSchema, type RawEnv } from './env.schema';
+import type { DataKey } from './data-keys';
 import type { RedisTarget } from './redis-target';
 import { routesFileSchema, type RouteSpec } from './routes.schema';
 
@@ -37,6 +38,8 @@ export interface GatewayConfig {
   cspMode: RawEnv['CSP_MODE'];
   llmProvider: RawEnv['LLM_PROVIDER'];
   adminToken?: string;
+  /** Unset: the gateway makes an ephemeral key at start (dev only; data does not survive a restart). */
+  dataKeys?: DataKey[];
   tls?: { certFile: string; keyFile: string };
   shutdown: { delayMs: number; graceMs: number };
   logLevel: RawEnv['LOG_LEVEL'];
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     cspMode: e.CSP_MODE,
     llmProvider: e.LLM_PROVIDER,
     adminToken: e.ADMIN_TOKEN,
+    dataKeys: e.DATA_ENCRYPTION_KEY,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
@@ -140,6 +144,7 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     cspMode: c.cspMode,
     llmProvider: c.llmProvider,
     adminApi: c.adminToken ? 'on' : 'off',
+    dataEncryptionKeys: c.dataKeys ? c.dataKeys.map((k) => k.id) : 'ephemeral',
     tls: Boolean(c.tls),
     upstreamTimeoutMs: c.upstream.timeoutMs,
     // Validated today so a typo fails fast, but no code reads them yet: said out loud so nobody relies on them.

@@ -1,5 +1,7 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { DataCipher } from '../crypto/data-cipher';
+import { EncryptedStore } from './encrypted-store';
 import { KV_STORE, type KeyValueStore } from './key-value-store';
 import { MemoryStore } from './memory-store';
 import { createRedisClient } from './redis-client';
@@ -22,10 +24,24 @@ function createStore(config: GatewayConfig): KeyValueStore {
   return new RedisStore(client);
 }
 
+export const ENCRYPTED_STORE = Symbol('ENCRYPTED_STORE');
+
+function createEncryptedStore(config: GatewayConfig, store: KeyValueStore): EncryptedStore {
+  if (config.dataKeys) return new EncryptedStore(store, new DataCipher(config.dataKeys));
+  new Logger('Store').warn(
+    'DATA_ENCRYPTION_KEY is unset: user data is sealed with a key made at start-up; it is unreadable after a restart ' +
+      'and by other instances. Set DATA_ENCRYPTION_KEY=kid:<openssl rand -base64 32> in production.',
+  );
+  return new EncryptedStore(store, DataCipher.ephemeral());
+}
+
 @Global()
 @Module({
-  providers: [{ provide: KV_STORE, inject: [GATEWAY_CONFIG], useFactory: createStore }],
-  exports: [KV_STORE],
+  providers: [
+    { provide: KV_STORE, inject: [GATEWAY_CONFIG], useFactory: createStore },
+    { provide: ENCRYPTED_STORE, inject: [GATEWAY_CONFIG, KV_STORE], useFactory: createEncryptedStore },
+  ],
+  exports: [KV_STORE, ENCRYPTED_STORE],
 })
 export class StoreModule implements OnApplicationShutdown {
   constructor(@Inject(KV_STORE) private readonly store: KeyValueStore) {}
