@@ -28,3 +28,67 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     },
   };
 }
+
+export interface RedisGroup {
+  /** The REDIS_URL the gateway is given. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function run(cmd: string, args: string[]): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout))),
+  );
+}
+
+/** A real three-master Redis Cluster on free ports (no replicas). */
+export async function startRedisCluster(): Promise<RedisGroup> {
+  const nodes: Child[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'figway-cluster-'));
+    const child = startChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--save', '', '--appendonly', 'no', '--dir', dir], {});
+    nodes.push(child);
+    ports.push(port);
+    await waitForPort(port, 5_000, child.alive);
+  }
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
+  };
+  try {
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    for (let i = 0; i < 50; i++) {
+      if ((await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'])).includes('cluster_state:ok')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}`, stop };
+}
+
+/** A real Redis master watched by one Sentinel (redis-server in sentinel mode). */
+export async function startRedisSentinel(masterName = 'figway'): Promise<RedisGroup & { master: RedisServer }> {
+  const master = await startRedis();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'figway-sentinel-'));
+  const conf = join(dir, 'sentinel.conf');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${masterName} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${masterName} 1000\n`);
+  const sentinel = startChild('redis-server', [conf, '--sentinel'], {});
+  await waitForPort(port, 5_000, sentinel.alive).catch(async (err) => {
+    await master.stop();
+    throw new Error(`${err.message}\n${sentinel.output()}`);
+  });
+  return {
+    url: `redis+sentinel://127.0.0.1:${port}/${masterName}`,
+    master,
+    async stop() {
+      await sentinel.stop('SIGKILL');
+      await master.stop();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
+import { startGateway, type RunningGateway } from '../support/gateway';
+import { send } from '../support/http';
+import { startRedisCluster, startRedisSentinel, type RedisGroup } from '../support/redis';
+
+let upstream: CountingUpstream;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+before(async () => {
+  upstream = await startCountingUpstream((req, res, n) => {
+    res.setHeader('cache-control', 'public, max-age=60');
+    res.end(`${req.url} #${n}`);
+  });
+});
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+  await upstream?.close();
+});
+
+async function twoInstances(group: RedisGroup): Promise<[RunningGateway, RunningGateway]> {
+  const env = { LEGACY_URL: upstream.url, REDIS_URL: group.url, RATE_LIMIT: '6/60s' };
+  const pair = await Promise.all([startGateway(env), startGateway(env)]);
+  cleanup.push(() => Promise.all(pair.map((g) => g.stop())));
+  return pair;
+}
+
+async function readyWithin(gw: RunningGateway, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const res = await send(`${gw.url}/health/ready`);
+    if (res.status === 200) return res.json();
+    if (Date.now() > deadline) assert.fail(`not ready: ${res.body}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function sharesStateAcross([a, b]: [RunningGateway, RunningGateway], path: string) {
+  const host = { host: 'shop.example' };
+  assert.equal((await send(`${a.url}${path}`, { headers: host })).headers['x-cache'], 'MISS');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await send(`${b.url}${path}`, { headers: host })).headers['x-cache'], 'HIT', 'cache entry shared');
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) statuses.push((await send(`${(i % 2 ? a : b).url}${path}?n=${i}`, { headers: host })).status);
+  // Two requests above plus four here make six: the seventh and eighth overall are refused on either instance.
+  assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429]);
+}
+
+test('with REDIS_URL=redis+cluster://..., cache and rate limits are shared through a real Redis Cluster', async () => {
+  const cluster = await startRedisCluster();
+  cleanup.push(() => cluster.stop());
+  const pair = await twoInstances(cluster);
+  assert.match((await readyWithin(pair[0], 5_000)).checks.store, /redis: up/);
+  await sharesStateAcross(pair, '/api/v1/cluster-item');
+});
+
+test('with REDIS_URL=redis+sentinel://.../master, the gateway finds the master through Sentinel', async () => {
+  const sentinel = await startRedisSentinel();
+  cleanup.push(() => sentinel.stop());
+  const pair = await twoInstances(sentinel);
+  assert.match((await readyWithin(pair[0], 5_000)).checks.store, /redis: up/);
+  await sharesStateAcross(pair, '/api/v1/sentinel-item');
+});
