@@ -186,6 +186,8 @@ export class ResponseCache implements ExchangeCache {
   private storagePlan(ex: Exchange, base: string, up: Dispatcher.ResponseData) {
     const req = ex.request.raw;
     if (req.method !== 'GET' || !CACHEABLE_STATUS.has(up.statusCode) || up.headers['set-cookie']) return null;
+    // Most legacy answers state no lifetime at all: no policy object needed to know they are not stored.
+    if (!up.headers['cache-control'] && !up.headers.expires && !ex.route.cache?.ttlS) return null;
     const declared = Number(up.headers['content-length']);
     if (declared > this.opts.maxEntryBytes) return null;
     const names = varyNames(up.headers.vary);
