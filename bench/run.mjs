@@ -656,23 +656,24 @@ async function main() {
   const bad = rows.filter((r) => r.rps != null && !r.ok);
   for (const r of bad) {
     console.log(
-      `(!) ${r.label}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.resets} resets, ${r.non2xx} non-2xx; status codes ${JSON.stringify(r.statusCodes)}` +
+      `(!) ${r.label}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.resets} resets, ${r.wholeRun.non2xx} non-2xx ` +
+        `(${r.non2xx} after warm-up); status codes over the whole run ${JSON.stringify(r.wholeRun.statusCodes)}` +
         (r.childLog ? `\n    last log lines:\n      ${r.childLog.join('\n      ')}` : ''),
     );
   }
-  for (const r of rows.filter((x) => x.trend != null && Math.abs(x.trend - 1) > 0.15)) {
-    const [first, second] = halves(r.rpsPerSecond);
-    // Other load explains drift in either direction; only without it does a rise point at JIT warm-up.
-    const why =
-      r.otherCpuPercent > 15
-        ? 'other processes were busy meanwhile'
-        : r.trend > 1
-          ? 'still warming up or the machine got quieter; if it repeats, raise BENCH_WARMUP'
-          : 'something else took the CPU (steal, throttling)?';
-    console.log(`(!) ${r.label}: throughput ${r.trend > 1 ? 'rose' : 'fell'} during the run (first half ${fmt(first)} req/s, second half ${fmt(second)}); ${why}`);
-  }
-  for (const r of rows.filter((x) => x.otherCpuPercent > 15)) {
-    console.log(`(!) ${r.label}: other processes used ${r.otherCpuPercent}% of a core during its run; repeat it on a quieter machine`);
+  for (const r of rows) {
+    const busy = r.otherCpuPercent > 15;
+    const drift = r.trend != null && Math.abs(r.trend - 1) > 0.15;
+    if (!busy && !drift) continue;
+    const parts = [];
+    if (busy) parts.push(`other processes used ${r.otherCpuPercent}% of a core meanwhile`);
+    if (drift) {
+      const [first, second] = halves(r.rpsPerSecond);
+      parts.push(`throughput ${r.trend > 1 ? 'rose' : 'fell'} from ${fmt(first)} to ${fmt(second)} req/s between the halves`);
+    }
+    // Other load explains drift in either direction; only on a quiet machine does a rise point at JIT warm-up.
+    const advice = busy ? 'noisy: repeat on a quieter machine' : r.trend > 1 ? 'still warming up? raise BENCH_WARMUP if it repeats' : 'disturbed (steal, throttling)?';
+    console.log(`(!) ${r.label}: ${parts.join('; ')}; ${advice}`);
   }
   console.log(
     '\nnotes: all figures cover the measured window after the warm-up, except errors (whole run). req/s: responses per' +
