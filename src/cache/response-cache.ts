@@ -3,7 +3,7 @@ import CachePolicy from 'http-cache-semantics';
 import type { Dispatcher } from 'undici';
 import type { Exchange, ExchangeCache } from '../proxy/forwarder';
 import type { KeyValueStore } from '../store/key-value-store';
-import { baseKey, variantKey, varyNames } from './cache-key';
+import { baseKey, normalizeUrl, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
 
@@ -24,9 +24,14 @@ export interface CacheEvents {
 const POLICY_OPTIONS = { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 };
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
 
+/** The request as the cache key sees it (sorted query, lowercase Host), so equal keys mean equal policy inputs. */
 function policyRequest(req: IncomingMessage): CachePolicy.Request {
-  return { url: req.url ?? '/', method: 'GET', headers: req.headers };
+  const host = req.headers.host;
+  return { url: normalizeUrl(req.url ?? '/'), method: 'GET', headers: host ? { ...req.headers, host: host.toLowerCase() } : req.headers };
 }
+
+/** The record naming a key's Vary fields outlives any one variant; it is tiny, and a stale one only costs a miss. */
+const VARY_RECORD_TTL_MS = 24 * 3_600_000;
 
 function etagMatches(ifNoneMatch: string | undefined, etag: unknown): boolean {
   if (!ifNoneMatch || typeof etag !== 'string') return false;
@@ -119,7 +124,13 @@ export class ResponseCache implements ExchangeCache {
     if (!modified) {
       up.body.resume();
       const result: CacheResult = up.statusCode === 304 ? 'HIT' : 'STALE';
-      if (up.statusCode === 304) await this.save(key, { ...entry, policy: fresh.toObject() }, fresh);
+      if (up.statusCode === 304) {
+        await this.save(key, { ...entry, policy: fresh.toObject() }, fresh);
+        const names = varyNames(entry.headers.vary);
+        if (key !== base && names !== '*') {
+          await this.write(base, encode({ kind: 'vary', names }), Math.max(VARY_RECORD_TTL_MS, fresh.timeToLive()));
+        }
+      }
       if (client) this.serve(client, entry, fresh.responseHeaders(), result);
       return;
     }
@@ -202,7 +213,7 @@ export class ResponseCache implements ExchangeCache {
   private async persist(plan: NonNullable<ReturnType<ResponseCache['storagePlan']>>, body: Buffer): Promise<boolean> {
     const entry: StoredResponse = { kind: 'response', policy: plan.policy.toObject(), status: plan.status, headers: plan.headers, body };
     if (plan.names.length) {
-      const ok = await this.write(plan.base, encode({ kind: 'vary', names: plan.names }), plan.policy.timeToLive());
+      const ok = await this.write(plan.base, encode({ kind: 'vary', names: plan.names }), Math.max(VARY_RECORD_TTL_MS, plan.policy.timeToLive()));
       if (!ok) return false;
     }
     return this.save(plan.key, entry, plan.policy);

@@ -79,6 +79,9 @@ test('a client If-None-Match naming the cached ETag gets a 304 from the cache', 
   assert.equal(hitsFor('/pages/news'), 1);
 });
 
+// The key sorts the query and lowercases Host; the cache policy must see the same normalised request, or
+// http-cache-semantics refuses the match and every other spelling refetches.
+
 test('the same query parameters in another order are served from the same entry', async () => {
   const first = await send(`${gw.url}/pages/search?a=1&b=2`);
   assert.equal(first.headers['x-cache'], 'MISS');
@@ -104,4 +107,13 @@ test('different Host headers get separate entries', async () => {
   assert.equal(b2.body.toString(), b1.body.toString());
   assert.equal(hitsFor('/pages/contact', 'a.example.test'), 1);
   assert.equal(hitsFor('/pages/contact', 'b.example.test'), 1);
+});
+
+test('a Host header differing only in letter case shares the entry', async () => {
+  const url = `${gw.url}/pages/team`;
+  const first = await send(url, { headers: { host: 'Shop.Example.Test' } });
+  assert.equal(first.headers['x-cache'], 'MISS');
+  const lower = await send(url, { headers: { host: 'shop.example.test' } });
+  assert.equal(lower.headers['x-cache'], 'HIT');
+  assert.equal(lower.body.toString(), first.body.toString());
 });
