@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import CachePolicy from 'http-cache-semantics';
-import type { Dispatcher } from 'undici';
-import type { Exchange, ExchangeCache } from '../proxy/forwarder';
+import type { Exchange, ExchangeCache, UpstreamResponse } from '../proxy/forwarder';
 import type { KeyValueStore } from '../store/key-value-store';
 import { baseKey, normalizeUrl, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
@@ -97,7 +96,7 @@ export class ResponseCache implements ExchangeCache {
       }
       return;
     }
-    let up: Dispatcher.ResponseData;
+    let up: UpstreamResponse;
     try {
       up = await ex.call({ headers: conditional });
     } catch (err) {
@@ -116,13 +115,13 @@ export class ResponseCache implements ExchangeCache {
     key: string,
     entry: StoredResponse,
     policy: CachePolicy,
-    up: Dispatcher.ResponseData,
+    up: UpstreamResponse,
     client: Exchange | null,
   ): Promise<void> {
     const req = policyRequest(ex.request.raw);
     const { policy: fresh, modified } = policy.revalidatedPolicy(req, { status: up.statusCode, headers: up.headers });
     if (!modified) {
-      up.body.resume();
+      up.dump();
       const result: CacheResult = up.statusCode === 304 ? 'HIT' : 'STALE';
       if (up.statusCode === 304) {
         await this.save(key, { ...entry, policy: fresh.toObject() }, fresh);
@@ -138,7 +137,7 @@ export class ResponseCache implements ExchangeCache {
     await this.storeDetached(ex, base, up);
   }
 
-  private async fetch(ex: Exchange, base: string, response: Promise<Dispatcher.ResponseData>): Promise<void> {
+  private async fetch(ex: Exchange, base: string, response: Promise<UpstreamResponse>): Promise<void> {
     let settle!: (stored: boolean) => void;
     const lock = !this.inflight.has(base);
     if (lock) this.inflight.set(base, new Promise<boolean>((r) => (settle = r)));
@@ -148,7 +147,7 @@ export class ResponseCache implements ExchangeCache {
         settle(stored);
       }
     };
-    let up: Dispatcher.ResponseData;
+    let up: UpstreamResponse;
     try {
       up = await response;
     } catch (err) {
@@ -175,26 +174,14 @@ export class ResponseCache implements ExchangeCache {
     this.events.onResult?.(ex.route.id, 'MISS');
   }
 
-  private async storeDetached(ex: Exchange, base: string, up: Dispatcher.ResponseData): Promise<void> {
+  private async storeDetached(ex: Exchange, base: string, up: UpstreamResponse): Promise<void> {
     const plan = this.storagePlan(ex, base, up);
-    if (!plan) {
-      up.body.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of up.body) {
-      size += (c as Buffer).length;
-      if (size > this.opts.maxEntryBytes) {
-        up.body.destroy();
-        return;
-      }
-      chunks.push(c as Buffer);
-    }
-    await this.persist(plan, Buffer.concat(chunks, size));
+    if (!plan) return up.dump();
+    const body = await up.collect(this.opts.maxEntryBytes);
+    if (body) await this.persist(plan, body);
   }
 
-  private storagePlan(ex: Exchange, base: string, up: Dispatcher.ResponseData) {
+  private storagePlan(ex: Exchange, base: string, up: UpstreamResponse) {
     const req = ex.request.raw;
     if (req.method !== 'GET' || !CACHEABLE_STATUS.has(up.statusCode) || up.headers['set-cookie']) return null;
     // Most legacy answers state no lifetime at all: no policy object needed to know they are not stored.
@@ -272,7 +259,7 @@ export class ResponseCache implements ExchangeCache {
     ex.respond(entry.status, headers, entry.body);
   }
 
-  private relay(ex: Exchange, up: Dispatcher.ResponseData, result: CacheResult): void {
+  private relay(ex: Exchange, up: UpstreamResponse, result: CacheResult): void {
     this.events.onResult?.(ex.route.id, result);
     ex.relay(up, { 'x-cache': result });
   }

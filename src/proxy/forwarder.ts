@@ -1,5 +1,4 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { toProblem } from '../errors/problem';
@@ -9,30 +8,28 @@ import { writeRawProblem } from './problem-response';
 import { buildUpstreamHeaders } from './request-headers';
 import { buildClientHeaders } from './response-headers';
 import { classifyUpstreamError, upstreamGatewayError } from './upstream-errors';
+import { UpstreamResponse, type BodyTap } from './upstream-response';
 import type { Upstream, UpstreamSet } from './upstream-set';
+
+export type { BodyTap } from './upstream-response';
+export { UpstreamResponse } from './upstream-response';
 
 /** One client request on its way through a proxied route; what a response cache needs to act on it. */
 export interface Exchange {
   readonly request: FastifyRequest;
   readonly route: CompiledRoute;
   /**
-   * Sends the request upstream, retrying per policy; rejects with the last upstream error. `headers` are added to
-   * the outgoing request (conditional revalidation); `detached` calls survive the client leaving (background
-   * revalidation).
+   * Sends the request upstream, retrying per policy; resolves at the response head, rejects with the last upstream
+   * error. `headers` are added to the outgoing request (conditional revalidation); `detached` calls survive the
+   * client leaving (background revalidation).
    */
-  call(opts?: { headers?: Record<string, string>; detached?: boolean }): Promise<Dispatcher.ResponseData>;
+  call(opts?: { headers?: Record<string, string>; detached?: boolean }): Promise<UpstreamResponse>;
   /** Streams an upstream response to the client; `extra` fields are added (X-Cache). */
-  relay(up: Dispatcher.ResponseData, extra?: OutgoingHttpHeaders, tap?: BodyTap): void;
+  relay(up: UpstreamResponse, extra?: OutgoingHttpHeaders, tap?: BodyTap): void;
   /** Answers with a complete response the gateway holds (a cache hit). */
   respond(status: number, headers: OutgoingHttpHeaders, body: Buffer): void;
   fail(err: unknown): void;
   readonly clientGone: () => boolean;
-}
-
-/** Sees the body as it streams to the client (a cache storing it); `end(false)` when it was cut short. */
-export interface BodyTap {
-  data(chunk: Buffer): void;
-  end(complete: boolean): void;
 }
 
 /** A response cache plugged into the forwarder (see src/cache): decides per request whether it takes over. */
@@ -54,6 +51,7 @@ export interface ForwarderOptions {
 /** RFC 9110 9.2.2; a request that carries a body is never replayed, whatever its method. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_BODY_STATUS = new Set([204, 304]);
+const CLIENT_GONE = new Error('client went away');
 
 function hasBody(headers: FastifyRequest['headers']): boolean {
   const cl = headers['content-length'];
@@ -64,7 +62,7 @@ export type ForwardFn = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /**
  * Builds the forwarding function of one route at boot: target pool, path rewrite and timeouts are fixed here,
- * so the request path does no lookups. The body streams both ways through undici and is never parsed.
+ * so the request path does no lookups. Bodies stream both ways through undici and are never parsed.
  */
 export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: ForwarderOptions): ForwardFn {
   const { trust, idleTimeoutMs, log, cache } = opts;
@@ -79,14 +77,18 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const upstreamPath = route.rewrite(path) + query;
     const method = req.method ?? 'GET';
     const withBody = hasBody(request.headers);
-    const ac = new AbortController();
+    const isHead = method === 'HEAD';
+    let gone = false;
+    let inFlight: UpstreamResponse | undefined;
     res.once('close', () => {
-      if (!res.writableFinished) ac.abort();
+      if (!res.writableFinished) {
+        gone = true;
+        inFlight?.abort(CLIENT_GONE);
+      }
       // A client that left before the head was written still counts, as 499 (nginx's convention).
       opts.onDone?.(route, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9);
     });
     const own = () => reply.getHeaders() as OutgoingHttpHeaders;
-    const isHead = method === 'HEAD';
 
     const call: Exchange['call'] = (o = {}) =>
       new Promise((resolve, reject) => {
@@ -94,71 +96,69 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
           const host = route.preserveHost ? (request.headers.host ?? upstream.host) : upstream.host;
           const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host });
           if (o.headers) Object.assign(headers, o.headers);
-          upstream.pool
-            .request({
+          const response = new UpstreamResponse(
+            (head) => {
+              set.markUp(upstream);
+              resolve(head);
+            },
+            (err) => {
+              const kind = classifyUpstreamError(err);
+              if (kind === 'connect') set.markDown(upstream);
+              if (err !== CLIENT_GONE) opts.onUpstreamError?.(upstream.origin, kind);
+              // Nothing reached an instance that refused the connect, so a bodiless request may try another one.
+              // A reset before any response head is retried once for bodiless idempotent methods (RFC 9110
+              // 9.2.2), mostly a keep-alive socket the upstream closed as we reused it; a body is never replayed
+              // (undici consumed the stream).
+              const retry =
+                !retried &&
+                !withBody &&
+                !gone &&
+                ((kind === 'connect' && set.hasAlternative(upstream)) || (kind === 'reset' && IDEMPOTENT.has(method)));
+              if (retry) return attempt(kind === 'connect' ? set.pick(upstream, withBody) : upstream, true);
+              if (err !== CLIENT_GONE) {
+                log.warn({ reqId: request.id, route: route.id, upstream: upstream.origin, kind, err }, 'upstream request failed');
+              }
+              reject(err);
+            },
+          );
+          if (!o.detached) inFlight = response;
+          upstream.pool.dispatch(
+            {
               path: upstreamPath,
               method: method as Dispatcher.HttpMethod,
               headers,
               body: withBody ? req : null,
-              signal: o.detached ? undefined : ac.signal,
               headersTimeout,
               bodyTimeout: idleTimeoutMs,
-            })
-            .then(
-              (up) => {
-                set.markUp(upstream);
-                resolve(up);
-              },
-              (err) => {
-                const kind = classifyUpstreamError(err);
-                if (kind === 'connect') set.markDown(upstream);
-                if (kind !== 'aborted') opts.onUpstreamError?.(upstream.origin, kind);
-                // Nothing reached an instance that refused the connect, so a bodiless request may try another one.
-                // A reset before any response head is retried once for bodiless idempotent methods (RFC 9110
-                // 9.2.2), mostly a keep-alive socket the upstream closed as we reused it; a body is never replayed
-                // (undici consumed the stream).
-                const retry =
-                  !retried &&
-                  !withBody &&
-                  !ac.signal.aborted &&
-                  ((kind === 'connect' && set.hasAlternative(upstream)) || (kind === 'reset' && IDEMPOTENT.has(method)));
-                if (retry) attempt(kind === 'connect' ? set.pick(upstream, withBody) : upstream, true);
-                else {
-                  log.warn({ reqId: request.id, route: route.id, upstream: upstream.origin, kind, err }, 'upstream request failed');
-                  reject(err);
-                }
-              },
-            );
+            },
+            response,
+          );
         };
+        if (gone && !o.detached) return reject(CLIENT_GONE);
         attempt(set.pick(undefined, withBody), false);
       });
 
     const fail = (err: unknown) => {
-      if (ac.signal.aborted) return;
+      if (gone) return;
       writeRawProblem(res, toProblem(upstreamGatewayError(classifyUpstreamError(err), err), request.id), own());
     };
 
     const relay: Exchange['relay'] = (up, extra, tap) => {
       try {
-        const headers = buildClientHeaders(up.headers, own());
-        if (extra) Object.assign(headers, extra);
-        res.writeHead(up.statusCode, headers);
+        const o = own();
+        res.writeHead(up.statusCode, up.statusText || undefined, buildClientHeaders(up.rawHeaders, extra ? { ...o, ...extra } : o));
       } catch (err) {
-        up.body.destroy();
+        up.abort(new Error('unrepresentable upstream response head'));
         fail(Object.assign(new Error('unrepresentable upstream response head'), { cause: err }));
         return;
       }
       if (isHead || NO_BODY_STATUS.has(up.statusCode)) {
-        up.body.resume();
+        up.dump();
         res.end();
         tap?.end(true);
         return;
       }
-      if (tap) up.body.on('data', (chunk: Buffer) => tap.data(chunk));
-      pipeline(up.body, res, (err) => {
-        if (err && !ac.signal.aborted) log.warn({ reqId: request.id, route: route.id, err }, 'upstream body failed mid-stream');
-        tap?.end(!err);
-      });
+      up.pipe(res, tap);
     };
 
     const respond: Exchange['respond'] = (status, headers, body) => {
@@ -168,7 +168,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       res.end(isHead || NO_BODY_STATUS.has(status) ? undefined : body);
     };
 
-    const exchange: Exchange = { request, route, call, relay, respond, fail, clientGone: () => ac.signal.aborted };
+    const exchange: Exchange = { request, route, call, relay, respond, fail, clientGone: () => gone };
     if (cache?.takes(exchange)) {
       cache.handle(exchange).catch(fail);
       return;

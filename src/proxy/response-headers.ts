@@ -1,23 +1,31 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { connectionTokens, isHopByHop } from './hop-by-hop';
 
 /**
- * Upstream response fields minus hop-by-hop ones; Node re-frames the body itself (chunked when there is no
- * Content-Length). `own` are the fields the gateway set before forwarding (request id, security headers):
- * upstream values win for end-to-end fields, the gateway's for its own.
+ * The client's response head from the upstream's raw fields: names keep their case and order, repeated fields
+ * (Set-Cookie) stay separate, hop-by-hop ones and those Connection names go (Node re-frames the body itself).
+ * `own` are the fields the gateway set before forwarding (request id, rate-limit, X-Cache): they replace an
+ * upstream field of the same name.
  */
-export function buildClientHeaders(upstream: IncomingHttpHeaders, own: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  const named = connectionTokens(upstream.connection);
-  for (const name in upstream) {
-    if (isHopByHop(name)) continue;
-    const v = upstream[name];
-    if (v !== undefined) out[name] = v;
+export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders): string[] {
+  let named: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toString('latin1').toLowerCase() === 'connection') {
+      named = connectionTokens(raw[i + 1].toString('latin1'));
+    }
   }
-  for (const n of named) delete out[n];
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    const lower = name.toLowerCase();
+    if (isHopByHop(lower) || own[lower] !== undefined || named?.includes(lower)) continue;
+    out.push(name, raw[i + 1].toString('latin1'));
+  }
   for (const name in own) {
     const v = own[name];
-    if (v !== undefined) out[name] = v;
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) out.push(name, item);
+    else out.push(name, String(v));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
-import { startGateway, type RunningGateway } from '../support/gateway';
+import { startGateway, waitReady, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
 
@@ -15,6 +15,7 @@ before(async () => {
   upstream = await startCountingUpstream();
   const env = { LEGACY_URL: upstream.url, REDIS_URL: redis.url, RATE_LIMIT: '10/30s' };
   [a, b] = await Promise.all([startGateway(env), startGateway(env)]);
+  await Promise.all([waitReady(a), waitReady(b)]);
 });
 after(async () => {
   await Promise.all([a?.stop(), b?.stop()]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
-import { startGateway, type RunningGateway } from '../support/gateway';
+import { startGateway, waitReady, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
 
@@ -18,6 +18,7 @@ before(async () => {
     startGateway({ ...env, RATE_LIMIT_FAIL_OPEN: 'true' }),
     startGateway({ ...env, RATE_LIMIT_FAIL_OPEN: 'false' }),
   ]);
+  await Promise.all([open, closed].map((gw) => waitReady(gw)));
   for (const gw of [open, closed]) assert.equal((await send(`${gw.url}/api/v1/warm`)).status, 200);
   await redis.stop();
 });

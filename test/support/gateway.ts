@@ -43,3 +43,15 @@ export async function startGateway(env: Record<string, string>): Promise<Running
     stop: (signal = 'SIGTERM') => child.stop(signal),
   };
 }
+
+/** Polls /health/ready until 200, as a load balancer would before sending traffic (Redis connects after listen). */
+export async function waitReady(gw: RunningGateway, timeoutMs = 10_000): Promise<void> {
+  const { send } = await import('./http');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await send(`${gw.url}/health/ready`).catch(() => undefined);
+    if (res?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`gateway not ready after ${timeoutMs} ms: ${res?.body.toString()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
