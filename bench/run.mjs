@@ -29,7 +29,7 @@ function numEnv(name, fallback, min, max) {
 
 const UNREACHABLE_RATE_LIMIT = '1000000000/1s';
 
-const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway'];
+const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway', 'gateway-defaults', 'gateway-cache-hit'];
 // undici-stream is opt-in: it is not a baseline the gateway is held to, but a what-if for its forwarder.
 const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => t !== 'undici-stream');
 
@@ -328,9 +328,9 @@ function snapshot(pids) {
  * run would not do: every fresh autocannon instance ramps up over its first half second or so (new connections,
  * all 50 starting in lockstep), even against a warm server, and that dip would land in the measurement.
  */
-async function runMeasured(port, settings, pids) {
+async function runMeasured(port, settings, pids, urlPath = BENCH_PATH) {
   const inst = autocannon({
-    url: `http://127.0.0.1:${port}${BENCH_PATH}`,
+    url: `http://127.0.0.1:${port}${urlPath}`,
     connections: settings.connections,
     pipelining: settings.pipelining,
     duration: settings.warmup + settings.duration,
@@ -358,14 +358,15 @@ async function runMeasured(port, settings, pids) {
 }
 
 async function measure(row, port, settings, pids) {
-  const pre = await getOnce(port, BENCH_PATH);
+  const urlPath = row.path ?? BENCH_PATH;
+  const pre = await getOnce(port, urlPath);
   row.preflight = { status: pre.status, bytes: pre.body.length };
-  if (pre.status !== 200) throw new Error(`${row.label} answered ${pre.status} to ${BENCH_PATH} before the run`);
+  if (pre.status !== 200) throw new Error(`${row.label} answered ${pre.status} to ${urlPath} before the run`);
   if (row.expectBody && !pre.body.equals(row.expectBody)) {
     throw new Error(`${row.label} returned a body that differs from the upstream's (${pre.body.length} bytes)`);
   }
 
-  const { result, before, after, lat, perSecond, statuses } = await runMeasured(port, settings, pids);
+  const { result, before, after, lat, perSecond, statuses } = await runMeasured(port, settings, pids, urlPath);
   const wallS = (after.at - before.at) / 1000;
   const total = lat.length;
   const perReqUs = (b, a) => (b == null || a == null || !total ? null : ((a - b) * 1e6) / CLK_TCK / total);
@@ -478,17 +479,19 @@ function halves(perSecond) {
 function computeRatios(rows) {
   const gw = rows.find((r) => r.key === 'gateway' && r.rps != null);
   if (!gw) return [];
-  return rows
-    .filter((r) => r.key !== 'gateway' && r.rps != null)
-    .map((r) => ({
-      vs: r.key,
-      label: `gateway/${r.ratioName}`,
-      rps: round(gw.rps / r.rps, 3),
-      p99: round(gw.latencyMs.p99 / r.latencyMs.p99, 3),
-      proxyCpuPerRequest:
-        gw.cpuUsPerRequest.proxy != null && r.cpuUsPerRequest.proxy ? round(gw.cpuUsPerRequest.proxy / r.cpuUsPerRequest.proxy, 3) : null,
-      comparable: gw.ok && r.ok,
-    }));
+  const ratio = (a, b, label) => ({
+    vs: b.key,
+    label,
+    rps: round(a.rps / b.rps, 3),
+    p99: round(a.latencyMs.p99 / b.latencyMs.p99, 3),
+    proxyCpuPerRequest:
+      a.cpuUsPerRequest.proxy != null && b.cpuUsPerRequest.proxy ? round(a.cpuUsPerRequest.proxy / b.cpuUsPerRequest.proxy, 3) : null,
+    comparable: a.ok && b.ok,
+  });
+  const baselines = rows.filter((r) => !r.key.startsWith('gateway') && r.rps != null).map((r) => ratio(gw, r, `gateway/${r.ratioName}`));
+  // Gateway variants are compared with the plain gateway row: the price (or gain) of each feature.
+  const variants = rows.filter((r) => r.key.startsWith('gateway-') && r.rps != null).map((r) => ratio(r, gw, `${r.ratioName}/gateway`));
+  return [...baselines, ...variants];
 }
 
 function printRatios(ratios) {
@@ -513,7 +516,13 @@ const ROWS = {
   undici: { label: 'raw undici proxy', ratioName: 'raw-undici' },
   'undici-stream': { label: 'raw undici stream', ratioName: 'raw-undici-stream' },
   nginx: { label: 'nginx', ratioName: 'nginx' },
-  gateway: { label: 'gateway', ratioName: 'gateway' },
+  // The issue-2 figure: forwarding alone, with the features that cost per request switched off.
+  gateway: { label: 'gateway', ratioName: 'gateway', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'false' } },
+  // What a default deployment pays: the limiter on every request (a limit never reached) and a cache lookup per
+  // GET; the bench answer states no lifetime, so every request is a MISS.
+  'gateway-defaults': { label: 'gateway (defaults)', ratioName: 'gateway-defaults', env: { CACHE_ENABLED: 'true' }, limiter: true },
+  // Answers served from the response cache: the upstream marks this path public, max-age=300.
+  'gateway-cache-hit': { label: 'gateway cache HIT', ratioName: 'gateway-cache-hit', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'true' }, path: '/api/v1/bench-cacheable' },
 };
 
 let tmpDir = null;
@@ -545,7 +554,7 @@ process.on('exit', () => {
 async function main() {
   const settings = parseSettings();
   const gatewayMain = path.join(ROOT, 'dist', 'main.js');
-  if (settings.targets.includes('gateway') && !existsSync(gatewayMain)) {
+  if (settings.targets.some((t) => t.startsWith('gateway')) && !existsSync(gatewayMain)) {
     throw new Error('dist/main.js not found: run `npm run build` first (or `npm run bench`, which builds)');
   }
   const perTarget = settings.warmup + settings.duration + 30;
@@ -583,9 +592,11 @@ async function main() {
   console.log(`figway bench: GET ${BENCH_PATH}, ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s per target`);
   const nginxNote = settings.targets.includes('nginx') ? (meta.nginx ?? 'no nginx') : 'nginx not selected';
   console.log(`node ${meta.node}, ${nginxNote}, undici ${meta.undici}, autocannon ${meta.autocannon}, ${meta.machine.cpus} CPUs (${meta.machine.model})`);
-  if (settings.targets.includes('gateway')) {
+  if (settings.targets.some((t) => t.startsWith('gateway'))) {
     const note = gatewayEnv.RATE_LIMIT === UNREACHABLE_RATE_LIMIT ? ' (limiter runs, never refuses; set RATE_LIMIT to override)' : ' (from your environment)';
-    console.log(`gateway: RATE_LIMIT=${gatewayEnv.RATE_LIMIT}${note}`);
+    console.log('gateway: RATE_LIMIT=off, CACHE_ENABLED=false (forwarding alone)');
+    console.log(`gateway (defaults): RATE_LIMIT=${gatewayEnv.RATE_LIMIT}${note}, cache on, every request a MISS`);
+    console.log('gateway cache HIT: RATE_LIMIT=off, cache on, GET /api/v1/bench-cacheable (public, max-age=300)');
   }
   console.log(
     pin.enabled
@@ -627,7 +638,8 @@ async function main() {
         await waitForHttp('nginx', port, BENCH_PATH, 5000, child);
       } else {
         port = await freePort();
-        const env = { ...process.env, ...gatewayEnv, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
+        const rowEnv = ROWS[key].limiter ? { ...ROWS[key].env, ...gatewayEnv } : ROWS[key].env;
+        const env = { ...process.env, ...rowEnv, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
         child = startChild('gateway', process.execPath, [gatewayMain], { pin, env });
         await waitForHttp('gateway', port, '/health', 20_000, child);
       }

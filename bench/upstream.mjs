@@ -14,11 +14,13 @@ function benchBody() {
 
 const body = benchBody();
 const okHeaders = { 'content-type': 'application/json', 'content-length': String(body.length) };
+const cacheableHeaders = { ...okHeaders, 'cache-control': 'public, max-age=300' };
 const notFound = Buffer.from('{"error":"not found"}');
 
 const server = http.createServer((req, res) => {
-  if (req.url === '/api/v1/bench' && (req.method === 'GET' || req.method === 'HEAD')) {
-    res.writeHead(200, okHeaders);
+  const cacheable = req.url === '/api/v1/bench-cacheable';
+  if ((req.url === '/api/v1/bench' || cacheable) && (req.method === 'GET' || req.method === 'HEAD')) {
+    res.writeHead(200, cacheable ? cacheableHeaders : okHeaders);
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
   }
