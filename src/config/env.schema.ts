@@ -13,6 +13,12 @@ const int = (fallback: number, min: number, max: number) =>
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
+/** PEM text; a literal `\n` (how many secret stores hand over multi-line values) stands for a newline. */
+const pem = z
+  .string()
+  .transform((v) => v.replace(/\\n/g, '\n'))
+  .refine((v) => /-----BEGIN [A-Z ]*KEY-----/.test(v), 'must be a PEM key (-----BEGIN ... KEY-----)');
+
 /** `600/60s`, `10/1s`, `1000/1m`, or `off`. */
 const rateLimit = z
   .string()
@@ -42,6 +48,25 @@ export const envSchema = z.object({
     .enum(['off', 'legacy_session', 'flask_session', 'legacy_only'])
     .default('off')
     .transform((v) => (v === 'flask_session' ? 'legacy_session' : v)),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (256 bits) for HS256').optional(),
+  JWT_PUBLIC_KEY: pem.optional(),
+  JWT_PRIVATE_KEY: pem.optional(),
+  JWT_JWKS_URL: httpUrl.optional(),
+  JWT_ALGORITHMS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'])).min(1))
+    .optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  ACCESS_TOKEN_TTL_S: int(900, 30, 86_400),
+  REFRESH_TOKEN_TTL_S: int(604_800, 60, 90 * 86_400),
+  LEGACY_SECRET_KEY: z.string().min(1).optional(),
+  LEGACY_SECRET_KEY_FALLBACKS: z.string().optional(),
+  LEGACY_SESSION_MAX_AGE_S: int(2_678_400, 1, 400 * 86_400),
+  LEGACY_SESSION_REDIS_URL: redisUrlSchema.optional(),
+  LEGACY_SESSION_REDIS_PREFIX: z.string().default('session:'),
+  LEGACY_SESSION_SIGNER: bool(false),
   LEGACY_SESSION_MODE: z.enum(['flask_cookie', 'flask_redis', 'introspect']).default('introspect'),
   LEGACY_SESSION_COOKIE: z.string().min(1).default('session'),
   LEGACY_SESSION_USER_KEY: z.string().min(1).default('user_id'),

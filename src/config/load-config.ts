@@ -28,6 +28,23 @@ export interface GatewayConfig {
     legacySessionCookie: string;
     legacySessionUserKey: string;
     legacyIntrospectPath: string;
+    legacySecretKey?: string;
+    legacySecretKeyFallbacks: string[];
+    legacySessionMaxAgeS: number;
+    legacySessionRedis?: RedisTarget;
+    legacySessionRedisPrefix: string;
+    legacySessionSigner: boolean;
+  };
+  jwt: {
+    secret?: string;
+    publicKey?: string;
+    privateKey?: string;
+    jwksUrl?: string;
+    algorithms?: string[];
+    issuer?: string;
+    audience?: string;
+    accessTtlS: number;
+    refreshTtlS: number;
   };
   cacheEnabled: boolean;
   cache: { maxEntryBytes: number; lockTimeoutMs: number };
@@ -77,6 +94,29 @@ function loadRoutes(file: string): RouteSpec[] {
   return parsed.data.routes;
 }
 
+/** Rules that involve several variables; each message names the variable to fix. */
+function crossChecks(e: RawEnv): string[] {
+  const out: string[] = [];
+  if (e.LEGACY_SESSION_MODE === 'flask_cookie' && !e.LEGACY_SECRET_KEY) {
+    out.push("LEGACY_SECRET_KEY: required when LEGACY_SESSION_MODE=flask_cookie (the legacy app's SECRET_KEY)");
+  }
+  if (e.LEGACY_SESSION_MODE === 'flask_redis' && !e.LEGACY_SESSION_REDIS_URL && !e.REDIS_URL) {
+    out.push('LEGACY_SESSION_REDIS_URL: required when LEGACY_SESSION_MODE=flask_redis (or set REDIS_URL)');
+  }
+  if (e.LEGACY_SESSION_MODE === 'flask_redis' && e.LEGACY_SESSION_SIGNER && !e.LEGACY_SECRET_KEY) {
+    out.push('LEGACY_SECRET_KEY: required when LEGACY_SESSION_SIGNER=true');
+  }
+  const asymmetric = e.JWT_ALGORITHMS?.filter((a) => !a.startsWith('HS')) ?? [];
+  const symmetric = e.JWT_ALGORITHMS?.filter((a) => a.startsWith('HS')) ?? [];
+  // One key type per deployment: a list mixing HS and RS/ES is how algorithm-confusion attacks begin.
+  if (asymmetric.length && symmetric.length) out.push('JWT_ALGORITHMS: mixes HMAC (HS*) and public-key algorithms');
+  if (symmetric.length && !e.JWT_SECRET) out.push('JWT_SECRET: required by the HS* algorithms in JWT_ALGORITHMS');
+  if (asymmetric.length && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL) out.push('JWT_PUBLIC_KEY: required (or JWT_JWKS_URL) by JWT_ALGORITHMS');
+  if (e.JWT_SECRET && (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL)) out.push('JWT_SECRET: set either a secret or public keys, not both');
+  if (e.JWT_PRIVATE_KEY && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
+  return out;
+}
+
 /** The one place that reads process.env. Throws ConfigError naming every bad key. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GatewayConfig {
   const parsed = envSchema.safeParse(env);
@@ -86,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.TLS_CERT_FILE || env.TLS_KEY_FILE) {
     problems.push('TLS_CERT_FILE: serving TLS directly is not implemented yet; terminate TLS at the ingress');
   }
+  if (parsed.success) problems.push(...crossChecks(parsed.data));
   if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
   const e = parsed.data;
   const routesFile = resolve(cwd, e.ROUTES_FILE);
@@ -109,6 +150,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       legacySessionCookie: e.LEGACY_SESSION_COOKIE,
       legacySessionUserKey: e.LEGACY_SESSION_USER_KEY,
       legacyIntrospectPath: e.LEGACY_INTROSPECT_PATH,
+      legacySecretKey: e.LEGACY_SECRET_KEY,
+      legacySecretKeyFallbacks: csv(e.LEGACY_SECRET_KEY_FALLBACKS),
+      legacySessionMaxAgeS: e.LEGACY_SESSION_MAX_AGE_S,
+      legacySessionRedis: e.LEGACY_SESSION_REDIS_URL ?? e.REDIS_URL,
+      legacySessionRedisPrefix: e.LEGACY_SESSION_REDIS_PREFIX,
+      legacySessionSigner: e.LEGACY_SESSION_SIGNER,
+    },
+    jwt: {
+      secret: e.JWT_SECRET,
+      publicKey: e.JWT_PUBLIC_KEY,
+      privateKey: e.JWT_PRIVATE_KEY,
+      jwksUrl: e.JWT_JWKS_URL,
+      algorithms: e.JWT_ALGORITHMS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlS: e.ACCESS_TOKEN_TTL_S,
+      refreshTtlS: e.REFRESH_TOKEN_TTL_S,
     },
     cacheEnabled: e.CACHE_ENABLED,
     cache: { maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES, lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS },
@@ -136,6 +194,7 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     store: c.redis ? `redis (${c.redis.mode})` : 'memory',
     routeAllToLegacy: c.routeAllToLegacy,
     fallbackAuth: c.auth.fallback,
+    jwtKeys: c.jwt.secret ? 'secret' : c.jwt.jwksUrl ? 'jwks' : c.jwt.publicKey ? 'public key' : 'ephemeral',
     legacySessionMode: c.auth.legacySessionMode,
     cacheEnabled: c.cacheEnabled,
     rateLimit: c.rateLimit === 'off' ? 'off' : `${c.rateLimit.points}/${c.rateLimit.durationMs}ms`,
@@ -154,8 +213,6 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
 
 /** Flags of the contract whose feature has not landed; remove a name when its feature does. */
 export const NOT_YET_IN_FORCE = [
-  'FALLBACK_AUTH',
-  'LEGACY_SESSION_MODE',
   'CORS_ORIGINS',
   'CSP_MODE',
   'LLM_PROVIDER',

@@ -4,6 +4,8 @@
  */
 export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, title: 'Bad request' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  CSRF_REJECTED: { status: 403, title: 'Cross-site request refused' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
@@ -16,6 +18,7 @@ export const ERROR_CATALOG = {
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out' },
   NOT_READY: { status: 503, title: 'Not ready' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Rate limiting unavailable' },
+  TOKEN_ISSUANCE_OFF: { status: 503, title: 'Token issuance is not configured' },
   INTERNAL: { status: 500, title: 'Internal gateway error' },
 } as const;
 

@@ -30,7 +30,13 @@ export function toProblem(err: unknown, requestId?: string, instance?: string): 
   let status: number;
   let detail: string;
   let extra: Record<string, unknown> | undefined;
-  if (err instanceof GatewayError) {
+  if (err instanceof Error && err.name === 'AuthFailure' && 'reason' in err) {
+    // Duck-typed so errors/ stays free of feature imports; auth/ owns the reason codes.
+    code = 'UNAUTHENTICATED';
+    status = 401;
+    detail = `Authentication failed: ${String((err as { reason: string }).reason)}.`;
+    extra = { reason: (err as { reason: string }).reason };
+  } else if (err instanceof GatewayError) {
     ({ code, status } = err);
     detail = err.message;
     extra = err.extra;

@@ -9,6 +9,8 @@ export interface KeyValueStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<Buffer | null>;
   set(key: string, value: Buffer, ttlMs: number): Promise<void>;
+  /** Writes only if the key is absent; true when this call wrote it (one winner across instances). */
+  setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean>;
   del(key: string): Promise<boolean>;
   /** Deletes every key starting with `prefix`; returns how many went. */
   deleteByPrefix(prefix: string): Promise<number>;

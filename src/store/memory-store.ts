@@ -43,6 +43,12 @@ export class MemoryStore implements KeyValueStore {
     }
   }
 
+  async setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean> {
+    if ((await this.get(key)) !== null) return false;
+    await this.set(key, value, ttlMs);
+    return true;
+  }
+
   async del(key: string): Promise<boolean> {
     const e = this.entries.get(key);
     if (e) this.remove(key, e);

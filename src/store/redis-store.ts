@@ -23,6 +23,10 @@ export class RedisStore implements KeyValueStore {
     await guard(() => this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
   }
 
+  async setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean> {
+    return (await guard(() => this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
+  }
+
   async del(key: string): Promise<boolean> {
     return (await guard(() => this.redis.del(key))) > 0;
   }

@@ -25,6 +25,16 @@ function createStore(config: GatewayConfig): KeyValueStore {
 }
 
 export const ENCRYPTED_STORE = Symbol('ENCRYPTED_STORE');
+/** Reads the legacy app's Flask-Session records (LEGACY_SESSION_MODE=flask_redis); undefined otherwise. */
+export const LEGACY_SESSION_GET = Symbol('LEGACY_SESSION_GET');
+
+function createLegacySessionGet(config: GatewayConfig, store: KeyValueStore) {
+  const target = config.auth.legacySessionRedis;
+  if (config.auth.legacySessionMode !== 'flask_redis' || !target) return undefined;
+  // The gateway's own Redis when it is the same server; a separate client otherwise.
+  const client = store.redis && target === config.redis ? store.redis : createRedisClient(target);
+  return async (key: string) => client.getBuffer(key);
+}
 
 function createEncryptedStore(config: GatewayConfig, store: KeyValueStore): EncryptedStore {
   if (config.dataKeys) return new EncryptedStore(store, new DataCipher(config.dataKeys));
@@ -40,8 +50,9 @@ function createEncryptedStore(config: GatewayConfig, store: KeyValueStore): Encr
   providers: [
     { provide: KV_STORE, inject: [GATEWAY_CONFIG], useFactory: createStore },
     { provide: ENCRYPTED_STORE, inject: [GATEWAY_CONFIG, KV_STORE], useFactory: createEncryptedStore },
+    { provide: LEGACY_SESSION_GET, inject: [GATEWAY_CONFIG, KV_STORE], useFactory: createLegacySessionGet },
   ],
-  exports: [KV_STORE, ENCRYPTED_STORE],
+  exports: [KV_STORE, ENCRYPTED_STORE, LEGACY_SESSION_GET],
 })
 export class StoreModule implements OnApplicationShutdown {
   constructor(@Inject(KV_STORE) private readonly store: KeyValueStore) {}

@@ -1,0 +1,24 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors/gateway-error';
+import type { AuthService, Identity } from './auth.service';
+import { AUTH_SERVICE } from './auth.tokens';
+import { crossSiteRefused } from './csrf';
+
+export type AuthedRequest = FastifyRequest & { figwayUser?: Identity };
+
+/** Puts the caller's identity on the request, or refuses with 401 (reason code) / 403 (cross-site cookie use). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(@Inject(AUTH_SERVICE) private readonly auth: AuthService) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const request = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const identity = await this.auth.authenticate(request.headers);
+    if (identity.method === 'legacy_session' && crossSiteRefused(request.method, request.headers)) {
+      throw new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');
+    }
+    request.figwayUser = identity;
+    return true;
+  }
+}

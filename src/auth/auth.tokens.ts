@@ -1,0 +1,1 @@
+export const AUTH_SERVICE = Symbol('AUTH_SERVICE');

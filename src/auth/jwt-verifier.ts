@@ -1,0 +1,87 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
+import type { GatewayConfig } from '../config';
+import { AuthFailure } from './auth-failure';
+import { JwksKeys } from './jwks';
+
+export interface AccessClaims extends JwtPayload {
+  sub: string;
+  exp: number;
+  jti?: string;
+  /** Refresh family of a token the gateway issued; logout revokes it. */
+  fam?: string;
+}
+
+const MAX_TOKEN_BYTES = 8_192;
+const CLOCK_SKEW_S = 60;
+
+/** The algorithms in force: JWT_ALGORITHMS, else the one family the configured key type allows. */
+export function allowedAlgorithms(c: GatewayConfig['jwt'], ephemeralSecret: boolean): Algorithm[] {
+  if (c.algorithms) return c.algorithms as Algorithm[];
+  if (c.secret || ephemeralSecret) return ['HS256'];
+  return ['RS256', 'ES256'];
+}
+
+function reasonOf(err: unknown): AuthFailure {
+  const e = err as { name?: string; message?: string };
+  if (e.name === 'TokenExpiredError') return new AuthFailure('token_expired');
+  if (e.name === 'NotBeforeError') return new AuthFailure('not_yet_valid');
+  const m = e.message ?? '';
+  if (m.includes('signature')) return new AuthFailure('signature_invalid');
+  if (m.includes('audience')) return new AuthFailure('audience_invalid');
+  if (m.includes('issuer')) return new AuthFailure('issuer_invalid');
+  if (m.includes('algorithm')) return new AuthFailure('alg_not_allowed');
+  if (m.includes('malformed')) return new AuthFailure('token_malformed');
+  return new AuthFailure('token_invalid');
+}
+
+/**
+ * Verifies bearer tokens with jsonwebtoken under an explicit allow-list (no `none`, one key family), requiring
+ * `exp`, with at most 60 s of clock skew, and `iss`/`aud` when configured. Whatever the token holds, the result is
+ * claims or an AuthFailure with a reason code, never another exception.
+ */
+export class JwtVerifier {
+  readonly algorithms: Algorithm[];
+  private readonly staticKey?: string | KeyObject;
+  private readonly jwks?: JwksKeys;
+
+  constructor(
+    private readonly c: GatewayConfig['jwt'],
+    ephemeralSecret?: string,
+  ) {
+    this.algorithms = allowedAlgorithms(c, Boolean(ephemeralSecret));
+    if (c.jwksUrl) this.jwks = new JwksKeys(c.jwksUrl);
+    else if (c.publicKey) this.staticKey = createPublicKey(c.publicKey);
+    else this.staticKey = c.secret ?? ephemeralSecret;
+  }
+
+  async verify(token: string): Promise<AccessClaims> {
+    if (token.length > MAX_TOKEN_BYTES) throw new AuthFailure('token_too_large');
+    let decoded: jwt.Jwt | null;
+    try {
+      decoded = jwt.decode(token, { complete: true });
+    } catch {
+      decoded = null;
+    }
+    if (!decoded || typeof decoded.payload !== 'object') throw new AuthFailure('token_malformed');
+    const alg = decoded.header.alg as Algorithm;
+    if (!this.algorithms.includes(alg)) throw new AuthFailure('alg_not_allowed');
+    const key = this.jwks ? await this.jwks.get(decoded.header.kid) : this.staticKey;
+    if (!key) throw new AuthFailure('key_unknown');
+    let claims: JwtPayload;
+    try {
+      claims = jwt.verify(token, key, {
+        algorithms: this.algorithms,
+        clockTolerance: CLOCK_SKEW_S,
+        issuer: this.c.issuer,
+        audience: this.c.audience,
+        complete: false,
+      }) as JwtPayload;
+    } catch (err) {
+      throw reasonOf(err);
+    }
+    if (typeof claims.exp !== 'number') throw new AuthFailure('exp_missing');
+    if (typeof claims.sub !== 'string' || claims.sub === '') throw new AuthFailure('token_invalid', 'the token names no subject');
+    return claims as AccessClaims;
+  }
+}
