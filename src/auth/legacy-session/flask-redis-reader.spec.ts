@@ -87,7 +87,7 @@ test('a signed sid reads the msgpack session from Redis', async () => {
     userId: '7',
     data: {
       _permanent: true, user_id: 7, chat_history: [{ role: 'user', content: 'hello', at_ms: 1700000000000 }],
-      tags: ['a', 'b'], raw: Uint8Array.from([0, 1]), at: new Date('2024-01-02T00:00:00Z'), big: 2n ** 60n + 1n,
+      tags: ['a', 'b'], raw: Buffer.from([0, 1]), at: new Date('2024-01-02T00:00:00Z'), big: 2n ** 60n + 1n,
     },
   });
 });
@@ -115,7 +115,9 @@ test('a store that throws or rejects, or Redis going down -> null', async () => 
   const lonely = await startRedis();
   const gone = new Redis(lonely.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
   await new Promise((resolve) => gone.once('ready', resolve));
+  const closed = new Promise((resolve) => gone.once('close', resolve));
   await lonely.stop();
+  await closed;
   const r = new FlaskRedisReader({ get: (k) => gone.getBuffer(k), keyPrefix: 'session:', userKey: 'user_id' });
   assert.equal(await r.read('abc'), null);
   gone.disconnect();

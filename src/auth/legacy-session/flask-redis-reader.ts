@@ -20,13 +20,15 @@ export interface FlaskRedisReaderOptions {
 
 /**
  * msgspec writes ints >= 2^32 as uint64/int64, so we decode those as bigint to keep ids exact, then turn the ones
- * that fit back into numbers so ordinary data (epoch-ms timestamps) stays JSON-serialisable.
+ * that fit back into numbers so ordinary data (epoch-ms timestamps) stays JSON-serialisable. msgpack `bin` comes back
+ * as a view into the Redis reply; copy it into a Buffer, the type the cookie reader gives for Python bytes.
  */
-function settleInts(value: unknown): unknown {
+function settle(value: unknown): unknown {
   if (typeof value === 'bigint') return value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
-  if (Array.isArray(value)) return value.map(settleInts);
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, settleInts(v)]));
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (Array.isArray(value)) return value.map(settle);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, settle(v)]));
 }
 
 /**
@@ -37,7 +39,7 @@ function settleInts(value: unknown): unknown {
 function decodeSessionValue(raw: Buffer): unknown {
   try {
     // The ext -1 timestamp msgspec uses for aware datetimes decodes to a Date by default.
-    return settleInts(decode(raw, { useBigInt64: true }));
+    return settle(decode(raw, { useBigInt64: true }));
   } catch {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
   }
