@@ -17,6 +17,9 @@ import { compilePolicies, type RateLimitPolicy } from './rate-limit/rate-limit-p
 import { compileRouteTable, labelRoutes, type RouteConfig } from './routing';
 import { KV_STORE, type KeyValueStore } from './store/key-value-store';
 import { ResponseCache } from './cache/response-cache';
+import { installAuthHook } from './auth/auth-hook';
+import type { AuthService } from './auth/auth.service';
+import { AUTH_SERVICE } from './auth/auth.tokens';
 import { GatewayMetrics } from './telemetry/metrics';
 import { V2_MODULES } from './v2/modules';
 
@@ -100,9 +103,12 @@ export async function createGateway(
   // Marked bodyless, Fastify leaves the body alone and the forwarder streams it like any other.
   fastify.addHttpMethod('QUERY', { hasBody: false, overrideExisting: true });
   const policyFor = compilePolicies(config);
-  labelRoutes(fastify, table, (cfg: RouteConfig & { rateLimit?: RateLimitPolicy }) => {
+  const authModes = new Map(table.routes.map((r) => [r.id, r.auth]));
+  labelRoutes(fastify, table, (cfg: RouteConfig & { rateLimit?: RateLimitPolicy; auth?: 'required' | 'optional' }) => {
     cfg.rateLimit = cfg.gatewayOwn ? undefined : policyFor(cfg.routeId);
+    cfg.auth = cfg.routeId ? authModes.get(cfg.routeId) : undefined;
   });
+  if (table.routes.some((r) => r.auth && r.target.kind !== 'module')) installAuthHook(fastify, app.get<symbol, AuthService>(AUTH_SERVICE));
   // No policy anywhere (RATE_LIMIT=off, no route limits): no hook, no per-request cost.
   const anyLimit = config.rateLimit !== 'off' || config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
   if (anyLimit) {

@@ -45,6 +45,12 @@ export const routeSchema = z
           .strict(),
       ])
       .optional(),
+    /**
+     * For proxied routes: `required` refuses callers without valid credentials (per FALLBACK_AUTH), `optional`
+     * identifies them when it can. Either way the identity reaches the upstream in X-Figway-User-Id and
+     * X-Figway-Auth-Method. Routes of v2 modules authenticate in the module.
+     */
+    auth: z.enum(['required', 'optional']).optional(),
     /** `100/60s` style, or `off`; default RATE_LIMIT. */
     rate_limit: z
       .string()

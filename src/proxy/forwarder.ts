@@ -94,7 +94,8 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       new Promise((resolve, reject) => {
         const attempt = (upstream: Upstream, retried: boolean) => {
           const host = route.preserveHost ? (request.headers.host ?? upstream.host) : upstream.host;
-          const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host });
+          const identity = (request as FastifyRequest & { figwayUser?: { userId: string; method: string } }).figwayUser;
+          const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host, identity });
           if (o.headers) Object.assign(headers, o.headers);
           const response = new UpstreamResponse(
             (head) => {

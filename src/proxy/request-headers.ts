@@ -7,7 +7,12 @@ export interface ForwardContext {
   requestId: string;
   /** Host header to send: the client's (default) or the upstream's. */
   host: string;
+  /** Who the gateway proved the caller to be, if anyone. */
+  identity?: { userId: string; method: string };
 }
+
+/** The gateway's own identity fields; a client's copy (any case, `_` for `-`) never passes. */
+const IDENTITY_PREFIX = 'x-figway-';
 
 /** Fields undici refuses to send or that only make sense for this hop. */
 const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', ':authority', ':method', ':path', ':scheme']);
@@ -25,6 +30,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: 
   const named = connectionTokens(incoming.connection);
   for (const name in incoming) {
     if (isHopByHop(name) || NEVER_FORWARDED.has(name)) continue;
+    if (name.replace(/_/g, '-').startsWith(IDENTITY_PREFIX)) continue;
     const value = incoming[name];
     if (value === undefined) continue;
     out[name] = value;
@@ -44,5 +50,9 @@ export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: 
   out['x-forwarded-host'] = (trusted && (incoming['x-forwarded-host'] as string)) || incoming.host || '';
   out.host = ctx.host;
   out['x-request-id'] = ctx.requestId;
+  if (ctx.identity) {
+    out['x-figway-user-id'] = ctx.identity.userId;
+    out['x-figway-auth-method'] = ctx.identity.method;
+  }
   return out;
 }

@@ -15,6 +15,7 @@ export interface CompiledRoute {
   rewrite: PathRewrite;
   preserveHost: boolean;
   timeoutMs: number;
+  auth?: 'required' | 'optional';
   /** Response cache options; undefined when the route opted out. */
   cache?: { ttlS?: number; withCredentials: boolean };
 }
@@ -44,6 +45,7 @@ function compileOne(spec: RouteSpec, config: GatewayConfig): CompiledRoute {
     rewrite,
     preserveHost: (spec.host ?? 'client') === 'client',
     timeoutMs: spec.timeout_ms ?? config.upstream.timeoutMs,
+    auth: spec.auth,
     cache:
       spec.cache === 'off' ? undefined : { ttlS: spec.cache?.ttl_s, withCredentials: spec.cache?.with_credentials ?? false },
   };

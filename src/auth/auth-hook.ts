@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors/gateway-error';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { AuthFailure } from './auth-failure';
+import type { AuthService, Identity } from './auth.service';
+import { crossSiteRefused } from './csrf';
+
+/**
+ * Authentication for proxied routes that ask for it (`auth:` in routes.yaml), in onRequest: before the rate limiter
+ * (so limits count per user) and before any byte goes upstream. The route's mode was attached at registration.
+ */
+export function installAuthHook(fastify: FastifyInstance, auth: AuthService): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    const mode = (request.routeOptions.config as { auth?: 'required' | 'optional' }).auth;
+    if (!mode) return;
+    let refusal: unknown;
+    try {
+      const identity = await auth.authenticate(request.headers);
+      if (identity.method === 'legacy_session' && crossSiteRefused(request.method, request.headers)) {
+        refusal = new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');
+      } else {
+        (request as FastifyRequest & { figwayUser?: Identity }).figwayUser = identity;
+      }
+    } catch (err) {
+      if (mode === 'optional' && err instanceof AuthFailure) return;
+      refusal = err;
+    }
+    if (!refusal) return;
+    const problem = toProblem(refusal, request.id, request.url.split('?')[0]);
+    return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  });
+}
