@@ -29,7 +29,7 @@ function numEnv(name, fallback, min, max) {
 
 const UNREACHABLE_RATE_LIMIT = '1000000000/1s';
 
-const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway', 'gateway-defaults', 'gateway-cache-hit'];
+const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway', 'gateway-defaults', 'gateway-cache-hit', 'gateway-jwt'];
 // undici-stream is opt-in: it is not a baseline the gateway is held to, but a what-if for its forwarder.
 const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => t !== 'undici-stream');
 
@@ -161,9 +161,9 @@ function freePort() {
 
 // ------------------------------------------------------------------------------------------------- HTTP
 
-function getOnce(port, urlPath, timeoutMs = 2000) {
+function getOnce(port, urlPath, timeoutMs = 2000, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: timeoutMs, headers }, (res) => {
       const parts = [];
       res.on('data', (c) => parts.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(parts) }));
@@ -328,9 +328,10 @@ function snapshot(pids) {
  * run would not do: every fresh autocannon instance ramps up over its first half second or so (new connections,
  * all 50 starting in lockstep), even against a warm server, and that dip would land in the measurement.
  */
-async function runMeasured(port, settings, pids, urlPath = BENCH_PATH) {
+async function runMeasured(port, settings, pids, urlPath = BENCH_PATH, headers = undefined) {
   const inst = autocannon({
     url: `http://127.0.0.1:${port}${urlPath}`,
+    headers,
     connections: settings.connections,
     pipelining: settings.pipelining,
     duration: settings.warmup + settings.duration,
@@ -359,14 +360,14 @@ async function runMeasured(port, settings, pids, urlPath = BENCH_PATH) {
 
 async function measure(row, port, settings, pids) {
   const urlPath = row.path ?? BENCH_PATH;
-  const pre = await getOnce(port, urlPath);
+  const pre = await getOnce(port, urlPath, 2000, row.headers);
   row.preflight = { status: pre.status, bytes: pre.body.length };
   if (pre.status !== 200) throw new Error(`${row.label} answered ${pre.status} to ${urlPath} before the run`);
   if (row.expectBody && !pre.body.equals(row.expectBody)) {
     throw new Error(`${row.label} returned a body that differs from the upstream's (${pre.body.length} bytes)`);
   }
 
-  const { result, before, after, lat, perSecond, statuses } = await runMeasured(port, settings, pids, urlPath);
+  const { result, before, after, lat, perSecond, statuses } = await runMeasured(port, settings, pids, urlPath, row.headers);
   const wallS = (after.at - before.at) / 1000;
   const total = lat.length;
   const perReqUs = (b, a) => (b == null || a == null || !total ? null : ((a - b) * 1e6) / CLK_TCK / total);
@@ -510,6 +511,15 @@ function printRatios(ratios) {
 
 // -------------------------------------------------------------------------------------------------- main
 
+const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+/** routes.yaml for the JWT row: the bench path needs authentication. */
+function jwtRoutes(dir) {
+  const file = path.join(dir, 'routes-jwt.yaml');
+  writeFileSync(file, `routes:\n  - id: bench\n    path: ${BENCH_PATH}\n    target: legacy\n    auth: required\n`);
+  return file;
+}
+
 const ROWS = {
   direct: { label: 'direct upstream', ratioName: 'direct' },
   node: { label: 'raw node proxy', ratioName: 'raw-node' },
@@ -522,6 +532,8 @@ const ROWS = {
   // GET; the bench answer states no lifetime, so every request is a MISS.
   'gateway-defaults': { label: 'gateway (defaults)', ratioName: 'gateway-defaults', env: { CACHE_ENABLED: 'true' }, limiter: true },
   // Answers served from the response cache: the upstream marks this path public, max-age=300.
+  // A route with `auth: required`, every request carrying a valid HS256 bearer token (the issue-3 figure).
+  'gateway-jwt': { label: 'gateway + JWT', ratioName: 'gateway-jwt', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'false', JWT_SECRET: BENCH_JWT_SECRET }, jwt: true },
   'gateway-cache-hit': { label: 'gateway cache HIT', ratioName: 'gateway-cache-hit', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'true' }, path: '/api/v1/bench-cacheable' },
 };
 
@@ -613,6 +625,11 @@ async function main() {
   const rows = [];
   for (const key of settings.targets) {
     const row = { key, ...ROWS[key], expectBody: reference.body };
+    if (row.jwt) {
+      const token = require('jsonwebtoken').sign({ sub: 'bench-user', jti: 'bench-jti', fam: 'bench-family' }, BENCH_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3_600 });
+      row.headers = { authorization: `Bearer ${token}` };
+      row.env = { ...row.env, ROUTES_FILE: jwtRoutes(tmpDir) };
+    }
     rows.push(row);
     let child = null;
     try {
@@ -638,7 +655,7 @@ async function main() {
         await waitForHttp('nginx', port, BENCH_PATH, 5000, child);
       } else {
         port = await freePort();
-        const rowEnv = ROWS[key].limiter ? { ...ROWS[key].env, ...gatewayEnv } : ROWS[key].env;
+        const rowEnv = row.limiter ? { ...row.env, ...gatewayEnv } : row.env;
         const env = { ...process.env, ...rowEnv, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
         child = startChild('gateway', process.execPath, [gatewayMain], { pin, env });
         await waitForHttp('gateway', port, '/health', 20_000, child);

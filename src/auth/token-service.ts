@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm } from 'jsonwebtoken';
 import type { GatewayConfig } from '../config';
 import type { KeyValueStore } from '../store/key-value-store';
@@ -40,7 +40,7 @@ export class TokenService {
       this.signingKey = createPrivateKey(c.privateKey);
       this.algorithm = algorithms.find((a) => !a.startsWith('HS'));
     } else if (c.secret ?? ephemeralSecret) {
-      this.signingKey = c.secret ?? ephemeralSecret;
+      this.signingKey = createSecretKey(Buffer.from((c.secret ?? ephemeralSecret)!));
       this.algorithm = algorithms.find((a) => a.startsWith('HS'));
     }
   }
@@ -94,8 +94,11 @@ export class TokenService {
 
   async isRevoked(claims: AccessClaims): Promise<boolean> {
     if (!claims.jti) return false;
-    if (await this.store.get(`rj:${claims.jti}`)) return true;
-    return claims.fam ? (await this.store.get(`rtf:${claims.fam}`)) !== null : false;
+    const [jti, family] = await Promise.all([
+      this.store.get(`rj:${claims.jti}`),
+      claims.fam ? this.store.get(`rtf:${claims.fam}`) : null,
+    ]);
+    return jti !== null || family !== null;
   }
 
   private revokeFamily(family: string): Promise<void> {
