@@ -14,6 +14,9 @@ export interface AccessClaims extends JwtPayload {
 
 const MAX_TOKEN_BYTES = 8_192;
 const CLOCK_SKEW_S = 60;
+/** Verified tokens are remembered briefly (Envoy's jwt_authn does the same): a client reuses its token for many calls. */
+const CACHE_MS = 60_000;
+const CACHE_MAX = 10_000;
 
 /** The algorithms in force: JWT_ALGORITHMS, else the one family the configured key type allows. */
 export function allowedAlgorithms(c: GatewayConfig['jwt'], ephemeralSecret: boolean): Algorithm[] {
@@ -45,6 +48,7 @@ export class JwtVerifier {
   readonly algorithms: Algorithm[];
   private readonly staticKey?: string | KeyObject;
   private readonly jwks?: JwksKeys;
+  private readonly verified = new Map<string, { claims: AccessClaims; until: number }>();
 
   constructor(
     private readonly c: GatewayConfig['jwt'],
@@ -60,6 +64,16 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<AccessClaims> {
     if (token.length > MAX_TOKEN_BYTES) throw new AuthFailure('token_too_large');
+    const hit = this.verified.get(token);
+    if (hit && hit.until > Date.now()) return hit.claims;
+    const claims = await this.verifyUncached(token);
+    if (this.verified.size >= CACHE_MAX) this.verified.clear();
+    // Never past the token's own expiry (skew included), so a cached token expires exactly when a fresh check would.
+    this.verified.set(token, { claims, until: Math.min(Date.now() + CACHE_MS, (claims.exp + CLOCK_SKEW_S) * 1000) });
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<AccessClaims> {
     let key: string | KeyObject | null | undefined = this.staticKey;
     if (this.jwks) {
       // Only JWKS needs the header before verifying (its kid picks the key); static keys skip a second parse.
