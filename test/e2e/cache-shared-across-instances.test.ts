@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
-import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
+import { routesFile, startGateway, waitReady, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
 
@@ -26,17 +26,6 @@ async function waitForKey(fragment: string): Promise<void> {
   }
 }
 
-/** Listening is not ready: until Redis is connected the cache passes through and stores nothing. */
-async function untilReady(gw: RunningGateway): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const res = await send(`${gw.url}/health/ready`);
-    if (res.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${gw.url} not ready: ${res.body.toString()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 before(async () => {
   redis = await startRedis();
   upstream = await startCountingUpstream((req, res, n) => {
@@ -46,7 +35,7 @@ before(async () => {
   const routes = routesFile('routes:\n  - { id: shop, path: /shop/*, target: legacy }\n');
   const env = { LEGACY_URL: upstream.url, REDIS_URL: redis.url, ROUTES_FILE: routes, RATE_LIMIT: 'off' };
   [a, b] = await Promise.all([startGateway(env), startGateway(env)]);
-  await Promise.all([untilReady(a), untilReady(b)]);
+  await Promise.all([waitReady(a), waitReady(b)]);
 });
 after(async () => {
   await Promise.all([a?.stop(), b?.stop()]);

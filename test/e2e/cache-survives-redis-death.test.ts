@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
-import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
+import { routesFile, startGateway, waitReady, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
 
@@ -26,17 +26,6 @@ interface Sample {
   error?: string;
 }
 
-/** Listening is not ready: until Redis is connected the cache passes through and stores nothing. */
-async function untilReady(gw: RunningGateway): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const res = await send(`${gw.url}/health/ready`);
-    if (res.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${gw.url} not ready: ${res.body.toString()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 before(async () => {
   redis = await startRedis();
   upstream = await startCountingUpstream((req, res) => {
@@ -45,7 +34,7 @@ before(async () => {
   });
   const routes = routesFile('routes:\n  - { id: v1, path: /api/v1/*, target: legacy }\n');
   gw = await startGateway({ LEGACY_URL: upstream.url, REDIS_URL: redis.url, ROUTES_FILE: routes, RATE_LIMIT: 'off' });
-  await untilReady(gw);
+  await waitReady(gw);
 });
 after(async () => {
   await gw?.stop();
