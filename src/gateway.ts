@@ -108,7 +108,8 @@ export async function createGateway(
     cfg.rateLimit = cfg.gatewayOwn ? undefined : policyFor(cfg.routeId);
     cfg.auth = cfg.routeId ? authModes.get(cfg.routeId) : undefined;
   });
-  if (table.routes.some((r) => r.auth && r.target.kind !== 'module')) installAuthHook(fastify, app.get<symbol, AuthService>(AUTH_SERVICE));
+  // Also for module routes marked `auth:`: identified before the limiter runs, their callers are counted per user.
+  if (table.routes.some((r) => r.auth)) installAuthHook(fastify, app.get<symbol, AuthService>(AUTH_SERVICE));
   // No policy anywhere (RATE_LIMIT=off, no route limits): no hook, no per-request cost.
   const anyLimit = config.rateLimit !== 'off' || config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
   if (anyLimit) {

@@ -1,23 +1,24 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 
-const MIN_REFRESH_MS = 30_000;
-
 /**
  * Keys from JWT_JWKS_URL only (never from a `jku`/`x5u` URL a token names: that would let the token choose who
- * vouches for it). Cached by `kid`; an unknown `kid` triggers at most one refetch per 30 s, so a flood of forged
- * kids cannot turn the gateway into a load generator against the identity provider.
+ * vouches for it). Cached by `kid`; an unknown `kid` triggers at most one refetch per 30 s (by default), so a flood of forged
+ * kids cannot turn the gateway into a load generator against the identity provider (JWT_JWKS_MIN_REFRESH_S).
  */
 export class JwksKeys {
   private keys = new Map<string, KeyObject>();
   private lastFetch = 0;
   private inflight?: Promise<void>;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly minRefreshMs = 30_000,
+  ) {}
 
   async get(kid: string | undefined): Promise<KeyObject | null> {
     if (kid && this.keys.has(kid)) return this.keys.get(kid)!;
     if (!kid && this.keys.size === 1) return [...this.keys.values()][0];
-    if (Date.now() - this.lastFetch < MIN_REFRESH_MS && this.keys.size > 0) return null;
+    if (Date.now() - this.lastFetch < this.minRefreshMs && this.keys.size > 0) return null;
     await (this.inflight ??= this.fetch().finally(() => (this.inflight = undefined)));
     if (kid) return this.keys.get(kid) ?? null;
     return this.keys.size === 1 ? [...this.keys.values()][0] : null;

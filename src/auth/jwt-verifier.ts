@@ -55,7 +55,7 @@ export class JwtVerifier {
     ephemeralSecret?: string,
   ) {
     this.algorithms = allowedAlgorithms(c, Boolean(ephemeralSecret));
-    if (c.jwksUrl) this.jwks = new JwksKeys(c.jwksUrl);
+    if (c.jwksUrl) this.jwks = new JwksKeys(c.jwksUrl, c.jwksMinRefreshS * 1000);
     else if (c.publicKey) this.staticKey = createPublicKey(c.publicKey);
     // A KeyObject made once: handed a string, jsonwebtoken tries (and fails) to parse it as a public key on every
     // call, which cost ~0.8 ms per request in bench/.

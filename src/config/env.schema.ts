@@ -52,6 +52,7 @@ export const envSchema = z.object({
   JWT_PUBLIC_KEY: pem.optional(),
   JWT_PRIVATE_KEY: pem.optional(),
   JWT_JWKS_URL: httpUrl.optional(),
+  JWT_JWKS_MIN_REFRESH_S: int(30, 0, 3_600),
   JWT_ALGORITHMS: z
     .string()
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))

@@ -40,6 +40,7 @@ export interface GatewayConfig {
     publicKey?: string;
     privateKey?: string;
     jwksUrl?: string;
+    jwksMinRefreshS: number;
     algorithms?: string[];
     issuer?: string;
     audience?: string;
@@ -162,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       publicKey: e.JWT_PUBLIC_KEY,
       privateKey: e.JWT_PRIVATE_KEY,
       jwksUrl: e.JWT_JWKS_URL,
+      jwksMinRefreshS: e.JWT_JWKS_MIN_REFRESH_S,
       algorithms: e.JWT_ALGORITHMS,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,

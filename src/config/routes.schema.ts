@@ -48,7 +48,8 @@ export const routeSchema = z
     /**
      * For proxied routes: `required` refuses callers without valid credentials (per FALLBACK_AUTH), `optional`
      * identifies them when it can. Either way the identity reaches the upstream in X-Figway-User-Id and
-     * X-Figway-Auth-Method. Routes of v2 modules authenticate in the module.
+     * X-Figway-Auth-Method. On a v2 module route it authenticates before the rate limiter, so limits count per
+     * user there too (the module still checks for itself).
      */
     auth: z.enum(['required', 'optional']).optional(),
     /** `100/60s` style, or `off`; default RATE_LIMIT. */

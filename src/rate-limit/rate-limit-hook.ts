@@ -12,8 +12,8 @@ export interface RateLimitEvents {
 
 /** Who is counted: the authenticated user when there is one, else the client address (TRUST_PROXY-aware). */
 function identity(request: FastifyRequest): string {
-  const user = (request as FastifyRequest & { figwayUser?: { id: string } }).figwayUser;
-  return user ? `u:${user.id}` : `a:${addressKey(request.ip)}`;
+  const user = (request as FastifyRequest & { figwayUser?: { userId: string } }).figwayUser;
+  return user ? `u:${user.userId}` : `a:${addressKey(request.ip)}`;
 }
 
 /**
