@@ -20,7 +20,21 @@ function encodeHead(head: object, body: Buffer): Buffer {
   return Buffer.concat([len, json, body]);
 }
 
+/**
+ * The in-memory store hands back the same Buffer on every hit: remembering its decoding spares a JSON parse per
+ * hit (6% of a cache-hit request's CPU in bench/). Buffers from Redis are new each time and simply miss.
+ */
+const decoded = new WeakMap<Buffer, StoredValue>();
+
 export function decode(buf: Buffer): StoredValue | null {
+  const seen = decoded.get(buf);
+  if (seen) return seen;
+  const value = decodeFresh(buf);
+  if (value) decoded.set(buf, value);
+  return value;
+}
+
+function decodeFresh(buf: Buffer): StoredValue | null {
   try {
     const len = buf.readUInt32BE(0);
     const head = JSON.parse(buf.subarray(4, 4 + len).toString('utf8'));
