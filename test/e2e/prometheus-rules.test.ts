@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse } from 'yaml';
+import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
+import { send } from '../support/http';
+import { ROOT } from '../support/paths';
+import { freePort } from '../support/ports';
+
+// The Prometheus side of monitoring: prometheus.yml and the alert rules must load, the rules' unit tests
+// (prometheus/alerts.test.yml) must pass, and every metric and label an alert selects must be one a real gateway
+// exports, so that renaming a metric in src/ cannot silently leave an alert watching nothing.
+
+const MISSING = 'promtool not found: apt-get install prometheus';
+const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** Runs promtool from the repository root (paths in the files are relative to it) and returns its output. */
+function promtool(...args: string[]): string {
+  try {
+    return execFileSync('promtool', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    assert.fail(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+  }
+}
+
+test('promtool is installed (CI installs it via .ci/run)', () => {
+  assert.ok(hasPromtool, MISSING);
+});
+
+test('promtool check config prometheus.yml', { skip: !hasPromtool && MISSING }, () => {
+  assert.match(promtool('check', 'config', 'prometheus.yml'), /SUCCESS/);
+});
+
+test('promtool check rules prometheus/alerts.yml', { skip: !hasPromtool && MISSING }, () => {
+  assert.match(promtool('check', 'rules', 'prometheus/alerts.yml'), /SUCCESS: \d+ rules found/);
+});
+
+test('promtool test rules prometheus/alerts.test.yml', { skip: !hasPromtool && MISSING }, () => {
+  assert.match(promtool('test', 'rules', 'prometheus/alerts.test.yml'), /SUCCESS/);
+});
+
+interface Rule {
+  alert?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const rules: Rule[] = (parse(readFileSync(join(ROOT, 'prometheus/alerts.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap(
+  (g) => g.rules,
+);
+
+test('every alert is named, has a severity and the summary/description/runbook annotations', () => {
+  assert.ok(rules.length > 0);
+  for (const r of rules) {
+    assert.ok(r.alert, `a rule without an alert name: ${r.expr}`);
+    assert.match(r.labels?.severity ?? '', /^(critical|warning|info)$/, `${r.alert}: severity`);
+    for (const a of ['summary', 'description', 'runbook_url']) assert.ok(r.annotations?.[a], `${r.alert}: annotation ${a}`);
+    assert.match(r.annotations!.runbook_url, /README\.md#operating-figway$/, `${r.alert}: runbook_url`);
+  }
+});
+
+test('alerts.test.yml has a firing and a silent case for every alert', () => {
+  interface Case { alertname: string; exp_alerts?: unknown[] }
+  const doc = parse(readFileSync(join(ROOT, 'prometheus/alerts.test.yml'), 'utf8')) as { tests: { alert_rule_test?: Case[] }[] };
+  const cases = doc.tests.flatMap((t) => t.alert_rule_test ?? []);
+  for (const r of rules) {
+    const mine = cases.filter((c) => c.alertname === r.alert);
+    assert.ok(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${r.alert}: no case where it fires`);
+    assert.ok(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${r.alert}: no case where it must stay silent`);
+  }
+});
+
+// --- metric names and labels against a live gateway -------------------------------------------------------------
+
+// Labels Prometheus adds to every series it scrapes (target labels): never in /metrics itself.
+const TARGET_LABELS = new Set(['job', 'instance']);
+// Series Prometheus makes itself for every target; the gateway cannot export them.
+const PROMETHEUS_MADE: Record<string, string[]> = { up: [] };
+
+let gw: RunningGateway;
+let scraped: Map<string, Set<string>>;
+let text: string;
+
+before(async () => {
+  // A gateway whose legacy and Redis are both unreachable: in a few requests it produces the failure series the
+  // alerts watch (upstream errors, store errors, readiness 503, rate-limit refusals, auth refusals).
+  const routes = routesFile(`
+routes:
+  - id: limited
+    path: /api/v1/limited/*
+    target: legacy
+    rate_limit: 1/60s
+  - id: v2-me
+    path: /api/v2/me
+    target: module:auth
+    auth: required
+  - id: v1
+    path: /api/v1/*
+    target: legacy
+`);
+  gw = await startGateway({
+    LEGACY_URL: `http://127.0.0.1:${await freePort()}`,
+    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    ROUTES_FILE: routes,
+    RATE_LIMIT: 'off',
+  });
+  await send(`${gw.url}/api/v1/items`);
+  await send(`${gw.url}/api/v1/limited/a`);
+  await send(`${gw.url}/api/v1/limited/a`);
+  await send(`${gw.url}/api/v2/me`);
+  await send(`${gw.url}/health/ready`);
+  text = (await send(`${gw.url}/metrics`)).body.toString();
+  scraped = sampleLabels(text);
+});
+after(async () => {
+  await gw?.stop();
+});
+
+/** Sample name -> label names seen on it, from Prometheus text (histograms appear as _bucket/_sum/_count). */
+function sampleLabels(body: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const line of body.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s/.exec(line);
+    if (!m) continue;
+    const labels = out.get(m[1]) ?? new Set<string>();
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g)) labels.add(l[1]);
+    out.set(m[1], labels);
+  }
+  return out;
+}
+
+const KEYWORDS = new Set(['bool', 'and', 'or', 'unless', 'offset', 'atan2', 'inf', 'nan']);
+const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
+// Aggregations may put `by (...)` between their name and "(", so they are known by name.
+const AGGREGATIONS = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile']);
+
+/**
+ * The selectors (metric name, matcher labels) and grouping labels of a PromQL expression. A small scanner, not a
+ * parser: strings and [ranges] are skipped, an identifier followed by "(" is a function or aggregation, one
+ * followed by a label list after by/without/on/ignoring/group_* is grouping, any other identifier is a metric.
+ */
+function promqlNames(expr: string): { selectors: { metric: string; labels: string[] }[]; grouping: string[] } {
+  const s = expr;
+  const selectors: { metric: string; labels: string[] }[] = [];
+  const grouping: string[] = [];
+  const ws = (j: number) => {
+    while (j < s.length && /\s/.test(s[j])) j++;
+    return j;
+  };
+  const skipString = (j: number) => {
+    const q = s[j];
+    for (j++; j < s.length && s[j] !== q; j++) if (s[j] === '\\') j++;
+    return j + 1;
+  };
+  const ident = (j: number) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(s.slice(j))?.[0] ?? '';
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === '"' || c === "'" || c === '`') i = skipString(i);
+    else if (c === '[') i = s.indexOf(']', i) + 1 || s.length;
+    else if (c === '{') throw new Error(`a selector without a metric name in: ${expr}`);
+    else if (/[0-9.]/.test(c)) i += /^[0-9.][0-9a-zA-Z_.]*/.exec(s.slice(i))![0].length;
+    else if (/[a-zA-Z_:]/.test(c)) {
+      const name = ident(i);
+      i = ws(i + name.length);
+      if (GROUPING.has(name)) {
+        if (s[i] !== '(') continue;
+        const close = s.indexOf(')', i);
+        grouping.push(...s.slice(i + 1, close).split(',').map((x) => x.trim()).filter(Boolean));
+        i = close + 1;
+      } else if (KEYWORDS.has(name.toLowerCase()) || AGGREGATIONS.has(name) || s[i] === '(') {
+        continue;
+      } else {
+        const labels: string[] = [];
+        if (s[i] === '{') {
+          for (i++; ; ) {
+            i = ws(i);
+            if (s[i] === ',') i++;
+            i = ws(i);
+            if (s[i] === '}') break;
+            const label = ident(i);
+            if (!label) throw new Error(`cannot read the matchers at "${s.slice(i)}" in: ${expr}`);
+            labels.push(label);
+            i = ws(i + label.length);
+            i += /^(=~|!~|!=|=)/.exec(s.slice(i))?.[0].length ?? 0;
+            i = skipString(ws(i));
+          }
+          i++;
+        }
+        selectors.push({ metric: name, labels });
+      }
+    } else i++;
+  }
+  return { selectors, grouping };
+}
+
+/** Problems with one expression against the scrape: unknown sample names, labels no selected metric carries. */
+function problems(where: string, expr: string): string[] {
+  const { selectors, grouping } = promqlNames(expr);
+  if (selectors.length === 0) return [`${where}: no metric found in ${expr}`];
+  const out: string[] = [];
+  const labelsOf = (metric: string) => new Set([...(scraped.get(metric) ?? PROMETHEUS_MADE[metric] ?? []), ...TARGET_LABELS]);
+  for (const { metric, labels } of selectors) {
+    if (!scraped.has(metric) && !(metric in PROMETHEUS_MADE)) {
+      out.push(`${where}: ${metric} is not exported by the gateway`);
+      continue;
+    }
+    for (const l of labels) if (!labelsOf(metric).has(l)) out.push(`${where}: ${metric} has no label ${l}`);
+  }
+  for (const l of grouping) {
+    for (const { metric } of selectors) if (!labelsOf(metric).has(l)) out.push(`${where}: grouping label ${l} is not on ${metric}`);
+  }
+  return out;
+}
+
+test('every metric and label the alerts select is one a live gateway exports', () => {
+  const found = rules.flatMap((r) => problems(r.alert ?? r.expr, r.expr));
+  assert.deepEqual(found, [], `the gateway's /metrics was:\n${text}`);
+});
+
+test('the label values the alerts rely on are the ones the gateway uses', () => {
+  const lines = text.split('\n');
+  // GatewayNotReady: a /health/ready refusal is counted as route="gateway", target="gateway", status="503".
+  assert.ok(
+    lines.some((l) => l.startsWith('gateway_requests_total{') && l.includes('route="gateway"') && l.includes('target="gateway"') && l.includes('status="503"')),
+    'readiness 503 not counted under route="gateway"',
+  );
+  // GatewayRolledBackToLegacy watches this flag by name.
+  assert.ok(lines.some((l) => l.startsWith('gateway_flag{name="route_all_to_legacy"}')), 'gateway_flag route_all_to_legacy missing');
+  // GatewayHighErrorRate's status=~"5.." needs plain numeric status codes.
+  assert.ok(lines.some((l) => l.startsWith('gateway_requests_total{') && l.includes('status="502"')), 'no status="502" after an unreachable legacy');
+});
+
+test('the PromQL scanner finds what it should (guards the checks above)', () => {
+  const r = promqlNames('histogram_quantile(0.95, sum by (job, le) (rate(a_bucket{target!="gateway", x=~"a,}b"}[2m]))) / on(job) group_left b or vector(0)');
+  assert.deepEqual(r.selectors, [
+    { metric: 'a_bucket', labels: ['target', 'x'] },
+    { metric: 'b', labels: [] },
+  ]);
+  assert.deepEqual(r.grouping, ['job', 'le', 'job']);
+});
