@@ -29,9 +29,11 @@ function numEnv(name, fallback, min, max) {
 
 const UNREACHABLE_RATE_LIMIT = '1000000000/1s';
 
-const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway', 'gateway-defaults', 'gateway-cache-hit', 'gateway-jwt'];
+const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway', 'gateway-defaults', 'gateway-cache-hit', 'gateway-jwt', 'gateway-otel'];
 // undici-stream is opt-in: it is not a baseline the gateway is held to, but a what-if for its forwarder.
-const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => t !== 'undici-stream');
+// gateway-otel is opt-in: it prices tracing, which deployments turn on by pointing it at a collector.
+const OPT_IN = new Set(['undici-stream', 'gateway-otel']);
+const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => !OPT_IN.has(t));
 
 function parseSettings() {
   const targets = (process.env.BENCH_TARGETS || DEFAULT_TARGETS.join(','))
@@ -535,7 +537,38 @@ const ROWS = {
   // A route with `auth: required`, every request carrying a valid HS256 bearer token (the issue-3 figure).
   'gateway-jwt': { label: 'gateway + JWT', ratioName: 'gateway-jwt', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'false', JWT_SECRET: BENCH_JWT_SECRET }, jwt: true },
   'gateway-cache-hit': { label: 'gateway cache HIT', ratioName: 'gateway-cache-hit', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'true' }, path: '/api/v1/bench-cacheable' },
+  // The plain gateway with OpenTelemetry tracing on (server + client span per request, the SDK's defaults:
+  // every trace sampled, OTLP http/protobuf, batch export) towards a sink in this process that discards spans.
+  'gateway-otel': { label: 'gateway + OTel', ratioName: 'gateway-otel', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'false' }, otlp: true },
 };
+
+/**
+ * Stands in for an OpenTelemetry collector: accepts OTLP/HTTP exports and discards them. It runs in this process
+ * (autocannon's core) because a real collector would not share the gateway's core either.
+ */
+async function startOtlpSink() {
+  let exports = 0;
+  const server = http.createServer((req, res) => {
+    req.on('data', () => {});
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') exports++;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf', 'content-length': 0 });
+      res.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Never what keeps the bench alive after a failure.
+  server.unref();
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    exports: () => exports,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
+}
 
 let tmpDir = null;
 let cleaning = null;
@@ -623,8 +656,14 @@ async function main() {
   if (reference.status !== 200) throw new Error(`upstream answered ${reference.status}`);
 
   const rows = [];
+  let sink = null;
   for (const key of settings.targets) {
     const row = { key, ...ROWS[key], expectBody: reference.body };
+    if (row.otlp) {
+      sink ??= await startOtlpSink();
+      // Explicit, so that OTEL_* variables in the caller's shell cannot turn this row into something else.
+      row.env = { ...row.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SDK_DISABLED: 'false' };
+    }
     if (row.jwt) {
       const token = require('jsonwebtoken').sign({ sub: 'bench-user', jti: 'bench-jti', fam: 'bench-family' }, BENCH_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3_600 });
       row.headers = { authorization: `Bearer ${token}` };
@@ -661,8 +700,14 @@ async function main() {
         await waitForHttp('gateway', port, '/health', 20_000, child);
       }
       process.stdout.write(`  ${row.label.padEnd(17)} :${port} ... `);
+      const exportsBefore = sink?.exports() ?? 0;
       await measure(row, port, settings, { proxy: child?.pid, upstream: upstream.pid });
-      console.log(`${fmt(row.rps)} req/s${row.ok ? '' : '  (!) errors or non-2xx'}`);
+      // A tracing row whose spans never reached the sink measured nothing worth reporting.
+      if (row.otlp) {
+        row.otlpExports = sink.exports() - exportsBefore;
+        if (row.otlpExports === 0) throw new Error('no span export reached the OTLP sink during the run');
+      }
+      console.log(`${fmt(row.rps)} req/s${row.ok ? '' : '  (!) errors or non-2xx'}${row.otlp ? ` (${row.otlpExports} OTLP exports)` : ''}`);
       if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(describeExit(child));
     } catch (err) {
       row.failed = err.message.split('\n')[0];
@@ -676,6 +721,7 @@ async function main() {
     }
   }
   if (upstream.exitCode !== null) throw new Error(describeExit(upstream));
+  await sink?.close();
 
   console.log('');
   printTable(rows);

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { effectiveFlags, type GatewayConfig } from './config';
 import { handleClientError } from './errors/client-error';
 import { Lifecycle } from './lifecycle/lifecycle';
+import { wasForwarded } from './proxy/forwarder';
 import { registerProxyRoutes, redirectModuleRoutes, type ProxyWiring } from './proxy/proxy-routes';
 import { requestIdFor } from './proxy/request-id';
 import { UpstreamRegistry } from './proxy/upstream-registry';
@@ -20,7 +21,9 @@ import { ResponseCache } from './cache/response-cache';
 import { installAuthHook } from './auth/auth-hook';
 import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
+import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
+import { annotateServerSpan } from './telemetry/request-trace';
 import { V2_MODULES } from './v2/modules';
 
 export interface Gateway {
@@ -66,11 +69,15 @@ export async function createGateway(
 
   const table = compileRouteTable(config, new Set(Object.keys(V2_MODULES)));
   const upstreams = new UpstreamRegistry(config);
+  const accessLog = createAccessLog(fastify.log, config);
   const wiring: ProxyWiring = {
     config,
     table,
     upstreams,
-    onDone: (route, method, status, seconds) => metrics.observe(route.id, route.targetLabel, method, status, seconds),
+    onDone: (route, method, status, seconds, reply) => {
+      metrics.observe(route.id, route.targetLabel, method, status, seconds);
+      accessLog?.write(reply.request, route.id, route.targetLabel, status, seconds);
+    },
     onUpstreamError: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
   };
   const store = app.get<symbol, KeyValueStore>(KV_STORE);
@@ -90,6 +97,8 @@ export async function createGateway(
 
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    annotateServerSpan(request, (request.routeOptions.config as RouteConfig).routeId);
+    accessLog?.start(request);
     // Keep-alive clients reconnect to an instance that is staying up.
     if (lifecycle.shuttingDown) reply.header('connection', 'close');
     done();
@@ -119,10 +128,16 @@ export async function createGateway(
     });
   }
   // Requests Nest answers (v2 modules, health, admin); proxied ones are counted by the forwarder, which hijacks.
+  // Fastify runs this hook for hijacked replies too (on 'finish'), hence the wasForwarded check.
+  // The access log also gets the proxied-route requests that a hook answered before the forwarder ran (429, 401),
+  // so it names their real target rather than the metrics' coarse label.
+  const targets = new Map([...table.routes, table.catchAll].map((r) => [r.id, r.targetLabel]));
   fastify.addHook('onResponse', (request, reply, done) => {
+    if (wasForwarded(reply)) return done();
     const routeId = (request.routeOptions.config as RouteConfig).routeId ?? 'unmatched';
     const target = routeId === 'gateway' ? 'gateway' : 'module';
     metrics.observe(routeId, target, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    accessLog?.write(request, routeId, targets.get(routeId) ?? target, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   redirectModuleRoutes(fastify, wiring);

@@ -1,3 +1,5 @@
+// First, before anything loads http, undici, fastify or ioredis: the tracing instrumentations patch them as they load.
+import { tracing } from './telemetry/start-tracing';
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createGateway, type Gateway } from './gateway';
@@ -24,6 +26,16 @@ function installShutdown(gw: Gateway, config: GatewayConfig): void {
     } finally {
       clearInterval(sweep);
       clearTimeout(force);
+    }
+    // After the server closed, so the last requests' spans are in the batch. Bounded: a collector that is down must
+    // not hold the pod past its termination grace period (the exporter's own timeout is 10 s by default).
+    if (tracing) {
+      const flushed = tracing.shutdown().then(
+        () => true,
+        (err: unknown) => (log.warn({ err: (err as Error).message }, 'trace export at shutdown failed'), true),
+      );
+      const capped = await Promise.race([flushed, new Promise<false>((r) => setTimeout(r, 5_000, false).unref())]);
+      if (!capped) log.warn('trace export at shutdown timed out after 5 s; remaining spans dropped');
     }
     log.info('shut down cleanly');
     process.exit(0);

@@ -18,6 +18,7 @@ function has(cmd, args = ['--version']) {
 
 if (!has('redis-server')) fail('redis-server not found; install it (Debian: apt-get install redis-server)');
 if (!has('python3')) fail('python3 not found; install it (Debian: apt-get install python3 python3-pip)');
+if (!has('promtool')) fail('promtool not found; install it (Debian: apt-get install prometheus)');
 const pyCheck = ['-c', 'import flask, gunicorn, wsproto, flask_session, redis'];
 if (!has('python3', pyCheck)) {
   const req = join(root, 'examples/legacy-flask/requirements.txt');

@@ -88,6 +88,13 @@ export const envSchema = z.object({
   SHUTDOWN_DELAY_MS: int(0, 0, 600_000),
   SHUTDOWN_GRACE_MS: int(25_000, 0, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * One JSON line per request at info level when its response is over (request id, trace id, method, route id,
+   * target, path without the query, status, duration, bytes, client address; never headers or query strings).
+   * LOG_LEVEL=warn or above hides them as well. Tracing itself takes the standard OTEL_* variables, read by the
+   * OpenTelemetry SDK (src/telemetry/tracing.ts), not this schema.
+   */
+  ACCESS_LOG: bool(true),
 });
 
 export type RawEnv = z.output<typeof envSchema>;

@@ -61,6 +61,8 @@ export interface GatewayConfig {
   tls?: { certFile: string; keyFile: string };
   shutdown: { delayMs: number; graceMs: number };
   logLevel: RawEnv['LOG_LEVEL'];
+  /** ACCESS_LOG: one line per request at info level. */
+  accessLog: boolean;
 }
 
 function formatIssues(issues: z.core.$ZodIssue[], prefix = ''): string[] {
@@ -183,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
+    accessLog: e.ACCESS_LOG,
   };
 }
 
@@ -208,6 +211,7 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     dataEncryptionKeys: c.dataKeys ? c.dataKeys.map((k) => k.id) : 'ephemeral',
     tls: Boolean(c.tls),
     upstreamTimeoutMs: c.upstream.timeoutMs,
+    accessLog: c.accessLog,
     // Validated today so a typo fails fast, but no code reads them yet: said out loud so nobody relies on them.
     notYetInForce: NOT_YET_IN_FORCE,
   };

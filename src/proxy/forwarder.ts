@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { toProblem } from '../errors/problem';
+import { requestTraceContext, traceUpstream } from '../telemetry/upstream-trace';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
 import { writeRawProblem } from './problem-response';
@@ -44,7 +45,7 @@ export interface ForwarderOptions {
   log: FastifyBaseLogger;
   cache?: ExchangeCache;
   /** Called once per forwarded request when the client's response is over (metrics, access log). */
-  onDone?: (route: CompiledRoute, method: string, status: number, seconds: number) => void;
+  onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
 }
 
@@ -61,6 +62,17 @@ function hasBody(headers: FastifyRequest['headers']): boolean {
 export type ForwardFn = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /**
+ * Replies the forwarder took over. Fastify still runs onResponse hooks for a hijacked reply once its response
+ * finishes, so the gateway's hook asks this to leave them to onDone (which alone knows the target, and sees
+ * clients that left): counting both would log and count each proxied request twice.
+ */
+const forwarded = new WeakSet<FastifyReply>();
+
+export function wasForwarded(reply: FastifyReply): boolean {
+  return forwarded.has(reply);
+}
+
+/**
  * Builds the forwarding function of one route at boot: target pool, path rewrite and timeouts are fixed here,
  * so the request path does no lookups. Bodies stream both ways through undici and are never parsed.
  */
@@ -70,6 +82,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
 
   return function forward(request, reply) {
     reply.hijack();
+    forwarded.add(reply);
     const startedAt = process.hrtime.bigint();
     const req = request.raw;
     const res = reply.raw;
@@ -80,13 +93,15 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const isHead = method === 'HEAD';
     let gone = false;
     let inFlight: UpstreamResponse | undefined;
+    // Undefined when tracing is off: then nothing below touches trace headers (a client's pass untouched).
+    const traceContext = requestTraceContext();
     res.once('close', () => {
       if (!res.writableFinished) {
         gone = true;
         inFlight?.abort(CLIENT_GONE);
       }
       // A client that left before the head was written still counts, as 499 (nginx's convention).
-      opts.onDone?.(route, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      opts.onDone?.(route, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9, reply);
     });
     const own = () => reply.getHeaders() as OutgoingHttpHeaders;
 
@@ -123,6 +138,9 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
             },
           );
           if (!o.detached) inFlight = response;
+          const handler = traceContext
+            ? traceUpstream(traceContext, response, { method, origin: upstream.origin, path: upstreamPath, routeId: route.id }, headers)
+            : response;
           upstream.pool.dispatch(
             {
               path: upstreamPath,
@@ -132,7 +150,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
               headersTimeout,
               bodyTimeout: idleTimeoutMs,
             },
-            response,
+            handler,
           );
         };
         if (gone && !o.detached) return reject(CLIENT_GONE);
