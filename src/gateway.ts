@@ -23,7 +23,7 @@ import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
-import { annotateServerSpan } from './telemetry/request-trace';
+import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_MODULES } from './v2/modules';
 
 export interface Gateway {
@@ -97,11 +97,11 @@ export async function createGateway(
 
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    annotateServerSpan(request, (request.routeOptions.config as RouteConfig).routeId);
     accessLog?.start(request);
     // Keep-alive clients reconnect to an instance that is staying up.
     if (lifecycle.shuttingDown) reply.header('connection', 'close');
-    done();
+    // Last: with tracing on, the hooks and handler after this one run inside the request's server span.
+    enterRequestTrace(request, reply, done);
   });
   // Legacy may speak WebDAV or other extension methods; the strangler must not narrow what it accepts.
   // CONNECT is Node's 'connect' event, never a request.

@@ -1,4 +1,4 @@
-// First, before anything loads http, undici, fastify or ioredis: the tracing instrumentations patch them as they load.
+// First, before anything loads undici or ioredis: the tracing instrumentations hook into them as they load.
 import { tracing } from './telemetry/start-tracing';
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';

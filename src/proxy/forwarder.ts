@@ -139,7 +139,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
           );
           if (!o.detached) inFlight = response;
           const handler = traceContext
-            ? traceUpstream(traceContext, response, { method, origin: upstream.origin, path: upstreamPath, routeId: route.id }, headers)
+            ? traceUpstream(traceContext, response, { method, origin: upstream.origin, path: upstreamPath }, headers)
             : response;
           upstream.pool.dispatch(
             {

@@ -1,0 +1,135 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { VERSION } from '../version';
+import { redactQuery, tracingOn } from './tracing';
+
+/**
+ * The client span of a forwarded request, made by the forwarder itself rather than by the undici instrumentation.
+ *
+ * The instrumentation starts its span and injects `traceparent` when undici creates its internal Request, in
+ * whatever async context is current then. For `pool.dispatch` that is the caller's context only while the pool
+ * has a free connection: once all UPSTREAM_CONNECTIONS are busy, the pool queues the dispatch and creates the
+ * Request when another exchange finishes, inside that exchange's context, so the upstream would be handed the
+ * *previous* request's trace id (seen in testing with UPSTREAM_CONNECTIONS=1). Here the parent is the context
+ * captured when the request entered the forwarder, and the headers are set before undici sees them; the
+ * instrumentation skips requests that already carry a traceparent (see tracing.ts).
+ */
+
+/** The undici callback-API handler the forwarder dispatches with (src/proxy/upstream-response.ts). */
+export interface CallbackHandler {
+  onConnect(abort: (err: Error) => void): void;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  onError(err: Error): void;
+}
+
+export interface UpstreamCall {
+  method: string;
+  /** `http://host:port` of the instance picked for this attempt. */
+  origin: string;
+  /** Path and query as sent upstream. */
+  path: string;
+}
+
+let tracer: Tracer | undefined;
+let fields: string[] | undefined;
+/** server.address and server.port per upstream origin: a handful of origins, parsed once instead of per request. */
+const servers = new Map<string, { address: string; port: number }>();
+
+function serverOf(origin: string): { address: string; port: number } {
+  let s = servers.get(origin);
+  if (!s) {
+    const url = new URL(origin);
+    s = { address: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+    servers.set(origin, s);
+  }
+  return s;
+}
+
+/**
+ * The trace context of the request being forwarded, or undefined when tracing is off (the only cost then).
+ * Captured once on entry: retries and cache revalidations run later in undici's callbacks, whose async context
+ * is not the request's.
+ */
+export function requestTraceContext(): Context | undefined {
+  return tracingOn() ? context.active() : undefined;
+}
+
+/**
+ * Starts the client span of one upstream attempt under `parent`, replaces the client's trace headers in `headers`
+ * with the ones naming this span, and returns the handler to dispatch with, which ends the span when undici is
+ * done with the exchange (body complete, or failed).
+ */
+export function traceUpstream(parent: Context, handler: CallbackHandler, call: UpstreamCall, headers: Record<string, string | string[]>): CallbackHandler {
+  const serverSpan = trace.getSpan(parent);
+  // No server span (a path the gateway does not trace): the caller's trace headers pass as they came.
+  if (!serverSpan) return handler;
+  tracer ??= trace.getTracer('figway', VERSION);
+  // The client's traceparent/tracestate/baggage were already taken in by the server span (its trace id continues);
+  // passed on as well, the upstream would get two traceparent fields.
+  fields ??= propagation.fields();
+  for (const f of fields) delete headers[f];
+  // An unsampled request records nothing: the upstream is told the trace id (and that it is not sampled) with the
+  // server span as parent, which spares a span, its ids and a context per request.
+  if (!serverSpan.isRecording()) {
+    propagation.inject(parent, headers);
+    return handler;
+  }
+  const span = tracer.startSpan(call.method, { kind: SpanKind.CLIENT }, parent);
+  propagation.inject(trace.setSpan(parent, span), headers);
+  const server = serverOf(call.origin);
+  const q = call.path.indexOf('?');
+  span.setAttributes({
+    'http.request.method': call.method,
+    'server.address': server.address,
+    'server.port': server.port,
+    'url.full': q < 0 ? call.origin + call.path : call.origin + call.path.slice(0, q) + redactQuery(call.path.slice(q)),
+  });
+  return new TracedHandler(handler, span);
+}
+
+/** Delegates every callback to the forwarder's handler; only watches the status and the end. */
+class TracedHandler implements CallbackHandler {
+  constructor(
+    private readonly inner: CallbackHandler,
+    private readonly span: Span,
+  ) {}
+
+  onConnect(abort: (err: Error) => void): void {
+    this.inner.onConnect(abort);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode >= 200) {
+      this.span.setAttribute('http.response.status_code', statusCode);
+      // HTTP client spans: any 4xx/5xx is an error (the server side only counts 5xx).
+      if (statusCode >= 400) {
+        this.span.setAttribute('error.type', String(statusCode));
+        this.span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
+    return this.inner.onHeaders(statusCode, rawHeaders, resume, statusText);
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.inner.onData(chunk);
+  }
+
+  onComplete(): void {
+    try {
+      this.inner.onComplete();
+    } finally {
+      this.span.end();
+    }
+  }
+
+  onError(err: Error): void {
+    try {
+      this.inner.onError(err);
+    } finally {
+      this.span.setAttribute('error.type', (err as NodeJS.ErrnoException).code ?? err.name ?? 'Error');
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+      this.span.end();
+    }
+  }
+}
