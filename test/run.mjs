@@ -1,7 +1,7 @@
 // `npm test`: checks what the tests need beyond npm (installing the Flask app's Python deps if missing),
 // then runs every compiled unit spec and e2e test with node's test runner.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,6 +19,8 @@ function has(cmd, args = ['--version']) {
 if (!has('redis-server')) fail('redis-server not found; install it (Debian: apt-get install redis-server)');
 if (!has('python3')) fail('python3 not found; install it (Debian: apt-get install python3 python3-pip)');
 if (!has('promtool')) fail('promtool not found; install it (Debian: apt-get install prometheus)');
+// Browser tests (CSP, the chat page) drive Debian's Chromium through playwright-core.
+if (!existsSync('/usr/bin/chromium')) fail('/usr/bin/chromium not found; install it (Debian: apt-get install chromium)');
 const pyCheck = ['-c', 'import flask, gunicorn, wsproto, flask_session, redis'];
 if (!has('python3', pyCheck)) {
   const req = join(root, 'examples/legacy-flask/requirements.txt');
