@@ -25,6 +25,11 @@ import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
 import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_MODULES } from './v2/modules';
+import { tooManyHeaderFields } from './edge/header-count';
+import { serverOptions, tuneServer } from './edge/server-options';
+import { GatewayError } from './errors/gateway-error';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './errors/problem';
+import { foldRoutes, installPathGuard } from './routing/path-guard';
 
 export interface Gateway {
   app: NestFastifyApplication;
@@ -61,13 +66,16 @@ export async function createGateway(
     // Long opaque path segments (tokens, encoded ids) are legal; the default 100 would 404 them.
     routerOptions: { maxParamLength: 8_192 },
     clientErrorHandler: handleClientError,
-  });
+    ...serverOptions(config),
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle, metrics), adapter, {
     logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  tuneServer(app.getHttpServer(), config);
 
-  const table = compileRouteTable(config, new Set(Object.keys(V2_MODULES)));
+  const modules = new Set(Object.keys(V2_MODULES));
+  const table = compileRouteTable(config, modules);
   const upstreams = new UpstreamRegistry(config);
   const accessLog = createAccessLog(fastify.log, config);
   const wiring: ProxyWiring = {
@@ -98,11 +106,19 @@ export async function createGateway(
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     accessLog?.start(request);
-    // Keep-alive clients reconnect to an instance that is staying up.
-    if (lifecycle.shuttingDown) reply.header('connection', 'close');
+    const http1 = request.raw.httpVersionMajor === 1;
+    // Keep-alive clients reconnect to an instance that is staying up (HTTP/2 has no Connection field: GOAWAY).
+    if (lifecycle.shuttingDown && http1) reply.header('connection', 'close');
+    if (tooManyHeaderFields(request.raw, config.edge.maxHeaderFields)) {
+      if (http1) reply.header('connection', 'close');
+      const problem = toProblem(new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`), request.id);
+      reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+      return;
+    }
     // Last: with tracing on, the hooks and handler after this one run inside the request's server span.
     enterRequestTrace(request, reply, done);
   });
+  installPathGuard(fastify, table, compileRouteTable({ ...config, routes: foldRoutes(config.routes) }, modules));
   // Legacy may speak WebDAV or other extension methods; the strangler must not narrow what it accepts.
   // CONNECT is Node's 'connect' event, never a request.
   for (const m of METHODS) {

@@ -14,7 +14,7 @@ export function crossSiteRefused(method: string, headers: IncomingHttpHeaders): 
   const origin = headers.origin;
   if (!origin || origin === 'null') return true;
   try {
-    return new URL(origin).host !== headers.host;
+    return new URL(origin).host !== (headers.host ?? headers[':authority']);
   } catch {
     return true;
   }

@@ -83,6 +83,18 @@ export const envSchema = z.object({
   LLM_PROVIDER: z.enum(['local', 'openai', 'gemini']).default('local'),
   DATA_ENCRYPTION_KEY: dataKeysSchema.optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Edge limits, with the anchors they follow: 16 KiB of request head is Node's default and what the gateway's
+   * 431 promises; 100 header fields is Envoy's `max_headers_count` default; 1 MiB is Fastify's body limit for the
+   * JSON bodies v2 modules parse; 10 s to send a request head is Envoy's edge recommendation
+   * (`request_headers_timeout`); 65 s keep-alive outlives the 60 s idle timeout of common load balancers
+   * (AWS ALB), so the balancer, not the gateway, closes idle connections and no request races a close.
+   */
+  MAX_REQUEST_HEADER_BYTES: int(16_384, 1_024, 1_048_576),
+  MAX_REQUEST_HEADER_FIELDS: int(100, 10, 10_000),
+  MAX_JSON_BODY_BYTES: int(1_048_576, 1_024, 104_857_600),
+  REQUEST_HEADERS_TIMEOUT_MS: int(10_000, 1_000, 600_000),
+  KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1_000, 3_600_000),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
   SHUTDOWN_DELAY_MS: int(0, 0, 600_000),

@@ -58,7 +58,15 @@ export interface GatewayConfig {
   adminToken?: string;
   /** Unset: the gateway makes an ephemeral key at start (dev only; data does not survive a restart). */
   dataKeys?: DataKey[];
+  /** Served over TLS (HTTP/2 by ALPN, HTTP/1.1 alongside) when set. */
   tls?: { certFile: string; keyFile: string };
+  edge: {
+    maxHeaderBytes: number;
+    maxHeaderFields: number;
+    maxJsonBodyBytes: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
   shutdown: { delayMs: number; graceMs: number };
   logLevel: RawEnv['LOG_LEVEL'];
   /** ACCESS_LOG: one line per request at info level. */
@@ -126,8 +134,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const problems = parsed.success ? [] : formatIssues(parsed.error.issues);
   if (env.TLS_CERT_FILE && !env.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: required when TLS_CERT_FILE is set');
   if (env.TLS_KEY_FILE && !env.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: required when TLS_KEY_FILE is set');
-  if (env.TLS_CERT_FILE || env.TLS_KEY_FILE) {
-    problems.push('TLS_CERT_FILE: serving TLS directly is not implemented yet; terminate TLS at the ingress');
+  for (const key of ['TLS_CERT_FILE', 'TLS_KEY_FILE'] as const) {
+    const file = env[key];
+    if (!file) continue;
+    try {
+      readFileSync(resolve(cwd, file));
+    } catch (err) {
+      problems.push(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+    }
   }
   if (parsed.success) problems.push(...crossChecks(parsed.data));
   if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
@@ -182,7 +196,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     llmProvider: e.LLM_PROVIDER,
     adminToken: e.ADMIN_TOKEN,
     dataKeys: e.DATA_ENCRYPTION_KEY,
-    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    tls:
+      e.TLS_CERT_FILE && e.TLS_KEY_FILE
+        ? { certFile: resolve(cwd, e.TLS_CERT_FILE), keyFile: resolve(cwd, e.TLS_KEY_FILE) }
+        : undefined,
+    edge: {
+      maxHeaderBytes: e.MAX_REQUEST_HEADER_BYTES,
+      maxHeaderFields: e.MAX_REQUEST_HEADER_FIELDS,
+      maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+      headersTimeoutMs: e.REQUEST_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    },
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
     accessLog: e.ACCESS_LOG,

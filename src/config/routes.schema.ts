@@ -12,6 +12,13 @@ const pathPattern = z
   .regex(/^[A-Za-z0-9\-._~!$&'()+,;=:@/%]*\*?$/, 'may hold only URL path characters, with * allowed at the end')
   .refine((p) => !p.includes('*') || p.endsWith('/*'), 'a wildcard must be a last segment: /prefix/*');
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+
+function parseSize(v: string): number {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(v)!;
+  return Number(m[1]) * SIZE_UNITS[(m[2] || 'b').toLowerCase()];
+}
+
 const target = z.union([
   z.literal('legacy'),
   z.string().regex(/^module:[a-z][a-z0-9-]*$/, 'a module target looks like module:chat'),
@@ -52,6 +59,15 @@ export const routeSchema = z
      * user there too (the module still checks for itself).
      */
     auth: z.enum(['required', 'optional']).optional(),
+    /**
+     * Largest request body forwarded on this route, in bytes or with a unit (`512KiB`, `50MB`, `1GiB`); larger
+     * ones get 413 (at once when Content-Length says so, else as the body streams). Default: no limit, the
+     * legacy app's own limits apply.
+     */
+    body_limit: z
+      .union([z.number().int().min(1), z.string().trim().regex(/^\d+\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i, 'must look like 1048576, 512KiB or 50MB')])
+      .transform((v) => (typeof v === 'number' ? v : parseSize(v)))
+      .optional(),
     /** `100/60s` style, or `off`; default RATE_LIMIT. */
     rate_limit: z
       .string()

@@ -4,11 +4,14 @@
  */
 export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, title: 'Bad request' },
+  BAD_PATH: { status: 400, title: 'Ambiguous or malformed path' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   CSRF_REJECTED: { status: 403, title: 'Cross-site request refused' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  URI_TOO_LONG: { status: 414, title: 'URI too long' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   VALIDATION_FAILED: { status: 422, title: 'Validation failed' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },

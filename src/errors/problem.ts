@@ -13,9 +13,11 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-const CODE_BY_STATUS = new Map<number, ErrorCode>(
-  Object.entries(ERROR_CATALOG).map(([code, v]) => [v.status, code as ErrorCode]),
-);
+/** The first (most generic) code of each status, for errors that carry only a status (Nest's HttpException). */
+const CODE_BY_STATUS = new Map<number, ErrorCode>();
+for (const [code, v] of Object.entries(ERROR_CATALOG)) {
+  if (!CODE_BY_STATUS.has(v.status)) CODE_BY_STATUS.set(v.status, code as ErrorCode);
+}
 
 function codeForStatus(status: number): ErrorCode {
   return CODE_BY_STATUS.get(status) ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');

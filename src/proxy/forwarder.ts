@@ -6,7 +6,8 @@ import { requestTraceContext, traceUpstream } from '../telemetry/upstream-trace'
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
 import { writeRawProblem } from './problem-response';
-import { buildUpstreamHeaders } from './request-headers';
+import { BodyTooLarge, declaredTooLarge, limitBody } from './body-limit';
+import { buildUpstreamHeaders, clientHost } from './request-headers';
 import { buildClientHeaders } from './response-headers';
 import { classifyUpstreamError, upstreamGatewayError } from './upstream-errors';
 import { UpstreamResponse, type BodyTap } from './upstream-response';
@@ -54,9 +55,13 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 const NO_BODY_STATUS = new Set([204, 304]);
 const CLIENT_GONE = new Error('client went away');
 
-function hasBody(headers: FastifyRequest['headers']): boolean {
+function hasBody(request: FastifyRequest): boolean {
+  const headers = request.headers;
   const cl = headers['content-length'];
-  return headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+  if (cl !== undefined) return cl !== '0';
+  // HTTP/2 frames a body without Content-Length or chunking: a HEADERS frame with END_STREAM means none follows.
+  if (request.raw.httpVersionMajor === 2) return !(request.raw as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
+  return headers['transfer-encoding'] !== undefined;
 }
 
 export type ForwardFn = (request: FastifyRequest, reply: FastifyReply) => void;
@@ -79,6 +84,7 @@ export function wasForwarded(reply: FastifyReply): boolean {
 export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: ForwarderOptions): ForwardFn {
   const { trust, idleTimeoutMs, log, cache } = opts;
   const headersTimeout = route.timeoutMs;
+  const bodyLimit = route.bodyLimit;
 
   return function forward(request, reply) {
     reply.hijack();
@@ -89,7 +95,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const [path, query] = splitTarget(req.url ?? '/');
     const upstreamPath = route.rewrite(path) + query;
     const method = req.method ?? 'GET';
-    const withBody = hasBody(request.headers);
+    const withBody = hasBody(request);
     const isHead = method === 'HEAD';
     let gone = false;
     let inFlight: UpstreamResponse | undefined;
@@ -104,11 +110,18 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       opts.onDone?.(route, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9, reply);
     });
     const own = () => reply.getHeaders() as OutgoingHttpHeaders;
+    const declaredLength = request.headers['content-length'] !== undefined;
+    if (bodyLimit !== undefined && declaredTooLarge(request.headers['content-length'], bodyLimit)) {
+      // The unread body is not worth draining: close once the answer is out (nginx does the same for 413).
+      if (req.httpVersionMajor === 1) reply.header('connection', 'close');
+      writeRawProblem(res, toProblem(new BodyTooLarge(bodyLimit), request.id), own());
+      return;
+    }
 
     const call: Exchange['call'] = (o = {}) =>
       new Promise((resolve, reject) => {
         const attempt = (upstream: Upstream, retried: boolean) => {
-          const host = route.preserveHost ? (request.headers.host ?? upstream.host) : upstream.host;
+          const host = route.preserveHost ? (clientHost(request) ?? upstream.host) : upstream.host;
           const identity = (request as FastifyRequest & { figwayUser?: { userId: string; method: string } }).figwayUser;
           const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host, identity });
           if (o.headers) Object.assign(headers, o.headers);
@@ -146,7 +159,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
               path: upstreamPath,
               method: method as Dispatcher.HttpMethod,
               headers,
-              body: withBody ? req : null,
+              body: withBody ? (bodyLimit === undefined || declaredLength ? req : limitBody(req, bodyLimit)) : null,
               headersTimeout,
               bodyTimeout: idleTimeoutMs,
             },
@@ -159,7 +172,9 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
 
     const fail = (err: unknown) => {
       if (gone) return;
-      writeRawProblem(res, toProblem(upstreamGatewayError(classifyUpstreamError(err), err), request.id), own());
+      const tooLarge = err instanceof BodyTooLarge ? err : (err as { cause?: unknown })?.cause instanceof BodyTooLarge ? (err as { cause: BodyTooLarge }).cause : undefined;
+      if (tooLarge && req.httpVersionMajor === 1) reply.header('connection', 'close');
+      writeRawProblem(res, toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id), own());
     };
 
     const relay: Exchange['relay'] = (up, extra, tap) => {

@@ -18,6 +18,11 @@ const IDENTITY_PREFIX = 'x-figway-';
 const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', ':authority', ':method', ':path', ':scheme']);
 const FORWARDING_FIELDS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
 
+/** The authority the client asked for: Host in HTTP/1.1, the `:authority` pseudo-header in HTTP/2 (RFC 9113 8.3.1). */
+export function clientHost(req: { headers: IncomingHttpHeaders }): string | undefined {
+  return req.headers.host ?? (req.headers[':authority'] as string | undefined);
+}
+
 /**
  * Builds the headers of the outgoing request from the incoming one. Transforms, in order:
  * drop hop-by-hop and Connection-named fields (RFC 9110 7.6.1); set Host; set X-Forwarded-* believing the
@@ -47,7 +52,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: 
   out['x-forwarded-for'] = priorFor ? `${priorFor}, ${peer}` : peer;
   const proto = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   out['x-forwarded-proto'] = (trusted && (incoming['x-forwarded-proto'] as string)) || proto;
-  out['x-forwarded-host'] = (trusted && (incoming['x-forwarded-host'] as string)) || incoming.host || '';
+  out['x-forwarded-host'] = (trusted && (incoming['x-forwarded-host'] as string)) || clientHost(req) || '';
   out.host = ctx.host;
   out['x-request-id'] = ctx.requestId;
   if (ctx.identity) {

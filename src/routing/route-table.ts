@@ -15,6 +15,8 @@ export interface CompiledRoute {
   rewrite: PathRewrite;
   preserveHost: boolean;
   timeoutMs: number;
+  /** Largest request body forwarded (routes.yaml `body_limit`); undefined: unlimited. */
+  bodyLimit?: number;
   auth?: 'required' | 'optional';
   /** Response cache options; undefined when the route opted out. */
   cache?: { ttlS?: number; withCredentials: boolean };
@@ -45,6 +47,7 @@ function compileOne(spec: RouteSpec, config: GatewayConfig): CompiledRoute {
     rewrite,
     preserveHost: (spec.host ?? 'client') === 'client',
     timeoutMs: spec.timeout_ms ?? config.upstream.timeoutMs,
+    bodyLimit: spec.body_limit,
     auth: spec.auth,
     cache:
       spec.cache === 'off' ? undefined : { ttlS: spec.cache?.ttl_s, withCredentials: spec.cache?.with_credentials ?? false },

@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors/gateway-error';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { alternativeReadings, normalizePath } from './canonical-path';
+import { splitTarget } from './path-rewrite';
+import { isGatewayOwnPath, type RouteTable } from './route-table';
+
+/**
+ * Fastify's `rewriteUrl`: runs before the router, so the route, its limits and its auth are chosen on the
+ * normalized path, and the forwarder (which reads `req.url`) sends that same path upstream. The query is untouched.
+ * An absolute-form or asterisk-form target is left to the router (it matches nothing and falls to the catch-all).
+ */
+export function canonicalUrl(req: { url?: string }): string {
+  const url = req.url ?? '/';
+  if (url.charCodeAt(0) !== 47 /* / */) return url;
+  const [path, query] = splitTarget(url);
+  const normalized = normalizePath(path);
+  return normalized === path ? url : normalized + query;
+}
+
+/**
+ * Refuses a request whose path, read the way a lax upstream might (encoded slashes as `/`, escapes decoded, case
+ * folded), would be decided by another route: otherwise `/api/v1%2Fadmin` could reach, through the catch-all, what
+ * a route guards under `/api/v1/admin` (the bypass Envoy's `path_with_escaped_slashes_action` exists for).
+ * Must run first in onRequest, before auth and the rate limiter.
+ */
+export function installPathGuard(fastify: FastifyInstance, table: RouteTable, foldedTable: RouteTable): void {
+  const decide = (t: RouteTable, path: string, method: string) => (isGatewayOwnPath(path) ? 'gateway' : t.match(path, method).id);
+  const refuse = (request: FastifyRequest, reply: FastifyReply, detail: string) => {
+    const problem = toProblem(new GatewayError('BAD_PATH', detail), request.id);
+    return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  };
+  const capitals = table.routes.some((r) => r.patterns.some((p) => p !== p.toLowerCase()));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const path = splitTarget(request.url)[0];
+    const readings = alternativeReadings(path, capitals);
+    if (readings === undefined) return done();
+    if (readings === null) return refuse(request, reply, 'The path has malformed percent-encoding.');
+    const chosen = decide(table, path, request.method);
+    // Case is compared against the route table folded the same way, so a route declared as /Users still serves
+    // /Users while /USERS, which a case-blind upstream would serve as the same page, is refused.
+    const ambiguous =
+      (readings.decoded !== undefined && decide(table, readings.decoded, request.method) !== chosen) ||
+      (readings.folded !== undefined && decide(foldedTable, readings.folded, request.method) !== chosen);
+    if (ambiguous) {
+      return refuse(request, reply, 'Read with its escapes decoded or its letters folded, the path names another route; send the canonical path.');
+    }
+    done();
+  });
+}
+
+/** The routes with their paths in lower case, for the case-folded reading (the same table when none has capitals). */
+export function foldRoutes<T extends { path: string }>(routes: T[]): T[] {
+  return routes.map((r) => (r.path === r.path.toLowerCase() ? r : { ...r, path: r.path.toLowerCase() }));
+}
