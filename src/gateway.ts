@@ -27,6 +27,8 @@ import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_MODULES } from './v2/modules';
 import { tooManyHeaderFields } from './edge/header-count';
 import { serverOptions, tuneServer } from './edge/server-options';
+import { capConnections } from './edge/connection-cap';
+import { OverloadMonitor } from './edge/overload';
 import { GatewayError } from './errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './errors/problem';
 import { foldRoutes, installPathGuard } from './routing/path-guard';
@@ -73,6 +75,16 @@ export async function createGateway(
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   tuneServer(app.getHttpServer(), config);
+  capConnections(app.getHttpServer(), config.edge.maxConnections, () => metrics.shed.inc({ reason: 'max_connections' }));
+  const overload = new OverloadMonitor(
+    { maxEventLoopLagMs: config.edge.shedEventLoopLagMs, maxHeapRatio: config.edge.shedHeapRatio },
+    (reason) => {
+      metrics.overloaded.set(reason ? 1 : 0);
+      if (reason) fastify.log.warn({ reason, lagMs: Math.round(overload.lagMs) }, 'overloaded: shedding requests with 503');
+      else fastify.log.info('load back to normal: no longer shedding');
+    },
+  );
+  overload.start();
 
   const modules = new Set(Object.keys(V2_MODULES));
   const table = compileRouteTable(config, modules);
@@ -113,6 +125,13 @@ export async function createGateway(
       if (http1) reply.header('connection', 'close');
       const problem = toProblem(new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`), request.id);
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+      return;
+    }
+    // Probes and scrapes still answer while shedding: an overloaded pod is alive and must stay observable.
+    if (overload.reason && !(request.routeOptions.config as RouteConfig).gatewayOwn) {
+      metrics.shed.inc({ reason: overload.reason });
+      const problem = toProblem(new GatewayError('OVERLOADED', 'The gateway is overloaded; retry shortly.'), request.id);
+      reply.status(problem.status).header('retry-after', '1').header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;
     }
     // Last: with tracing on, the hooks and handler after this one run inside the request's server span.
@@ -174,6 +193,7 @@ export async function createGateway(
       return app.getUrl();
     },
     async close() {
+      overload.stop();
       await app.close();
       await upstreams.close();
     },

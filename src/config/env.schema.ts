@@ -95,6 +95,14 @@ export const envSchema = z.object({
   MAX_JSON_BODY_BYTES: int(1_048_576, 1_024, 104_857_600),
   REQUEST_HEADERS_TIMEOUT_MS: int(10_000, 1_000, 600_000),
   KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1_000, 3_600_000),
+  /**
+   * Overload: open client connections past MAX_CONNECTIONS are closed on accept; requests are shed with 503 +
+   * Retry-After while the event loop runs more than SHED_EVENT_LOOP_LAG_MS late or the V8 heap is fuller than
+   * SHED_HEAP_RATIO of its limit (0 turns either off).
+   */
+  MAX_CONNECTIONS: int(20_000, 0, 1_000_000),
+  SHED_EVENT_LOOP_LAG_MS: int(1_000, 0, 60_000),
+  SHED_HEAP_RATIO: z.coerce.number().min(0).max(1).default(0.9),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
   SHUTDOWN_DELAY_MS: int(0, 0, 600_000),

@@ -66,6 +66,9 @@ export interface GatewayConfig {
     maxJsonBodyBytes: number;
     headersTimeoutMs: number;
     keepAliveTimeoutMs: number;
+    maxConnections: number;
+    shedEventLoopLagMs: number;
+    shedHeapRatio: number;
   };
   shutdown: { delayMs: number; graceMs: number };
   logLevel: RawEnv['LOG_LEVEL'];
@@ -206,6 +209,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       headersTimeoutMs: e.REQUEST_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.MAX_CONNECTIONS,
+      shedEventLoopLagMs: e.SHED_EVENT_LOOP_LAG_MS,
+      shedHeapRatio: e.SHED_HEAP_RATIO,
     },
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,

@@ -20,6 +20,7 @@ export const ERROR_CATALOG = {
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out' },
   NOT_READY: { status: 503, title: 'Not ready' },
+  OVERLOADED: { status: 503, title: 'Overloaded' },
   RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'Rate limiting unavailable' },
   TOKEN_ISSUANCE_OFF: { status: 503, title: 'Token issuance is not configured' },
   INTERNAL: { status: 500, title: 'Internal gateway error' },

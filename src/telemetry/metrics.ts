@@ -63,6 +63,17 @@ export class GatewayMetrics {
     labelNames: ['user'] as const,
     registers: [this.registry],
   });
+  readonly shed = new Counter({
+    name: 'gateway_shed_total',
+    help: 'Requests answered 503 because the gateway was overloaded, and connections closed at MAX_CONNECTIONS, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly overloaded = new Gauge({
+    name: 'gateway_overloaded',
+    help: '1 while the gateway sheds requests (event-loop lag or heap past its limit), else 0',
+    registers: [this.registry],
+  });
   readonly flag = new Gauge({
     name: 'gateway_flag',
     help: 'SRE flags in force at start-up: 1 on, 0 off (see the effective configuration log line)',
