@@ -109,7 +109,7 @@ export class ChatService {
       if (wantsJson(request)) {
         const outcome = await this.collect(source, started, Boolean(cached), abort.signal);
         await finish(outcome);
-        if (!abort.signal.aborted) await reply.send({ reply: outcome.text, conversation_id: conversation.conversation_id, model });
+        if (!abort.signal.aborted) await reply.code(200).send({ reply: outcome.text, conversation_id: conversation.conversation_id, model });
         return;
       }
       await this.stream(request, reply, source, started, Boolean(cached), abort.signal, async (outcome, sse) => {
