@@ -149,6 +149,10 @@ export class ChatService {
     } finally {
       sse.end();
       this.metrics.sseStreamsOpen.dec();
+      // Fastify runs onResponse (request metrics, access log) on the response's 'finish' or 'error'; a client that
+      // hung up mid-stream gives neither, so the stream would go uncounted. Its status is the 200 already sent, as
+      // the forwarder reports a proxied stream cut short.
+      if (!reply.raw.writableFinished && reply.raw.listenerCount('error') > 0) reply.raw.emit('error', new Error('client closed the stream'));
     }
   }
 
