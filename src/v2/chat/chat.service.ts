@@ -13,6 +13,9 @@ import { LlmError, type ChatMessage, type LlmEvent, type LlmProvider, type Usage
 import { SseStream } from './sse-stream';
 import { timedEvents } from './timed-events';
 
+/** The conversation id of a turn answered while the store was down: nothing is checked against it or saved. */
+const UNSAVED = 'unsaved';
+
 /** What the client sees when the model fails (README, v2 chat): a stable code per kind of failure. */
 function problemFor(err: unknown): GatewayError {
   if (err instanceof LlmError) {
@@ -67,7 +70,8 @@ export class ChatService {
     const started = process.hrtime.bigint();
     const userId = request.figwayUser!.userId;
     const conversation = await this.loadConversation(userId, request);
-    if (body.conversation_id && body.conversation_id !== conversation.conversation_id) {
+    const saved = conversation.conversation_id !== UNSAVED;
+    if (saved && body.conversation_id && body.conversation_id !== conversation.conversation_id) {
       throw new GatewayError('NOT_FOUND', 'No such conversation for this user; omit conversation_id to continue the current one.');
     }
     const userMessage: ChatMessage = { role: 'user', content: body.message };
@@ -100,6 +104,7 @@ export class ChatService {
         if (cacheKey) await this.cache.set(cacheKey, { text: outcome.text, usage: outcome.usage });
       }
       // Saved before `done` goes out: a client that reads the history right after sees this turn.
+      if (!saved) return;
       await this.conversations
         .append(userId, conversation.conversation_id, [userMessage, { role: 'assistant', content: outcome.text }])
         .catch(() => this.metrics.storeErrors.inc({ user: 'chat' }));
@@ -206,7 +211,7 @@ export class ChatService {
     } catch {
       // Store down: the chat still answers, without memory, and nothing is migrated (it will be, once it is back).
       this.metrics.storeErrors.inc({ user: 'chat' });
-      return { conversation_id: 'unsaved', messages: [], migrated_from_legacy: 0 };
+      return { conversation_id: UNSAVED, messages: [], migrated_from_legacy: 0 };
     }
   }
 }
