@@ -86,6 +86,8 @@ export class ChatService {
       if (!reply.raw.writableFinished) abort.abort();
     };
     reply.raw.once('close', onClose);
+    // Gone already while the conversation was being read: 'close' was emitted before anyone listened.
+    if (request.raw.socket?.destroyed) abort.abort();
 
     const cacheKey = this.cache.enabled ? this.cache.key(this.provider.name, model, messages) : undefined;
     const cached = cacheKey ? await this.cache.get(cacheKey) : null;
