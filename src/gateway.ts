@@ -24,7 +24,7 @@ import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
 import { enterRequestTrace } from './telemetry/request-trace';
-import { V2_MODULES } from './v2/modules';
+import { V2_BODY_LIMITS, V2_MODULES } from './v2/modules';
 import { tooManyHeaderFields } from './edge/header-count';
 import { serverOptions, tuneServer } from './edge/server-options';
 import { capConnections } from './edge/connection-cap';
@@ -176,6 +176,11 @@ export async function createGateway(
     done();
   });
   redirectModuleRoutes(fastify, wiring);
+  // Modules that take small bodies say so: a 1 MiB chat message would be parsed before validation could refuse it.
+  fastify.addHook('onRoute', (opts) => {
+    const limit = V2_BODY_LIMITS[opts.url];
+    if (limit) opts.bodyLimit = limit;
+  });
 
   await app.init();
   await registerProxyRoutes(fastify, wiring);

@@ -43,7 +43,8 @@ function collect(dir, out = []) {
 const filters = process.argv.slice(2);
 const files = collect(compiled)
   .filter((f) => !f.includes(`${join(compiled, 'bench')}`))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x.replace(/\.ts$/, ''))))
+  // Matched on the path inside dist-test: the checkout's own path (a worktree named wt-chat, say) must not match.
+  .filter((f) => filters.length === 0 || filters.some((x) => relative(compiled, f).includes(x.replace(/\.ts$/, ''))))
   .sort();
 if (files.length === 0) fail(`no compiled tests under ${compiled}${filters.length ? ' matching ' + filters.join(' ') : ''}`);
 

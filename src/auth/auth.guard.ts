@@ -14,6 +14,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const request = ctx.switchToHttp().getRequest<AuthedRequest>();
+    // Already proven by the onRequest auth hook (a route marked `auth:` in routes.yaml), CSRF check included.
+    if (request.figwayUser) return true;
     const identity = await this.auth.authenticate(request.headers);
     if (identity.method === 'legacy_session' && crossSiteRefused(request.method, request.headers)) {
       throw new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');

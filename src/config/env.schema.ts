@@ -81,6 +81,34 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   CSP_MODE: z.enum(['enforce', 'report-only', 'off']).default('enforce'),
   LLM_PROVIDER: z.enum(['local', 'openai', 'gemini']).default('local'),
+  /** Any OpenAI-compatible server (vLLM, Ollama, LiteLLM, Azure's v1 endpoint...); unset: api.openai.com. */
+  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** Tried when the primary key is answered 429 or 503 before any token was streamed. */
+  OPENAI_API_KEY_FALLBACK: z.string().min(1).optional(),
+  /** Unset: Google's public endpoint. Mostly for tests and private gateways. */
+  GOOGLE_BASE_URL: httpUrl.optional(),
+  GOOGLE_API_KEY: z.string().min(1).optional(),
+  GOOGLE_API_KEY_FALLBACK: z.string().min(1).optional(),
+  /** Model names for the two tiers; unset: the provider's defaults (see README, v2 chat). */
+  LLM_MODEL_PRO: z.string().min(1).max(200).optional(),
+  LLM_MODEL_FLASH: z.string().min(1).max(200).optional(),
+  /** Prompts (history + message) longer than this many characters go to the pro model when the client names none. */
+  LLM_PRO_THRESHOLD_CHARS: int(4_000, 1, 10_000_000),
+  LLM_FIRST_TOKEN_TIMEOUT_MS: int(20_000, 1, 600_000),
+  LLM_IDLE_TIMEOUT_MS: int(30_000, 1, 600_000),
+  /** How many earlier messages of the conversation go to the model with the new one. */
+  LLM_HISTORY_MESSAGES: int(20, 0, 1_000),
+  /** Pause between the local provider's tokens, so streaming is visible with nothing configured. */
+  LLM_LOCAL_TOKEN_DELAY_MS: int(40, 0, 10_000),
+  /** Lifetime of ai_cache:{hash} entries; 0 disables the AI response cache (CACHE_ENABLED=false does too). */
+  LLM_CACHE_TTL_S: int(3_600, 0, 30 * 86_400),
+  /** Lifetime of user_session:{user_id} (the v2 conversation), refreshed on every use. */
+  CHAT_SESSION_TTL_S: int(604_800, 60, 400 * 86_400),
+  /** Comment lines written on idle SSE streams so proxies and browsers keep them open. */
+  SSE_KEEPALIVE_MS: int(15_000, 100, 600_000),
+  /** Where the legacy app serves the signed-in user's chat history (read once, for LEGACY_SESSION_MODE=introspect). */
+  LEGACY_CHAT_HISTORY_PATH: z.string().startsWith('/').default('/api/v1/chat/history'),
   DATA_ENCRYPTION_KEY: dataKeysSchema.optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**

@@ -8,6 +8,25 @@ import type { DataKey } from './data-keys';
 import type { RedisTarget } from './redis-target';
 import { routesFileSchema, type RouteSpec } from './routes.schema';
 
+export interface LlmConfig {
+  provider: RawEnv['LLM_PROVIDER'];
+  openai: { baseUrl?: string; apiKey?: string; fallbackKey?: string };
+  gemini: { baseUrl?: string; apiKey?: string; fallbackKey?: string };
+  /** Undefined: the provider's default for that tier. */
+  modelPro?: string;
+  modelFlash?: string;
+  proThresholdChars: number;
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+  historyMessages: number;
+  localTokenDelayMs: number;
+  /** 0 when the AI response cache is off (LLM_CACHE_TTL_S=0 or CACHE_ENABLED=false). */
+  cacheTtlS: number;
+  sessionTtlS: number;
+  keepAliveMs: number;
+  legacyHistoryPath: string;
+}
+
 export interface RateLimitSpec {
   points: number;
   durationMs: number;
@@ -55,6 +74,7 @@ export interface GatewayConfig {
   corsOrigins: string[];
   cspMode: RawEnv['CSP_MODE'];
   llmProvider: RawEnv['LLM_PROVIDER'];
+  llm: LlmConfig;
   adminToken?: string;
   /** Unset: the gateway makes an ephemeral key at start (dev only; data does not survive a restart). */
   dataKeys?: DataKey[];
@@ -128,6 +148,10 @@ function crossChecks(e: RawEnv): string[] {
   if (asymmetric.length && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL) out.push('JWT_PUBLIC_KEY: required (or JWT_JWKS_URL) by JWT_ALGORITHMS');
   if (e.JWT_SECRET && (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL)) out.push('JWT_SECRET: set either a secret or public keys, not both');
   if (e.JWT_PRIVATE_KEY && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
+  if (e.LLM_PROVIDER === 'openai' && !e.OPENAI_API_KEY) out.push('OPENAI_API_KEY: required when LLM_PROVIDER=openai');
+  if (e.LLM_PROVIDER === 'gemini' && !e.GOOGLE_API_KEY) out.push('GOOGLE_API_KEY: required when LLM_PROVIDER=gemini');
+  if (e.OPENAI_API_KEY_FALLBACK && !e.OPENAI_API_KEY) out.push('OPENAI_API_KEY: required with OPENAI_API_KEY_FALLBACK');
+  if (e.GOOGLE_API_KEY_FALLBACK && !e.GOOGLE_API_KEY) out.push('GOOGLE_API_KEY: required with GOOGLE_API_KEY_FALLBACK');
   return out;
 }
 
@@ -197,6 +221,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     corsOrigins: csv(e.CORS_ORIGINS),
     cspMode: e.CSP_MODE,
     llmProvider: e.LLM_PROVIDER,
+    llm: {
+      provider: e.LLM_PROVIDER,
+      openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, fallbackKey: e.OPENAI_API_KEY_FALLBACK },
+      gemini: { baseUrl: e.GOOGLE_BASE_URL, apiKey: e.GOOGLE_API_KEY, fallbackKey: e.GOOGLE_API_KEY_FALLBACK },
+      modelPro: e.LLM_MODEL_PRO,
+      modelFlash: e.LLM_MODEL_FLASH,
+      proThresholdChars: e.LLM_PRO_THRESHOLD_CHARS,
+      firstTokenTimeoutMs: e.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      idleTimeoutMs: e.LLM_IDLE_TIMEOUT_MS,
+      historyMessages: e.LLM_HISTORY_MESSAGES,
+      localTokenDelayMs: e.LLM_LOCAL_TOKEN_DELAY_MS,
+      cacheTtlS: e.CACHE_ENABLED ? e.LLM_CACHE_TTL_S : 0,
+      sessionTtlS: e.CHAT_SESSION_TTL_S,
+      keepAliveMs: e.SSE_KEEPALIVE_MS,
+      legacyHistoryPath: e.LEGACY_CHAT_HISTORY_PATH,
+    },
     adminToken: e.ADMIN_TOKEN,
     dataKeys: e.DATA_ENCRYPTION_KEY,
     tls:
@@ -237,6 +277,12 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     trustProxy: c.trustProxy,
     cspMode: c.cspMode,
     llmProvider: c.llmProvider,
+    // Which keys are set, never their values.
+    llmKeys: {
+      openai: c.llm.openai.apiKey ? (c.llm.openai.fallbackKey ? 'primary+fallback' : 'primary') : 'unset',
+      gemini: c.llm.gemini.apiKey ? (c.llm.gemini.fallbackKey ? 'primary+fallback' : 'primary') : 'unset',
+    },
+    llmCache: c.llm.cacheTtlS > 0 ? `${c.llm.cacheTtlS}s` : 'off',
     adminApi: c.adminToken ? 'on' : 'off',
     dataEncryptionKeys: c.dataKeys ? c.dataKeys.map((k) => k.id) : 'ephemeral',
     tls: Boolean(c.tls),
@@ -251,5 +297,4 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
 export const NOT_YET_IN_FORCE = [
   'CORS_ORIGINS',
   'CSP_MODE',
-  'LLM_PROVIDER',
 ];

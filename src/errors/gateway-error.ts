@@ -15,6 +15,11 @@ export const ERROR_CATALOG = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   VALIDATION_FAILED: { status: 422, title: 'Validation failed' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  // The chat model's failures. Listed before the upstream and readiness codes that share their statuses: a bare
+  // status maps to the last code listed for it (problem.ts), and those must stay the generic ones.
+  LLM_FAILED: { status: 502, title: 'The model failed' },
+  LLM_UNAVAILABLE: { status: 503, title: 'The model is unavailable' },
+  LLM_TIMEOUT: { status: 504, title: 'The model timed out' },
   UPSTREAM_CONNECT_FAILED: { status: 502, title: 'Upstream unreachable' },
   UPSTREAM_RESET: { status: 502, title: 'Upstream closed the connection' },
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },

@@ -23,6 +23,11 @@ export class EncryptedStore {
     return this.store.set(key, this.cipher.encrypt(value, key), ttlMs);
   }
 
+  /** One winner across instances (the store's SET NX); the value is sealed the same way as set(). */
+  setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean> {
+    return this.store.setIfAbsent(key, this.cipher.encrypt(value, key), ttlMs);
+  }
+
   del(key: string): Promise<boolean> {
     return this.store.del(key);
   }

@@ -44,8 +44,11 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean> {
-    if ((await this.get(key)) !== null) return false;
-    await this.set(key, value, ttlMs);
+    // Check and write in one synchronous step: with an await between them, two concurrent callers could both see
+    // the key absent and both "win".
+    const e = this.entries.get(key);
+    if (e && e.expiresAt > Date.now()) return false;
+    void this.set(key, value, ttlMs);
     return true;
   }
 

@@ -74,6 +74,43 @@ export class GatewayMetrics {
     help: '1 while the gateway sheds requests (event-loop lag or heap past its limit), else 0',
     registers: [this.registry],
   });
+  // v2 chat. `model` is a configured model name (LLM_MODEL_PRO/FLASH or a provider default), so it stays bounded.
+  readonly chatTokens = new Counter({
+    name: 'gateway_chat_tokens_total',
+    help: 'Tokens the chat model produced (its usage report, else one per streamed delta), by provider and model',
+    labelNames: ['provider', 'model'] as const,
+    registers: [this.registry],
+  });
+  readonly chatFirstToken = new Histogram({
+    name: 'gateway_chat_time_to_first_token_seconds',
+    help: 'Time from a chat request to its first streamed text, by provider',
+    labelNames: ['provider'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30],
+    registers: [this.registry],
+  });
+  readonly chatProviderErrors = new Counter({
+    name: 'gateway_chat_provider_errors_total',
+    help: 'Failed model calls, by provider and kind (rate_limited, unavailable, timeout, auth, bad_request, broken)',
+    labelNames: ['provider', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly chatKeyFallbacks = new Counter({
+    name: 'gateway_chat_key_fallbacks_total',
+    help: 'Chat requests moved to the fallback API key after the primary was answered 429/503, by provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+  readonly chatCache = new Counter({
+    name: 'gateway_chat_cache_total',
+    help: 'AI response cache outcomes (hit, miss, bypass)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly sseStreamsOpen = new Gauge({
+    name: 'gateway_sse_streams_open',
+    help: 'Server-sent event streams the gateway is writing itself (v2 chat) right now',
+    registers: [this.registry],
+  });
   readonly flag = new Gauge({
     name: 'gateway_flag',
     help: 'SRE flags in force at start-up: 1 on, 0 off (see the effective configuration log line)',

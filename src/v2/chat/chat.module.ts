@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../../auth/auth.module';
+import type { AuthService } from '../../auth/auth.service';
+import { AUTH_SERVICE } from '../../auth/auth.tokens';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config';
+import type { EncryptedStore } from '../../store/encrypted-store';
+import { KV_STORE, type KeyValueStore } from '../../store/key-value-store';
+import { ENCRYPTED_STORE } from '../../store/store.module';
+import { METRICS, type GatewayMetrics } from '../../telemetry/metrics';
+import { AiCache } from './ai-cache';
+import { ChatPageController } from './chat-page.controller';
+import { CHAT_SERVICE, ChatController } from './chat.controller';
+import { ChatService } from './chat.service';
+import { ConversationStore } from './conversation-store';
+import { LegacyHistory } from './legacy-history';
+import { createProvider } from './providers/create-provider';
+
+function createChat(config: GatewayConfig, store: KeyValueStore, sealed: EncryptedStore, metrics: GatewayMetrics, auth: AuthService): ChatService {
+  const provider = createProvider(config.llm, (name, kind) => {
+    metrics.chatProviderErrors.inc({ provider: name, kind });
+    metrics.chatKeyFallbacks.inc({ provider: name });
+  });
+  const conversations = new ConversationStore(sealed, new LegacyHistory(auth, config), config.llm.sessionTtlS * 1000);
+  const cache = new AiCache(store, config.llm.cacheTtlS, () => metrics.storeErrors.inc({ user: 'ai_cache' }));
+  return new ChatService(config.llm, provider, conversations, cache, metrics);
+}
+
+/** v2 streaming chat (issue 7): POST /api/v2/chat, GET /api/v2/chat/history, and the /chat page. */
+@Module({
+  imports: [AuthModule],
+  controllers: [ChatController, ChatPageController],
+  providers: [
+    { provide: CHAT_SERVICE, inject: [GATEWAY_CONFIG, KV_STORE, ENCRYPTED_STORE, METRICS, AUTH_SERVICE], useFactory: createChat },
+  ],
+})
+export class ChatModule {}

@@ -1,0 +1,67 @@
+import { createServer, type Server } from 'node:http';
+
+export interface GeminiCall {
+  key: string;
+  path: string;
+  body: { contents: { role: string; parts: { text: string }[] }[] };
+  closedAt?: number;
+}
+
+/**
+ * A real Gemini-API-shaped server on a free port: `POST /v1beta/models/{model}:streamGenerateContent?alt=sse`
+ * answers `data: {GenerateContentResponse}` events; a key listed in `statusForKey` gets that status with a
+ * google.rpc error body, as the public API does.
+ */
+export async function startFakeGemini(): Promise<{
+  baseUrl: string;
+  calls: GeminiCall[];
+  behave(b: { chunks?: string[]; delayMs?: number; statusForKey?: Record<string, number> }): void;
+  close(): Promise<void>;
+  server: Server;
+}> {
+  let chunks = ['Gemini', ' says', ' hi.'];
+  let delayMs = 0;
+  let statusForKey: Record<string, number> = {};
+  const calls: GeminiCall[] = [];
+  const server = createServer(async (req, res) => {
+    const parts: Buffer[] = [];
+    for await (const c of req) parts.push(c as Buffer);
+    const call: GeminiCall = { key: String(req.headers['x-goog-api-key'] ?? ''), path: req.url ?? '', body: JSON.parse(Buffer.concat(parts).toString() || '{}') };
+    calls.push(call);
+    res.on('close', () => (call.closedAt ??= Date.now()));
+    if (!/^\/v1beta\/models\/[^/:]+:streamGenerateContent\?alt=sse$/.test(call.path)) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}');
+      return;
+    }
+    const status = statusForKey[call.key];
+    if (status) {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: status, message: 'fake refusal', status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'UNAVAILABLE' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const [i, text] of chunks.entries()) {
+      if (i) await new Promise((r) => setTimeout(r, delayMs));
+      if (res.destroyed) return;
+      const usageMetadata = { promptTokenCount: 5, candidatesTokenCount: i + 1, totalTokenCount: 6 + i };
+      res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0 }], usageMetadata })}\r\n\r\n`);
+    }
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    calls,
+    server,
+    behave(b) {
+      chunks = b.chunks ?? chunks;
+      delayMs = b.delayMs ?? delayMs;
+      statusForKey = b.statusForKey ?? statusForKey;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
