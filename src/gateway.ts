@@ -31,6 +31,7 @@ import { GatewayError } from './errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './errors/problem';
 import { foldRoutes, installPathGuard } from './routing/path-guard';
 import { MigrationControl } from './migration/migration-control';
+import { isShadowCopy } from './migration/route-sides';
 
 export interface Gateway {
   app: NestFastifyApplication;
@@ -155,7 +156,7 @@ export async function createGateway(
   // so it names their real target rather than the metrics' coarse label.
   const targets = new Map([...table.routes, table.catchAll].map((r) => [r.id, r.targetLabel]));
   fastify.addHook('onResponse', (request, reply, done) => {
-    if (wasForwarded(reply)) return done();
+    if (wasForwarded(reply) || isShadowCopy(request)) return done();
     const routeId = (request.routeOptions.config as RouteConfig).routeId ?? 'unmatched';
     const target = routeId === 'gateway' ? 'gateway' : 'module';
     metrics.observe(routeId, target, request.method, reply.statusCode, reply.elapsedTime / 1000);

@@ -137,7 +137,7 @@ export const routesFileSchema = z
         });
       }
       const newSide = r.target !== 'legacy';
-      for (const key of ['weights', 'rollback', 'fallback'] as const) {
+      for (const key of ['weights', 'rollback', 'fallback', 'shadow'] as const) {
         if (r[key] !== undefined && !newSide) {
           ctx.addIssue({ code: 'custom', path: ['routes', i, key], message: 'only for a route whose target is a module or an http upstream' });
         }

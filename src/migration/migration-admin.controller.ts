@@ -34,6 +34,12 @@ export class MigrationAdminController {
     return this.control.describeRoutes();
   }
 
+  /** The most recent shadow differences, newest first (redacted, bodies truncated). */
+  @Get('shadow')
+  shadow() {
+    return { diffs: this.control.shadow.recent() };
+  }
+
   @Put('routes/:id')
   @HttpCode(200)
   setRoute(@Param('id') id: string, @Body() body: unknown) {

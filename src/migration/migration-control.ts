@@ -20,7 +20,11 @@ import {
   type RouteLive,
 } from './live-state';
 import { emptyOverrides, overridesSchema, patched, type FlagsPatch, type Overrides, type RoutePatch } from './overrides';
-import { moduleSides, proxiedSides, unclaimedModule } from './route-sides';
+import { compileTrust } from '../proxy/client-address';
+import type { ForwarderBuilder } from '../proxy/proxy-routes';
+import type { CompiledRoute } from '../routing';
+import { moduleSides, proxiedSides, sideRoutes, unclaimedModule, type ShadowWiring } from './route-sides';
+import { httpTarget, injectTarget, ShadowRunner } from './shadow';
 
 export const FLAGS_KEY = 'figway:flags';
 const CHANNEL = 'figway:flags';
@@ -48,6 +52,7 @@ export class MigrationControl {
   private readonly onHup = () => this.reloadFile('SIGHUP');
   private readonly log = new Logger('Migration');
   private readonly breakerGauge: Gauge<'route'>;
+  readonly shadow: ShadowRunner;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -63,6 +68,7 @@ export class MigrationControl {
       labelNames: ['route'] as const,
       registers: [metrics.registry],
     });
+    this.shadow = new ShadowRunner(metrics.registry, metrics.shadowDiffs, this.log);
     for (const spec of config.routes) {
       if (spec.target === 'legacy') continue;
       this.routes.set(spec.id, { id: spec.id, newPercent: 100, rollback: false, served: { legacy: 0, new: 0, fallback: 0 } });
@@ -75,17 +81,27 @@ export class MigrationControl {
     this.table = table;
     fastify.decorateRequest('figwayFallback', null);
     fastify.decorateRequest('figwaySide', null);
+    const trust = compileTrust(this.config.trustProxy);
+    // Every route that can change side can be given `shadow:` by a reload: its copies are ready from boot.
+    const shadowFor = (route: CompiledRoute, build: ForwarderBuilder): ShadowWiring => {
+      const sides = sideRoutes(route, this.bootSpecs.get(route.id)!);
+      return {
+        runner: this.shadow,
+        legacy: httpTarget(build.legacy, sides.legacy, trust),
+        fresh: route.target.kind === 'module' ? injectTarget(fastify, this.shadow.token) : httpTarget(build.pool(sides.fresh), sides.fresh, trust),
+      };
+    };
     return {
       proxied: (route, build) => {
         const live = this.routes.get(route.id);
         if (!live || route.target.kind !== 'upstream') return undefined;
-        return proxiedSides(route, this.bootSpecs.get(route.id)!, live, this.flags, build);
+        return proxiedSides(route, this.bootSpecs.get(route.id)!, live, this.flags, build, shadowFor(route, build));
       },
       module: (route, build) => {
         if (!route) return { onRequest: unclaimedModule(this.flags, table.catchAll, build) };
         const live = this.routes.get(route.id);
         if (!live || route.target.kind !== 'module') return undefined;
-        return moduleSides(route, this.bootSpecs.get(route.id)!, live, this.flags, build);
+        return moduleSides(route, this.bootSpecs.get(route.id)!, live, this.flags, build, shadowFor(route, build));
       },
     };
   }

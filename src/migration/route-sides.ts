@@ -2,9 +2,11 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHook
 import type { RouteSpec } from '../config';
 import { hasBody, IDEMPOTENT, type Exchange, type ExchangeCache, type ForwardFn } from '../proxy/forwarder';
 import type { ForwarderBuilder } from '../proxy/proxy-routes';
+import type { UpstreamResponse } from '../proxy/upstream-response';
 import { compileRewrite, type CompiledRoute } from '../routing';
 import { bucketOf, choosesNew } from './bucket';
 import type { LiveFlags, RouteLive } from './live-state';
+import { SHADOW_TOKEN_HEADER, type ShadowRunner, type ShadowTarget } from './shadow';
 import { stickyKey } from './sticky-key';
 
 export const enum Side {
@@ -12,6 +14,8 @@ export const enum Side {
   New,
   /** Legacy because the new side's breaker is open: counted as fallback. */
   Fallback,
+  /** A shadow copy injected into the module: not a client request, not counted. */
+  Shadow,
 }
 
 /** The per-request decision: plain reads of the live objects, a hash only on split routes. */
@@ -50,24 +54,53 @@ export function sideRoutes(route: CompiledRoute, spec: RouteSpec): SideRoutes {
   };
 }
 
+/** What a route's sides need for shadow traffic; built at boot by MigrationControl. */
+export interface ShadowWiring {
+  runner: ShadowRunner;
+  legacy: ShadowTarget;
+  fresh: ShadowTarget;
+}
+
 /**
- * The new side's exchange plugin (the forwarder's cache slot): while fallback is configured it takes the
- * request, watches the answer, feeds the breaker, and replays a failed bodiless idempotent request to legacy on
- * the same client exchange (nothing has been written to the client yet). Otherwise the response cache decides.
+ * A side's exchange plugin (the forwarder's cache slot). On the new side, while fallback is configured, it takes
+ * the request, watches the answer, feeds the breaker, and replays a failed bodiless idempotent request to legacy
+ * on the same client exchange (nothing has been written to the client yet). On either side it starts a sampled
+ * shadow copy once the primary answer is on its way. Otherwise the response cache decides.
  */
-function fallbackPlugin(live: RouteLive, sides: SideRoutes, build: ForwarderBuilder): ExchangeCache {
+function sidePlugin(side: 'legacy' | 'new', live: RouteLive, sides: SideRoutes, build: ForwarderBuilder, shadow?: ShadowWiring): ExchangeCache {
   const cache = build.cache;
+  const sampled = new WeakSet<FastifyRequest>();
+  const shadowTo = side === 'legacy' ? 'new' : 'legacy';
   const toLegacy = async (ex: Exchange) => {
     live.served.new--;
     live.served.fallback++;
     ex.reroute(sides.fallback, build.legacy);
     ex.relay(await ex.call());
   };
+  const relay = (ex: Exchange, up: UpstreamResponse) => {
+    const tap = shadow && sampled.has(ex.request) ? startShadow(ex.request) : undefined;
+    ex.relay(up, undefined, tap?.(up.statusCode, up.headers));
+  };
+  const startShadow = (request: FastifyRequest) => {
+    const primary = side === 'legacy' ? { side: 'legacy', target: shadow!.legacy } : { side: 'new', target: shadow!.fresh };
+    const other = side === 'legacy' ? { side: 'new', target: shadow!.fresh } : { side: 'legacy', target: shadow!.legacy };
+    return shadow!.runner.start(live, request, primary, other);
+  };
   return {
-    takes: (ex) => live.fallback !== undefined || (cache?.takes(ex) ?? false),
+    takes(ex) {
+      const s = live.shadow;
+      if (shadow && s && s.to === shadowTo && shadow.runner.wants(s, ex.request.method, !hasBody(ex.request))) {
+        sampled.add(ex.request);
+        return true;
+      }
+      return (side === 'new' && live.fallback !== undefined) || (cache?.takes(ex) ?? false);
+    },
     async handle(ex) {
-      const statuses = live.fallback;
-      if (!statuses) return cache!.handle(ex);
+      const statuses = side === 'new' ? live.fallback : undefined;
+      if (!statuses) {
+        if (!sampled.has(ex.request)) return cache!.handle(ex);
+        return relay(ex, await ex.call());
+      }
       const breaker = live.breaker;
       const again = replayable(ex.request);
       let up;
@@ -89,17 +122,17 @@ function fallbackPlugin(live: RouteLive, sides: SideRoutes, build: ForwarderBuil
           return toLegacy(ex);
         }
       } else breaker?.success();
-      ex.relay(up);
+      relay(ex, up);
     },
   };
 }
 
 /** A proxied route whose new side is an http upstream: both forwarders are built now, the request picks one. */
-export function proxiedSides(route: CompiledRoute, spec: RouteSpec, live: RouteLive, flags: LiveFlags, build: ForwarderBuilder): ForwardFn {
+export function proxiedSides(route: CompiledRoute, spec: RouteSpec, live: RouteLive, flags: LiveFlags, build: ForwarderBuilder, shadow?: ShadowWiring): ForwardFn {
   const sides = sideRoutes(route, spec);
-  const legacy = build.forwarder(sides.legacy);
+  const legacy = build.forwarder(sides.legacy, sidePlugin('legacy', live, sides, build, shadow));
   const fallback = build.forwarder(sides.fallback);
-  const fresh = build.forwarder(sides.fresh, fallbackPlugin(live, sides, build));
+  const fresh = build.forwarder(sides.fresh, sidePlugin('new', live, sides, build, shadow));
   return (request, reply) => {
     switch (decideSide(live, flags, request, reply)) {
       case Side.New:
@@ -125,9 +158,9 @@ type SteeredRequest = FastifyRequest & { figwayFallback?: ModuleFallback | null;
  * on to the module. A module 5xx thrown before any byte was sent replays a bodiless idempotent request to
  * legacy (ProblemFilter asks `figwayFallback`).
  */
-export function moduleSides(route: CompiledRoute, spec: RouteSpec, live: RouteLive, flags: LiveFlags, build: ForwarderBuilder) {
+export function moduleSides(route: CompiledRoute, spec: RouteSpec, live: RouteLive, flags: LiveFlags, build: ForwarderBuilder, shadow?: ShadowWiring) {
   const sides = sideRoutes(route, spec);
-  const legacy = build.forwarder(sides.legacy);
+  const legacy = build.forwarder(sides.legacy, sidePlugin('legacy', live, sides, build, shadow));
   const fallback = build.forwarder(sides.fallback);
   const replay: ModuleFallback = (request, reply) => {
     live.breaker?.failure();
@@ -136,7 +169,12 @@ export function moduleSides(route: CompiledRoute, spec: RouteSpec, live: RouteLi
     (request as SteeredRequest).figwaySide = Side.Fallback;
     fallback(request, reply);
   };
+  const token = shadow?.runner.token;
   const onRequest: onRequestHookHandler = (request, reply, done) => {
+    if (live.shadow && request.headers[SHADOW_TOKEN_HEADER] === token) {
+      (request as SteeredRequest).figwaySide = Side.Shadow;
+      return done();
+    }
     const side = decideSide(live, flags, request, reply);
     if (side === Side.New) {
       live.served.new++;
@@ -162,6 +200,11 @@ export function moduleSides(route: CompiledRoute, spec: RouteSpec, live: RouteLi
     done();
   };
   return { onRequest, onResponse };
+}
+
+/** Shadow copies injected into a module are not client traffic: the metrics hook leaves them out. */
+export function isShadowCopy(request: FastifyRequest): boolean {
+  return (request as SteeredRequest).figwaySide === Side.Shadow;
 }
 
 /** A Nest route routes.yaml does not claim: only the global rollback can send it to legacy (the catch-all). */

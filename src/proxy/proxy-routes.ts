@@ -11,6 +11,8 @@ export interface ForwarderBuilder {
   /** A forwarder for `route` (its target picks the pool); `cache` replaces the wiring's exchange plugin. */
   forwarder(route: CompiledRoute, cache?: ExchangeCache): ForwardFn;
   legacy: UpstreamSet;
+  /** The pool set a route's target uses. */
+  pool(route: CompiledRoute): UpstreamSet;
   cache?: ExchangeCache;
 }
 
@@ -34,7 +36,7 @@ export interface ProxyWiring {
 }
 
 function builder(w: ProxyWiring, fastify: FastifyInstance): ForwarderBuilder {
-  return { forwarder: (route, cache) => forwarderFor(route, w, fastify, cache), legacy: w.upstreams.legacy, cache: w.cache };
+  return { forwarder: (route, cache) => forwarderFor(route, w, fastify, cache), legacy: w.upstreams.legacy, pool: (r) => w.upstreams.forRoute(r), cache: w.cache };
 }
 
 function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInstance, cache = w.cache): ForwardFn {
