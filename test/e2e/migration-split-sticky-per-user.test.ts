@@ -65,6 +65,14 @@ test('an authenticated user is bucketed by identity: the cookie does not matter'
   sample.forEach((sub, i) => assert.equal(again[i], sides[i], `user ${sub} changed side with another cookie`));
 });
 
+test("the upstream's own Set-Cookie fields are kept beside the bucket cookie", async () => {
+  const res = await send(`${gw.url}/api/v1/reports/with-cookies`);
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const side = res.json().side;
+  assert.deepEqual(cookies.filter((c) => !c.startsWith('figway_bucket=')), [`${side}-a=1`, `${side}-b=2`]);
+  assert.equal(cookies.length, 3);
+});
+
 test('a client without the cookie gets one (HttpOnly, SameSite=Lax) and keeps its side with it', async () => {
   for (let i = 0; i < 20; i++) {
     const res = await send(`${gw.url}/api/v1/reports/q3`);

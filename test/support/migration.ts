@@ -8,6 +8,7 @@ export function sideUpstream(side: string, status = () => 200): Promise<Counting
   return startCountingUpstream((req, res, n) => {
     res.statusCode = status();
     res.setHeader('content-type', 'application/json');
+    if (req.url?.includes('with-cookies')) res.setHeader('set-cookie', [`${side}-a=1`, `${side}-b=2`]);
     res.end(JSON.stringify({ side, n, url: req.url }));
   });
 }
