@@ -125,6 +125,7 @@ export class MigrationControl {
       this.log.warn(`routes file not watched (${(err as Error).message}); reload with SIGHUP`);
     }
     process.on('SIGHUP', this.onHup);
+    if (this.routes.size) this.log.log(`migration controls in force: ${this.summary()}`);
   }
 
   async close(): Promise<void> {
