@@ -32,6 +32,8 @@ import { OverloadMonitor } from './edge/overload';
 import { GatewayError } from './errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './errors/problem';
 import { foldRoutes, installPathGuard } from './routing/path-guard';
+import { MigrationControl } from './migration/migration-control';
+import { isShadowCopy } from './migration/route-sides';
 
 export interface Gateway {
   app: NestFastifyApplication;
@@ -101,9 +103,13 @@ export async function createGateway(
     onUpstreamError: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
   };
   const store = app.get<symbol, KeyValueStore>(KV_STORE);
+  // Live flags (weights, rollback, fallback, cache_enabled, route_all_to_legacy): src/migration.
+  const migration = app.get(MigrationControl);
+  wiring.steering = migration.steering(fastify, table);
   if (config.cacheEnabled) {
     let lastWarn = 0;
-    wiring.cache = new ResponseCache(store, config.cache, {
+    const liveFlags = migration.flags;
+    const cache = new ResponseCache(store, config.cache, {
       onResult: (route, result) => metrics.cache.inc({ route, result }),
       // At most one line per 30 s during an outage: the cache degrades to pass-through on its own.
       onStoreError: (op, err) => {
@@ -113,6 +119,7 @@ export async function createGateway(
         fastify.log.warn({ op, err: (err as Error).message }, 'cache store unavailable; passing through');
       },
     });
+    wiring.cache = { takes: (ex) => liveFlags.cacheEnabled && cache.takes(ex), handle: (ex) => cache.handle(ex) };
   }
 
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -168,7 +175,7 @@ export async function createGateway(
   // so it names their real target rather than the metrics' coarse label.
   const targets = new Map([...table.routes, table.catchAll].map((r) => [r.id, r.targetLabel]));
   fastify.addHook('onResponse', (request, reply, done) => {
-    if (wasForwarded(reply)) return done();
+    if (wasForwarded(reply) || isShadowCopy(request)) return done();
     const routeId = (request.routeOptions.config as RouteConfig).routeId ?? 'unmatched';
     const target = routeId === 'gateway' ? 'gateway' : 'module';
     metrics.observe(routeId, target, request.method, reply.statusCode, reply.elapsedTime / 1000);

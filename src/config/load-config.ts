@@ -110,7 +110,8 @@ export function parseRateLimit(spec: string): RateLimitSpec | 'off' {
 
 const csv = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
-function loadRoutes(file: string): RouteSpec[] {
+/** Reads and validates a routes file; throws ConfigError naming every bad key (also used by the live reload). */
+export function loadRoutes(file: string): RouteSpec[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -25,6 +25,48 @@ const target = z.union([
   z.url({ protocol: /^https?$/, error: 'an upstream target must be an http(s) URL' }),
 ]);
 
+/**
+ * Migration controls (README "Migration controls"); run-time fields: a routes.yaml reload applies them live.
+ * Only for routes whose target is the new side (a module or an http upstream).
+ */
+const migrationFields = {
+  /** Percentage rollout, sticky per user: `{ legacy: 90, new: 10 }`, integers summing to 100. */
+  weights: z
+    .object({ legacy: z.number().int().min(0).max(100), new: z.number().int().min(0).max(100) })
+    .strict()
+    .refine((w) => w.legacy + w.new === 100, 'legacy + new must be 100')
+    .optional(),
+  /** `true` sends the whole route to legacy (at legacy_path) until it is removed. */
+  rollback: z.boolean().optional(),
+  /** Replay failed bodiless idempotent requests to legacy; `true` takes the defaults. */
+  fallback: z
+    .union([
+      z.boolean(),
+      z
+        .object({
+          statuses: z.array(z.number().int().min(400).max(599)).min(1).optional(),
+          breaker: z
+            .object({ failures: z.number().int().min(1).max(1000).optional(), cooldown_s: z.number().min(0.1).max(3600).optional() })
+            .strict()
+            .optional(),
+        })
+        .strict(),
+    ])
+    .optional(),
+  /** Mirror sampled safe requests to the other side and count answers that differ. */
+  shadow: z
+    .object({
+      to: z.enum(['legacy', 'new']),
+      sample: z.number().min(0).max(1).optional(),
+      max_body_bytes: z.number().int().min(0).max(16 * 1024 * 1024).optional(),
+      compare_headers: z.array(z.string().min(1)).optional(),
+      ignore: z.array(z.string().regex(/^\$(\.[^.]+)*$/, "a path like '$.generated_at' or '$.items.0.id'")).optional(),
+      allow_unsafe: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
+};
+
 export const routeSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _'),
@@ -73,6 +115,7 @@ export const routeSchema = z
       .string()
       .regex(/^(off|\d+\/\d+(ms|s|m|h))$/, 'must look like 100/60s, or be off')
       .optional(),
+    ...migrationFields,
   })
   .strict();
 
@@ -92,6 +135,16 @@ export const routesFileSchema = z
           path: ['routes', i, 'legacy_path'],
           message: 'must be a prefix (/x/*) exactly when path is one',
         });
+      }
+      const newSide = r.target !== 'legacy';
+      for (const key of ['weights', 'rollback', 'fallback', 'shadow'] as const) {
+        if (r[key] !== undefined && !newSide) {
+          ctx.addIssue({ code: 'custom', path: ['routes', i, key], message: 'only for a route whose target is a module or an http upstream' });
+        }
+      }
+      // A module has no path of its own on legacy: the route must say where legacy serves it.
+      if ((r.weights || r.rollback || r.fallback) && r.target.startsWith('module:') && !r.legacy_path) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'legacy_path'], message: 'required with weights, rollback or fallback on a module route' });
       }
     });
   });

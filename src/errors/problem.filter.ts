@@ -24,6 +24,12 @@ export class ProblemFilter implements ExceptionFilter {
       err = { statusCode: exception.getStatus(), message: detailOf(exception) };
     }
     const problem = toProblem(err, request.id, request.url.split('?')[0]);
+    // A migrating v2 route may replay to legacy (src/migration, route-sides.ts) if nothing was sent yet.
+    const fallback = (request as { figwayFallback?: ((q: FastifyRequest, r: FastifyReply) => void) | null }).figwayFallback;
+    if (fallback && problem.status >= 500 && !reply.raw.headersSent) {
+      this.log.warn(`${request.id}: module failed with ${problem.status}; replayed to legacy`);
+      return fallback(request, reply);
+    }
     // Fastify's own errors (bad JSON, body too large) carry a 4xx status: the client's fault, not ours.
     if (problem.status >= 500 && !(exception instanceof GatewayError)) this.log.error(exception);
     reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);

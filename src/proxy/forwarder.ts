@@ -32,6 +32,11 @@ export interface Exchange {
   respond(status: number, headers: OutgoingHttpHeaders, body: Buffer): void;
   fail(err: unknown): void;
   readonly clientGone: () => boolean;
+  /**
+   * Sends later calls of this exchange to another side (migration fallback, src/migration): `as` gives the path
+   * rewrite, timeout and the label onDone reports; `set` the upstream pool.
+   */
+  reroute(as: CompiledRoute, set: UpstreamSet): void;
 }
 
 /** A response cache plugged into the forwarder (see src/cache): decides per request whether it takes over. */
@@ -51,11 +56,11 @@ export interface ForwarderOptions {
 }
 
 /** RFC 9110 9.2.2; a request that carries a body is never replayed, whatever its method. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_BODY_STATUS = new Set([204, 304]);
 const CLIENT_GONE = new Error('client went away');
 
-function hasBody(request: FastifyRequest): boolean {
+export function hasBody(request: FastifyRequest): boolean {
   const headers = request.headers;
   const cl = headers['content-length'];
   if (cl !== undefined) return cl !== '0';
@@ -83,7 +88,6 @@ export function wasForwarded(reply: FastifyReply): boolean {
  */
 export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: ForwarderOptions): ForwardFn {
   const { trust, idleTimeoutMs, log, cache } = opts;
-  const headersTimeout = route.timeoutMs;
   const bodyLimit = route.bodyLimit;
 
   return function forward(request, reply) {
@@ -93,7 +97,9 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const req = request.raw;
     const res = reply.raw;
     const [path, query] = splitTarget(req.url ?? '/');
-    const upstreamPath = route.rewrite(path) + query;
+    let upstreamPath = route.rewrite(path) + query;
+    let served = route;
+    let pool = set;
     const method = req.method ?? 'GET';
     const withBody = hasBody(request);
     const isHead = method === 'HEAD';
@@ -107,7 +113,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
         inFlight?.abort(CLIENT_GONE);
       }
       // A client that left before the head was written still counts, as 499 (nginx's convention).
-      opts.onDone?.(route, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9, reply);
+      opts.onDone?.(served, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9, reply);
     });
     const own = () => reply.getHeaders() as OutgoingHttpHeaders;
     const declaredLength = request.headers['content-length'] !== undefined;
@@ -121,18 +127,18 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const call: Exchange['call'] = (o = {}) =>
       new Promise((resolve, reject) => {
         const attempt = (upstream: Upstream, retried: boolean) => {
-          const host = route.preserveHost ? (clientHost(request) ?? upstream.host) : upstream.host;
+          const host = served.preserveHost ? (clientHost(request) ?? upstream.host) : upstream.host;
           const identity = (request as FastifyRequest & { figwayUser?: { userId: string; method: string } }).figwayUser;
           const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host, identity });
           if (o.headers) Object.assign(headers, o.headers);
           const response = new UpstreamResponse(
             (head) => {
-              set.markUp(upstream);
+              pool.markUp(upstream);
               resolve(head);
             },
             (err) => {
               const kind = classifyUpstreamError(err);
-              if (kind === 'connect') set.markDown(upstream);
+              if (kind === 'connect') pool.markDown(upstream);
               if (err !== CLIENT_GONE) opts.onUpstreamError?.(upstream.origin, kind);
               // Nothing reached an instance that refused the connect, so a bodiless request may try another one.
               // A reset before any response head is retried once for bodiless idempotent methods (RFC 9110
@@ -142,10 +148,10 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
                 !retried &&
                 !withBody &&
                 !gone &&
-                ((kind === 'connect' && set.hasAlternative(upstream)) || (kind === 'reset' && IDEMPOTENT.has(method)));
-              if (retry) return attempt(kind === 'connect' ? set.pick(upstream, withBody) : upstream, true);
+                ((kind === 'connect' && pool.hasAlternative(upstream)) || (kind === 'reset' && IDEMPOTENT.has(method)));
+              if (retry) return attempt(kind === 'connect' ? pool.pick(upstream, withBody) : upstream, true);
               if (err !== CLIENT_GONE) {
-                log.warn({ reqId: request.id, route: route.id, upstream: upstream.origin, kind, err }, 'upstream request failed');
+                log.warn({ reqId: request.id, route: served.id, upstream: upstream.origin, kind, err }, 'upstream request failed');
               }
               reject(err);
             },
@@ -160,14 +166,14 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
               method: method as Dispatcher.HttpMethod,
               headers,
               body: withBody ? (bodyLimit === undefined || declaredLength ? req : limitBody(req, bodyLimit)) : null,
-              headersTimeout,
+              headersTimeout: served.timeoutMs,
               bodyTimeout: idleTimeoutMs,
             },
             handler,
           );
         };
         if (gone && !o.detached) return reject(CLIENT_GONE);
-        attempt(set.pick(undefined, withBody), false);
+        attempt(pool.pick(undefined, withBody), false);
       });
 
     const fail = (err: unknown) => {
@@ -202,7 +208,12 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       res.end(isHead || NO_BODY_STATUS.has(status) ? undefined : body);
     };
 
-    const exchange: Exchange = { request, route, call, relay, respond, fail, clientGone: () => gone };
+    const reroute: Exchange['reroute'] = (as, to) => {
+      served = as;
+      pool = to;
+      upstreamPath = as.rewrite(path) + query;
+    };
+    const exchange: Exchange = { request, route, call, relay, respond, fail, clientGone: () => gone, reroute };
     if (cache?.takes(exchange)) {
       cache.handle(exchange).catch(fail);
       return;

@@ -1,9 +1,27 @@
-import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
+import type { FastifyInstance, HTTPMethods, onRequestHookHandler, onResponseHookHandler, RouteOptions } from 'fastify';
 import type { GatewayConfig } from '../config';
 import { isGatewayOwnPath, type CompiledRoute, type RouteTable } from '../routing';
 import { compileTrust } from './client-address';
-import { createForwarder, type ForwarderOptions, type ForwardFn } from './forwarder';
+import { createForwarder, type ExchangeCache, type ForwarderOptions, type ForwardFn } from './forwarder';
 import type { UpstreamRegistry } from './upstream-registry';
+import type { UpstreamSet } from './upstream-set';
+
+/** What a side-steering layer (src/migration) gets to build its forwarders at boot. */
+export interface ForwarderBuilder {
+  /** A forwarder for `route` (its target picks the pool); `cache` replaces the wiring's exchange plugin. */
+  forwarder(route: CompiledRoute, cache?: ExchangeCache): ForwardFn;
+  legacy: UpstreamSet;
+  /** The pool set a route's target uses. */
+  pool(route: CompiledRoute): UpstreamSet;
+  cache?: ExchangeCache;
+}
+
+/** Run-time side choice (rollout weights, rollback, fallback), decided at boot per route: undefined costs nothing. */
+export interface SideSteering {
+  proxied(route: CompiledRoute, build: ForwarderBuilder): ForwardFn | undefined;
+  /** Hooks for a Nest (v2 module) route; `route` is undefined for a module path routes.yaml does not claim. */
+  module(route: CompiledRoute | undefined, build: ForwarderBuilder): { onRequest: onRequestHookHandler; onResponse?: onResponseHookHandler } | undefined;
+}
 
 const PROXY_MARK = 'figwayProxy';
 
@@ -14,16 +32,21 @@ export interface ProxyWiring {
   onDone?: ForwarderOptions['onDone'];
   onUpstreamError?: ForwarderOptions['onUpstreamError'];
   cache?: ForwarderOptions['cache'];
+  steering?: SideSteering;
 }
 
-function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInstance): ForwardFn {
+function builder(w: ProxyWiring, fastify: FastifyInstance): ForwarderBuilder {
+  return { forwarder: (route, cache) => forwarderFor(route, w, fastify, cache), legacy: w.upstreams.legacy, pool: (r) => w.upstreams.forRoute(r), cache: w.cache };
+}
+
+function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInstance, cache = w.cache): ForwardFn {
   return createForwarder(route, w.upstreams.forRoute(route), {
     trust: compileTrust(w.config.trustProxy),
     idleTimeoutMs: w.config.upstream.idleTimeoutMs,
     log: fastify.log,
     onDone: w.onDone,
     onUpstreamError: w.onUpstreamError,
-    cache: w.cache,
+    cache,
   });
 }
 
@@ -40,7 +63,13 @@ export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): 
     let target: CompiledRoute | undefined;
     if (route && route.target.kind !== 'module') target = route;
     else if (!route && w.config.routeAllToLegacy) target = w.table.catchAll;
-    if (!target) return;
+    if (!target) {
+      const steer = w.steering?.module(route, builder(w, fastify));
+      if (!steer) return;
+      opts.onRequest = [steer.onRequest, ...([] as unknown[]).concat(opts.onRequest ?? [])] as RouteOptions['onRequest'];
+      if (steer.onResponse) opts.onResponse = [steer.onResponse, ...([] as unknown[]).concat(opts.onResponse ?? [])] as RouteOptions['onResponse'];
+      return;
+    }
     const forward = forwarderFor(target, w, fastify);
     const hooks = ([] as unknown[]).concat(opts.onRequest ?? []);
     opts.onRequest = [(request, reply) => forward(request, reply), ...hooks] as RouteOptions['onRequest'];
@@ -58,7 +87,7 @@ export async function registerProxyRoutes(fastify: FastifyInstance, w: ProxyWiri
     const methods = scope.supportedMethods as HTTPMethods[];
     const proxied = [...w.table.routes.filter((r) => r.target.kind !== 'module'), w.table.catchAll];
     for (const route of proxied) {
-      const forward = forwarderFor(route, w, scope);
+      const forward = w.steering?.proxied(route, builder(w, scope)) ?? forwarderFor(route, w, scope);
       const wanted = route.methods === 'ALL' ? methods : (route.methods as HTTPMethods[]);
       for (const url of route.patterns) {
         // A path a v2 module registered stays Nest's route; redirectModuleRoutes steers it instead.

@@ -5,7 +5,7 @@ import { connectionTokens, isHopByHop } from './hop-by-hop';
  * The client's response head from the upstream's raw fields: names keep their case and order, repeated fields
  * (Set-Cookie) stay separate, hop-by-hop ones and those Connection names go (Node re-frames the body itself).
  * `own` are the fields the gateway set before forwarding (request id, rate-limit, X-Cache): they replace an
- * upstream field of the same name.
+ * upstream field of the same name, except Set-Cookie, which the gateway's own (the rollout cookie) join.
  */
 export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders): string[] {
   let named: string[] | undefined;
@@ -18,7 +18,7 @@ export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders): str
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toString('latin1');
     const lower = name.toLowerCase();
-    if (isHopByHop(lower) || own[lower] !== undefined || named?.includes(lower)) continue;
+    if (isHopByHop(lower) || (own[lower] !== undefined && lower !== 'set-cookie') || named?.includes(lower)) continue;
     out.push(name, raw[i + 1].toString('latin1'));
   }
   for (const name in own) {

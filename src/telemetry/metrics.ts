@@ -113,7 +113,7 @@ export class GatewayMetrics {
   });
   readonly flag = new Gauge({
     name: 'gateway_flag',
-    help: 'SRE flags in force at start-up: 1 on, 0 off (see the effective configuration log line)',
+    help: 'SRE flags in force, live (env, admin API overrides): 1 on, 0 off (see the effective configuration log line)',
     labelNames: ['name'] as const,
     registers: [this.registry],
   });

@@ -50,8 +50,18 @@ routes:
   - id: v1
     path: /api/v1/*
     target: legacy
+  - id: mirrored
+    path: /api/v1/mirrored/*
+    target: ${upstream.url}
+    fallback: true
+    shadow: { to: legacy, sample: 1 }
 `);
   gw = await startGateway({ LEGACY_URL: upstream.url, ROUTES_FILE: routes, RATE_LIMIT: 'off' });
+  // Migration controls: a breaker gauge from boot, a shadow comparison shortly after the answer.
+  await send(`${gw.url}/api/v1/mirrored/a`);
+  for (let i = 0; i < 50 && !(await send(`${gw.url}/metrics`)).body.toString().includes('gateway_shadow_total{'); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await send(`${gw.url}/api/v1/items`); // proxied 200
   await send(`${gw.url}/api/v1/missing`); // proxied 404
   await send(`${gw.url}/api/v1/cached`); // cache MISS

@@ -88,8 +88,13 @@ let text: string;
 before(async () => {
   // A gateway whose legacy and Redis are both unreachable: in a few requests it produces the failure series the
   // alerts watch (upstream errors, store errors, readiness 503, rate-limit refusals, auth refusals).
+  const deadNewSide = await freePort();
   const routes = routesFile(`
 routes:
+  - id: new-side
+    path: /api/v1/new/*
+    target: http://127.0.0.1:${deadNewSide}
+    fallback: true
   - id: limited
     path: /api/v1/limited/*
     target: legacy
