@@ -25,6 +25,11 @@ import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
 import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_MODULES } from './v2/modules';
+import { installCors } from './security/cors';
+import { registerCspReportRoute } from './security/csp-report';
+import { compileProxiedHeaders } from './security/proxied-headers';
+import { compileSecurityHeaders } from './security/security-headers';
+import { installSecurityHeaders } from './security/security-hooks';
 
 export interface Gateway {
   app: NestFastifyApplication;
@@ -70,10 +75,13 @@ export async function createGateway(
   const table = compileRouteTable(config, new Set(Object.keys(V2_MODULES)));
   const upstreams = new UpstreamRegistry(config);
   const accessLog = createAccessLog(fastify.log, config);
+  // Decided once here; Fastify replies get them through helmet, proxied ones through the forwarder.
+  const securityHeaders = compileSecurityHeaders(config);
   const wiring: ProxyWiring = {
     config,
     table,
     upstreams,
+    security: compileProxiedHeaders(securityHeaders),
     onDone: (route, method, status, seconds, reply) => {
       metrics.observe(route.id, route.targetLabel, method, status, seconds);
       accessLog?.write(reply.request, route.id, route.targetLabel, status, seconds);
@@ -95,6 +103,8 @@ export async function createGateway(
     });
   }
 
+  // First: helmet's onRequest hooks then run before any hook that may answer (preflight, 429, 401).
+  await installSecurityHeaders(fastify, config, securityHeaders);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     accessLog?.start(request);
@@ -103,6 +113,8 @@ export async function createGateway(
     // Last: with tracing on, the hooks and handler after this one run inside the request's server span.
     enterRequestTrace(request, reply, done);
   });
+  // Before auth and rate limits: a preflight carries no credentials and is answered by the gateway (Fetch CORS).
+  installCors(fastify, config);
   // Legacy may speak WebDAV or other extension methods; the strangler must not narrow what it accepts.
   // CONNECT is Node's 'connect' event, never a request.
   for (const m of METHODS) {
@@ -141,6 +153,10 @@ export async function createGateway(
     done();
   });
   redirectModuleRoutes(fastify, wiring);
+  await registerCspReportRoute(fastify, fastify.log, {
+    onViolation: (directive) => metrics.cspReports.inc({ directive }),
+    onLimited: () => metrics.rateLimited.inc({ route: 'csp-report' }),
+  });
 
   await app.init();
   await registerProxyRoutes(fastify, wiring);

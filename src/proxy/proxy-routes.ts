@@ -1,6 +1,9 @@
 import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
 import type { GatewayConfig } from '../config';
 import { isGatewayOwnPath, type CompiledRoute, type RouteTable } from '../routing';
+import { corsEnabled } from '../security/cors';
+import type { ProxiedHeaders } from '../security/proxied-headers';
+import { HELMET_SKIPPED } from '../security/security-headers';
 import { compileTrust } from './client-address';
 import { createForwarder, type ForwarderOptions, type ForwardFn } from './forwarder';
 import type { UpstreamRegistry } from './upstream-registry';
@@ -14,6 +17,8 @@ export interface ProxyWiring {
   onDone?: ForwarderOptions['onDone'];
   onUpstreamError?: ForwarderOptions['onUpstreamError'];
   cache?: ForwarderOptions['cache'];
+  /** Security headers for hijacked replies; helmet is skipped on the routes the forwarder answers. */
+  security?: ProxiedHeaders;
 }
 
 function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInstance): ForwardFn {
@@ -24,6 +29,8 @@ function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInst
     onDone: w.onDone,
     onUpstreamError: w.onUpstreamError,
     cache: w.cache,
+    security: w.security,
+    cors: corsEnabled(w.config),
   });
 }
 
@@ -42,6 +49,7 @@ export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): 
     else if (!route && w.config.routeAllToLegacy) target = w.table.catchAll;
     if (!target) return;
     const forward = forwarderFor(target, w, fastify);
+    ((opts.config ??= {}) as Record<string, unknown>).helmet = HELMET_SKIPPED;
     const hooks = ([] as unknown[]).concat(opts.onRequest ?? []);
     opts.onRequest = [(request, reply) => forward(request, reply), ...hooks] as RouteOptions['onRequest'];
   });
@@ -68,7 +76,7 @@ export async function registerProxyRoutes(fastify: FastifyInstance, w: ProxyWiri
           method,
           url,
           exposeHeadRoute: false,
-          config: { [PROXY_MARK]: true, routeId: route.id },
+          config: { [PROXY_MARK]: true, routeId: route.id, helmet: HELMET_SKIPPED },
           handler: (request, reply) => forward(request, reply),
         });
       }

@@ -63,6 +63,12 @@ export class GatewayMetrics {
     labelNames: ['user'] as const,
     registers: [this.registry],
   });
+  readonly cspReports = new Counter({
+    name: 'gateway_csp_reports_total',
+    help: 'CSP violation reports received at /csp-report, by effective directive (known CSP names, else other)',
+    labelNames: ['directive'] as const,
+    registers: [this.registry],
+  });
   readonly flag = new Gauge({
     name: 'gateway_flag',
     help: 'SRE flags in force at start-up: 1 on, 0 off (see the effective configuration log line)',
@@ -82,6 +88,9 @@ export class GatewayMetrics {
       rate_limit_fail_open: c.rateLimitFailOpen,
       redis_store: Boolean(c.redis),
       admin_api: Boolean(c.adminToken),
+      csp_enforce: c.cspMode === 'enforce',
+      csp_report_only: c.cspMode === 'report-only',
+      cors: c.cors.anyOrigin || c.cors.origins.length > 0,
     };
     for (const [name, on] of Object.entries(flags)) this.flag.set({ name }, on ? 1 : 0);
   }
