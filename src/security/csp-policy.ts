@@ -28,10 +28,11 @@ export interface CspPolicy {
 
 const API_DIRECTIVES = { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] };
 
+/** Serialised as helmet does (`;` without a space, CSP3 2.2.1 allows both), so both paths send equal bytes. */
 function serialise(directives: Record<string, string[]>): string {
   return Object.entries(directives)
     .map(([name, values]) => (values.length ? `${name} ${values.join(' ')}` : name))
-    .join('; ');
+    .join(';');
 }
 
 export function compileCspPolicy(mode: CspMode): CspPolicy {
