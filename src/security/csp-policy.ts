@@ -15,7 +15,10 @@ export const CSP_REPORT_GROUP = 'csp-endpoint';
  * - HTML gets a nonce-based policy (CSP Level 3 8.2 "nonce-source"): same-origin files plus inline `<script>` and
  *   `<style>` elements carrying this response's nonce. Inline event handlers and `javascript:` URLs have no
  *   element to carry a nonce, so they stay blocked (script-src-attr falls back to script-src).
- *   `report-uri` is kept next to `report-to` for browsers without the Reporting API (CSP3 says report-to wins).
+ *   Reports go to `report-uri` (CSP Level 2, still what every browser supports). `report-to` is added only when
+ *   the gateway serves TLS itself: a browser that sees `report-to` ignores `report-uri` (CSP3 5.5), and Chromium
+ *   (156, checked here) delivers no Reporting API report for a plain-HTTP page, so over HTTP it would silence
+ *   reports altogether.
  */
 export interface CspPolicy {
   readonly mode: CspMode;
@@ -35,7 +38,7 @@ function serialise(directives: Record<string, string[]>): string {
     .join(';');
 }
 
-export function compileCspPolicy(mode: CspMode): CspPolicy {
+export function compileCspPolicy(mode: CspMode, reportTo: boolean): CspPolicy {
   const marker = '\u0000';
   const html = serialise({
     'default-src': ["'self'"],
@@ -47,7 +50,7 @@ export function compileCspPolicy(mode: CspMode): CspPolicy {
     'form-action': ["'self'"],
     'frame-ancestors': ["'none'"],
     'report-uri': [CSP_REPORT_PATH],
-    'report-to': [CSP_REPORT_GROUP],
+    ...(reportTo ? { 'report-to': [CSP_REPORT_GROUP] } : {}),
   });
   const [a, b, c] = html.split(marker);
   return {

@@ -42,7 +42,8 @@ test('HTML answered by Fastify gets the nonce policy, a fresh nonce each time', 
   const a = /'nonce-([A-Za-z0-9+/=]+)'/.exec(String(html['content-security-policy']))?.[1];
   const b = /'nonce-([A-Za-z0-9+/=]+)'/.exec(String(html2['content-security-policy']))?.[1];
   assert.ok(a && b && a !== b);
-  assert.match(String(html['content-security-policy']), /frame-ancestors 'none';report-uri \/csp-report;report-to csp-endpoint/);
+  assert.match(String(html['content-security-policy']), /frame-ancestors 'none';report-uri \/csp-report$/);
+  assert.equal(html['reporting-endpoints'], undefined, 'report-to only over TLS');
 });
 
 test('report-only moves the policy to the -Report-Only field; off sends no CSP; TLS turns HSTS on', async () => {
@@ -56,4 +57,6 @@ test('report-only moves the policy to the -Report-Only field; off sends no CSP; 
   assert.equal(off.json['x-content-type-options'], 'nosniff');
   const tls = compileSecurityHeaders(config({ tls: { certFile: 'c', keyFile: 'k' } }));
   assert.match(tls.fixed['strict-transport-security'], /max-age=31536000/);
+  assert.match(tls.csp.htmlPolicy('n'), /report-uri \/csp-report;report-to csp-endpoint$/);
+  assert.equal(tls.fixed['reporting-endpoints'], 'csp-endpoint="/csp-report"');
 });

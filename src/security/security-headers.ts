@@ -39,7 +39,7 @@ const PERMISSIONS_POLICY = [
 const HSTS = { maxAge: 31_536_000, includeSubDomains: true };
 
 export function compileSecurityHeaders(config: GatewayConfig): SecurityHeaders {
-  const csp = compileCspPolicy(config.cspMode);
+  const csp = compileCspPolicy(config.cspMode, Boolean(config.tls));
   const fixed: Record<string, string> = {
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
@@ -57,7 +57,7 @@ export function compileSecurityHeaders(config: GatewayConfig): SecurityHeaders {
     'permissions-policy': PERMISSIONS_POLICY,
   });
   // Reporting API endpoint named by the HTML policy's report-to; a relative URL resolves against the page.
-  if (csp.headerName) fixed['reporting-endpoints'] = `${CSP_REPORT_GROUP}="${CSP_REPORT_PATH}"`;
+  if (csp.headerName && config.tls) fixed['reporting-endpoints'] = `${CSP_REPORT_GROUP}="${CSP_REPORT_PATH}"`;
   const dropped = new Set([...BANNERS, ...Object.keys(fixed)]);
   if (csp.headerName) {
     dropped.add('content-security-policy');

@@ -9,8 +9,7 @@ import { startStack, type Stack } from '../support/stack';
 /**
  * A real browser through the gateway: the legacy page's inline script carries no nonce of its own, so it runs only
  * because the gateway stamped it; its inline event handlers stand for an injection and must be blocked, and the
- * violation must be reported back to the gateway. Chromium batches Reporting API deliveries for a minute by
- * default; --short-reporting-delay is its switch for tests.
+ * violation must be reported back to the gateway (report-uri over plain HTTP, see csp-policy.ts).
  */
 let stack: Stack;
 let reportOnly: RunningGateway;
@@ -19,7 +18,7 @@ let browser: RunningBrowser;
 before(async () => {
   stack = await startStack({ RATE_LIMIT: 'off', CSP_MODE: 'enforce' });
   reportOnly = await startGateway({ LEGACY_URL: stack.legacy.url, RATE_LIMIT: 'off', CSP_MODE: 'report-only' });
-  browser = await startBrowser(['--short-reporting-delay']);
+  browser = await startBrowser();
 });
 after(async () => {
   await browser?.close();

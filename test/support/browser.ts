@@ -14,7 +14,7 @@ export interface RunningBrowser {
  * machine has no internet, and without them Chromium keeps dialling Google hosts that are refused, which slows pages.
  * Playwright gives every launch a fresh temporary profile and removes it on close.
  */
-export async function startBrowser(extraArgs: string[] = []): Promise<RunningBrowser> {
+export async function startBrowser(): Promise<RunningBrowser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -26,7 +26,6 @@ export async function startBrowser(extraArgs: string[] = []): Promise<RunningBro
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      ...extraArgs,
     ],
     timeout: 30_000,
   });
