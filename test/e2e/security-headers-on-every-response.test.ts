@@ -127,3 +127,16 @@ test('repeated Set-Cookie fields survive next to the security headers', async ()
   assert.deepEqual(res.headers['set-cookie'], ['a=1', 'b=2']);
   assertSecured(res.headers, 'cookies');
 });
+
+test('a v2 module route steered to legacy (ROUTE_ALL_TO_LEGACY) is secured like any proxied answer', async () => {
+  const rolledBack = await startGateway({ LEGACY_URL: upstream.url, RATE_LIMIT: 'off', ROUTE_ALL_TO_LEGACY: 'true' });
+  try {
+    const before = upstream.hits();
+    const res = await send(`${rolledBack.url}/api/v2/meta`);
+    assert.equal(upstream.hits(), before + 1, 'answered by legacy');
+    assertSecured(res.headers, 'rolled-back module route');
+    assert.equal(res.rawHeaders.filter((n) => n.toLowerCase() === 'x-frame-options').length, 1);
+  } finally {
+    await rolledBack.stop();
+  }
+});
