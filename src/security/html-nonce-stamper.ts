@@ -1,5 +1,7 @@
 import { PassThrough, pipeline, Transform, type Writable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+// ESM-only package: the CommonJS build loads it through require(esm) (Node >= 20.19, see package.json engines);
+// its `types` field gives TypeScript's node10 resolution the declarations.
 import { RewritingStream } from 'parse5-html-rewriting-stream';
 
 /** Content codings the stamper can undo (RFC 9110 8.4.1); anything else is relayed unstamped. */
