@@ -34,6 +34,11 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from './errors/problem';
 import { foldRoutes, installPathGuard } from './routing/path-guard';
 import { MigrationControl } from './migration/migration-control';
 import { isShadowCopy } from './migration/route-sides';
+import { installCors } from './security/cors';
+import { registerCspReportRoute } from './security/csp-report';
+import { compileProxiedHeaders } from './security/proxied-headers';
+import { compileSecurityHeaders } from './security/security-headers';
+import { installSecurityHeaders } from './security/security-hooks';
 
 export interface Gateway {
   app: NestFastifyApplication;
@@ -92,10 +97,13 @@ export async function createGateway(
   const table = compileRouteTable(config, modules);
   const upstreams = new UpstreamRegistry(config);
   const accessLog = createAccessLog(fastify.log, config);
+  // Decided once here; Fastify replies get them through helmet, proxied ones through the forwarder.
+  const securityHeaders = compileSecurityHeaders(config);
   const wiring: ProxyWiring = {
     config,
     table,
     upstreams,
+    security: compileProxiedHeaders(securityHeaders),
     onDone: (route, method, status, seconds, reply) => {
       metrics.observe(route.id, route.targetLabel, method, status, seconds);
       accessLog?.write(reply.request, route.id, route.targetLabel, status, seconds);
@@ -122,6 +130,8 @@ export async function createGateway(
     wiring.cache = { takes: (ex) => liveFlags.cacheEnabled && cache.takes(ex), handle: (ex) => cache.handle(ex) };
   }
 
+  // First: helmet's onRequest hooks then run before any hook that may answer (preflight, 429, 401).
+  await installSecurityHeaders(fastify, config, securityHeaders);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     accessLog?.start(request);
@@ -145,6 +155,8 @@ export async function createGateway(
     enterRequestTrace(request, reply, done);
   });
   installPathGuard(fastify, table, compileRouteTable({ ...config, routes: foldRoutes(config.routes) }, modules));
+  // Before auth and rate limits: a preflight carries no credentials and is answered by the gateway (Fetch CORS).
+  installCors(fastify, config);
   // Legacy may speak WebDAV or other extension methods; the strangler must not narrow what it accepts.
   // CONNECT is Node's 'connect' event, never a request.
   for (const m of METHODS) {
@@ -187,6 +199,10 @@ export async function createGateway(
   fastify.addHook('onRoute', (opts) => {
     const limit = V2_BODY_LIMITS[opts.url];
     if (limit) opts.bodyLimit = limit;
+  });
+  await registerCspReportRoute(fastify, fastify.log, {
+    onViolation: (directive) => metrics.cspReports.inc({ directive }),
+    onLimited: () => metrics.rateLimited.inc({ route: 'csp-report' }),
   });
 
   await app.init();

@@ -4,6 +4,7 @@ The monolith that Figway strangles: sessions, chat, a few odd endpoints, and
 a WebSocket echo.
 """
 
+import gzip
 import hashlib
 import hmac
 import json
@@ -383,6 +384,27 @@ def chat_history():
 @app.get("/page")
 def page():
     return render_template("index.html", nonce=request.headers.get("X-CSP-Nonce"))
+
+
+@app.get("/api/v1/csp-demo")
+def csp_demo():
+    """A legacy page that cannot change: its inline script and style carry no
+    nonce (the gateway stamps them), it loads an external script, and it has an
+    inline event handler (what an injection looks like; CSP must block it).
+    It sends its own loose CSP and an X-Powered-By banner, which the gateway
+    replaces and removes. With ?gzip=1 and a client accepting gzip, the body is
+    gzip-compressed."""
+    body = render_template("csp-demo.html").encode("utf-8")
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": "default-src * 'unsafe-inline'",
+        "X-Powered-By": "Flask-legacy",
+    }
+    if request.args.get("gzip") == "1" and "gzip" in request.headers.get("Accept-Encoding", ""):
+        body = gzip.compress(body)
+        headers["Content-Encoding"] = "gzip"
+        headers["Vary"] = "Accept-Encoding"
+    return Response(body, 200, headers)
 
 
 # --- websocket ------------------------------------------------------------

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import CachePolicy from 'http-cache-semantics';
 import type { Exchange, ExchangeCache, UpstreamResponse } from '../proxy/forwarder';
+import { isHtml } from '../security/csp-policy';
 import type { KeyValueStore } from '../store/key-value-store';
 import { baseKey, normalizeUrl, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
@@ -39,6 +40,15 @@ function etagMatches(ifNoneMatch: string | undefined, etag: unknown): boolean {
 }
 
 /**
+ * HTML answered while CSP is on carries a per-response nonce (in its policy, in tags the upstream templated with
+ * X-CSP-Nonce, in tags the gateway stamped): storing it would hand one nonce to every later client (CSP Level 3
+ * 7.1), so it is neither stored nor, if an older instance stored it with CSP off, served.
+ */
+function noncedHtml(ex: Exchange, contentType: unknown): boolean {
+  return ex.nonce !== undefined && isHtml(contentType as string | undefined);
+}
+
+/**
  * The shared response cache (RFC 9111 rules through http-cache-semantics), stored in the gateway's store so all
  * instances share entries. Bodies stream to the client while they are being collected; concurrent misses for one
  * key on an instance wait for the first one (nginx's proxy_cache_lock idea) instead of all going upstream.
@@ -63,11 +73,11 @@ export class ResponseCache implements ExchangeCache {
     if (this.bypasses(req, ex)) return this.relay(ex, await ex.call(), 'BYPASS');
     const base = baseKey(ex.route.id, req.url ?? '/', req.headers.host);
     const found = await this.lookup(base, req.headers);
-    if (found) return this.fromEntry(ex, base, found.key, found.value);
+    if (found && !noncedHtml(ex, found.value.headers['content-type'])) return this.fromEntry(ex, base, found.key, found.value);
     const pending = this.inflight.get(base);
     if (pending && (await this.waitFor(pending))) {
       const again = await this.lookup(base, req.headers);
-      if (again) return this.fromEntry(ex, base, again.key, again.value);
+      if (again && !noncedHtml(ex, again.value.headers['content-type'])) return this.fromEntry(ex, base, again.key, again.value);
     }
     return this.fetch(ex, base, ex.call());
   }
@@ -184,6 +194,7 @@ export class ResponseCache implements ExchangeCache {
   private storagePlan(ex: Exchange, base: string, up: UpstreamResponse) {
     const req = ex.request.raw;
     if (req.method !== 'GET' || !CACHEABLE_STATUS.has(up.statusCode) || up.headers['set-cookie']) return null;
+    if (noncedHtml(ex, up.headers['content-type'])) return null;
     // Most legacy answers state no lifetime at all: no policy object needed to know they are not stored.
     if (!up.headers['cache-control'] && !up.headers.expires && !ex.route.cache?.ttlS) return null;
     const declared = Number(up.headers['content-length']);

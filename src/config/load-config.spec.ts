@@ -86,3 +86,18 @@ test('DATA_ENCRYPTION_KEY takes kid:base64 entries of 32 bytes, first one active
   assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml', DATA_ENCRYPTION_KEY: `a:${Buffer.alloc(16).toString('base64')}` }, dir), /DATA_ENCRYPTION_KEY/);
   assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml', DATA_ENCRYPTION_KEY: `a:${k(1)},a:${k(2)}` }, dir), /appears twice/);
 });
+
+test('CORS_ORIGINS: exact origins, or * alone; anything else is named with how to write it', () => {
+  const dir = dirWithRoutes('routes: []\n');
+  const ok = loadConfig({ ROUTES_FILE: 'routes.yaml', CORS_ORIGINS: 'https://app.example.com, http://localhost:3000' }, dir);
+  assert.deepEqual(ok.cors, { origins: ['https://app.example.com', 'http://localhost:3000'], anyOrigin: false });
+  assert.deepEqual(loadConfig({ ROUTES_FILE: 'routes.yaml', CORS_ORIGINS: '*' }, dir).cors, { origins: [], anyOrigin: true });
+  assert.deepEqual(loadConfig({ ROUTES_FILE: 'routes.yaml' }, dir).cors, { origins: [], anyOrigin: false });
+  for (const bad of ['https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'https://App.example.com', '*,https://a.com']) {
+    assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml', CORS_ORIGINS: bad }, dir), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /CORS_ORIGINS/);
+      return true;
+    }, bad);
+  }
+});

@@ -71,7 +71,8 @@ export interface GatewayConfig {
   rateLimit: RateLimitSpec | 'off';
   rateLimitFailOpen: boolean;
   trustProxy: string[];
-  corsOrigins: string[];
+  /** CORS for /api/v2: exact origins (credentials allowed), or `'*'` (any origin, never with credentials). */
+  cors: { origins: string[]; anyOrigin: boolean };
   cspMode: RawEnv['CSP_MODE'];
   llmProvider: RawEnv['LLM_PROVIDER'];
   llm: LlmConfig;
@@ -129,6 +130,32 @@ export function loadRoutes(file: string): RouteSpec[] {
   return parsed.data.routes;
 }
 
+/**
+ * An origin is serialised as scheme://host[:port] (RFC 6454 6.2); browsers send exactly that in `Origin`, and
+ * CORS compares it byte for byte (Fetch, CORS check), so anything else in the list could never match.
+ */
+function corsProblems(list: string[]): string[] {
+  if (list.includes('*')) {
+    return list.length === 1 ? [] : ["CORS_ORIGINS: '*' stands alone (any origin, without credentials); do not mix it with origins"];
+  }
+  const out: string[] = [];
+  for (const o of list) {
+    let origin: string | undefined;
+    try {
+      const u = new URL(o);
+      if (u.protocol === 'http:' || u.protocol === 'https:') origin = u.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== o) out.push(`CORS_ORIGINS: "${o}" is not an origin; write scheme://host[:port], lowercase, no path or trailing slash`);
+  }
+  return out;
+}
+
+function corsFrom(list: string[]): GatewayConfig['cors'] {
+  return list.includes('*') ? { origins: [], anyOrigin: true } : { origins: list, anyOrigin: false };
+}
+
 /** Rules that involve several variables; each message names the variable to fix. */
 function crossChecks(e: RawEnv): string[] {
   const out: string[] = [];
@@ -171,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       problems.push(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
     }
   }
-  if (parsed.success) problems.push(...crossChecks(parsed.data));
+  if (parsed.success) problems.push(...crossChecks(parsed.data), ...corsProblems(csv(parsed.data.CORS_ORIGINS)));
   if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
   const e = parsed.data;
   const routesFile = resolve(cwd, e.ROUTES_FILE);
@@ -219,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     rateLimit: parseRateLimit(e.RATE_LIMIT),
     rateLimitFailOpen: e.RATE_LIMIT_FAIL_OPEN,
     trustProxy: csv(e.TRUST_PROXY),
-    corsOrigins: csv(e.CORS_ORIGINS),
+    cors: corsFrom(csv(e.CORS_ORIGINS)),
     cspMode: e.CSP_MODE,
     llmProvider: e.LLM_PROVIDER,
     llm: {
@@ -277,6 +304,7 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     rateLimitFailOpen: c.rateLimitFailOpen,
     trustProxy: c.trustProxy,
     cspMode: c.cspMode,
+    corsOrigins: c.cors.anyOrigin ? '*' : c.cors.origins.length ? c.cors.origins : 'off',
     llmProvider: c.llmProvider,
     // Which keys are set, never their values.
     llmKeys: {
@@ -295,7 +323,4 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
 }
 
 /** Flags of the contract whose feature has not landed; remove a name when its feature does. */
-export const NOT_YET_IN_FORCE = [
-  'CORS_ORIGINS',
-  'CSP_MODE',
-];
+export const NOT_YET_IN_FORCE: string[] = [];

@@ -2,6 +2,10 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { toProblem } from '../errors/problem';
+import { isCorsPath } from '../security/cors';
+import { stampingSink, canStamp } from '../security/html-nonce-stamper';
+import { createNonce } from '../security/nonce';
+import { headFacts, type ProxiedHeaders } from '../security/proxied-headers';
 import { requestTraceContext, traceUpstream } from '../telemetry/upstream-trace';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
@@ -20,6 +24,8 @@ export { UpstreamResponse } from './upstream-response';
 export interface Exchange {
   readonly request: FastifyRequest;
   readonly route: CompiledRoute;
+  /** This request's CSP nonce (sent upstream as X-CSP-Nonce); undefined when CSP_MODE=off. */
+  readonly nonce?: string;
   /**
    * Sends the request upstream, retrying per policy; resolves at the response head, rejects with the last upstream
    * error. `headers` are added to the outgoing request (conditional revalidation); `detached` calls survive the
@@ -50,6 +56,10 @@ export interface ForwarderOptions {
   idleTimeoutMs: number;
   log: FastifyBaseLogger;
   cache?: ExchangeCache;
+  /** Security headers and CSP for proxied answers; undefined leaves upstream heads as they are (unit use). */
+  security?: ProxiedHeaders;
+  /** CORS is configured: /api/v2 answers take the gateway's CORS fields, never the upstream's. */
+  cors?: boolean;
   /** Called once per forwarded request when the client's response is over (metrics, access log). */
   onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
@@ -87,8 +97,10 @@ export function wasForwarded(reply: FastifyReply): boolean {
  * so the request path does no lookups. Bodies stream both ways through undici and are never parsed.
  */
 export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: ForwarderOptions): ForwardFn {
-  const { trust, idleTimeoutMs, log, cache } = opts;
+  const { trust, idleTimeoutMs, log, cache, security } = opts;
   const bodyLimit = route.bodyLimit;
+  const csp = security?.security.csp;
+  const cspName = csp?.headerName;
 
   return function forward(request, reply) {
     reply.hijack();
@@ -107,6 +119,9 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     let inFlight: UpstreamResponse | undefined;
     // Undefined when tracing is off: then nothing below touches trace headers (a client's pass untouched).
     const traceContext = requestTraceContext();
+    // CSP Level 3 7.1: a fresh nonce per response, also for bodies that turn out not to be HTML (known only later).
+    const nonce = cspName ? createNonce() : undefined;
+    const corsOwned = opts.cors === true && isCorsPath(path);
     res.once('close', () => {
       if (!res.writableFinished) {
         gone = true;
@@ -120,7 +135,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     if (bodyLimit !== undefined && declaredTooLarge(request.headers['content-length'], bodyLimit)) {
       // The unread body is not worth draining: close once the answer is out (nginx does the same for 413).
       if (req.httpVersionMajor === 1) reply.header('connection', 'close');
-      writeRawProblem(res, toProblem(new BodyTooLarge(bodyLimit), request.id), own());
+      writeRawProblem(res, toProblem(new BodyTooLarge(bodyLimit), request.id), security ? security.withFixed(own()) : own());
       return;
     }
 
@@ -129,7 +144,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
         const attempt = (upstream: Upstream, retried: boolean) => {
           const host = served.preserveHost ? (clientHost(request) ?? upstream.host) : upstream.host;
           const identity = (request as FastifyRequest & { figwayUser?: { userId: string; method: string } }).figwayUser;
-          const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host, identity });
+          const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host, identity, cspNonce: nonce });
           if (o.headers) Object.assign(headers, o.headers);
           const response = new UpstreamResponse(
             (head) => {
@@ -180,29 +195,51 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       if (gone) return;
       const tooLarge = err instanceof BodyTooLarge ? err : (err as { cause?: unknown })?.cause instanceof BodyTooLarge ? (err as { cause: BodyTooLarge }).cause : undefined;
       if (tooLarge && req.httpVersionMajor === 1) reply.header('connection', 'close');
-      writeRawProblem(res, toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id), own());
+      const o = own();
+      writeRawProblem(res, toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id), security ? security.withFixed(o) : o);
     };
 
     const relay: Exchange['relay'] = (up, extra, tap) => {
+      const bodiless = isHead || NO_BODY_STATUS.has(up.statusCode);
+      let stampCoding: string | undefined;
+      let stamp = false;
       try {
-        const o = own();
-        res.writeHead(up.statusCode, up.statusText || undefined, buildClientHeaders(up.rawHeaders, extra ? { ...o, ...extra } : o));
+        const o = extra ? { ...own(), ...extra } : own();
+        let edit;
+        if (security) {
+          const facts = headFacts(up.rawHeaders);
+          stamp = nonce !== undefined && facts.html && !bodiless && canStamp(facts.coding);
+          stampCoding = facts.coding;
+          if (cspName) o[cspName] = facts.html ? csp!.htmlPolicy(nonce!) : csp!.apiPolicy;
+          // The CORS hook set `Vary: Origin` on the reply; the upstream's own Vary fields must survive next to it.
+          if (corsOwned && facts.vary) o.vary = `${facts.vary}, ${o.vary ?? 'Origin'}`;
+          edit = security.edit(stamp, corsOwned);
+        }
+        res.writeHead(up.statusCode, up.statusText || undefined, buildClientHeaders(up.rawHeaders, o, edit));
       } catch (err) {
         up.abort(new Error('unrepresentable upstream response head'));
         fail(Object.assign(new Error('unrepresentable upstream response head'), { cause: err }));
         return;
       }
-      if (isHead || NO_BODY_STATUS.has(up.statusCode)) {
+      if (bodiless) {
         up.dump();
         res.end();
         tap?.end(true);
         return;
       }
-      up.pipe(res, tap);
+      // Only HTML with a nonce in its policy goes through the rewriter; every other body is relayed byte for byte.
+      up.pipe(stamp ? stampingSink(res, nonce!, stampCoding) : res, tap);
     };
 
     const respond: Exchange['respond'] = (status, headers, body) => {
-      const h = { ...headers, ...own() };
+      const o = own();
+      let h: OutgoingHttpHeaders = { ...headers };
+      if (security) {
+        // A stored head is the upstream's: it is edited as a relayed one is (the cache never holds nonce'd HTML).
+        for (const name of security.edit(false, corsOwned).drop) delete h[name];
+        if (corsOwned && headers.vary) o.vary = `${String(headers.vary)}, ${o.vary ?? 'Origin'}`;
+        h = security.withFixed(Object.assign(h, o));
+      } else Object.assign(h, o);
       if (status !== 304) h['content-length'] = body.length;
       res.writeHead(status, h);
       res.end(isHead || NO_BODY_STATUS.has(status) ? undefined : body);
@@ -213,7 +250,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       pool = to;
       upstreamPath = as.rewrite(path) + query;
     };
-    const exchange: Exchange = { request, route, call, relay, respond, fail, clientGone: () => gone, reroute };
+    const exchange: Exchange = { request, route, nonce, call, relay, respond, fail, clientGone: () => gone, reroute };
     if (cache?.takes(exchange)) {
       cache.handle(exchange).catch(fail);
       return;

@@ -1,6 +1,9 @@
 import type { FastifyInstance, HTTPMethods, onRequestHookHandler, onResponseHookHandler, RouteOptions } from 'fastify';
 import type { GatewayConfig } from '../config';
 import { isGatewayOwnPath, type CompiledRoute, type RouteTable } from '../routing';
+import { corsEnabled } from '../security/cors';
+import type { ProxiedHeaders } from '../security/proxied-headers';
+import { HELMET_SKIPPED } from '../security/security-headers';
 import { compileTrust } from './client-address';
 import { createForwarder, type ExchangeCache, type ForwarderOptions, type ForwardFn } from './forwarder';
 import type { UpstreamRegistry } from './upstream-registry';
@@ -33,6 +36,8 @@ export interface ProxyWiring {
   onUpstreamError?: ForwarderOptions['onUpstreamError'];
   cache?: ForwarderOptions['cache'];
   steering?: SideSteering;
+  /** Security headers for hijacked replies; helmet is skipped on the routes the forwarder answers. */
+  security?: ProxiedHeaders;
 }
 
 function builder(w: ProxyWiring, fastify: FastifyInstance): ForwarderBuilder {
@@ -47,6 +52,8 @@ function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInst
     onDone: w.onDone,
     onUpstreamError: w.onUpstreamError,
     cache,
+    security: w.security,
+    cors: corsEnabled(w.config),
   });
 }
 
@@ -71,6 +78,7 @@ export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): 
       return;
     }
     const forward = forwarderFor(target, w, fastify);
+    ((opts.config ??= {}) as Record<string, unknown>).helmet = HELMET_SKIPPED;
     const hooks = ([] as unknown[]).concat(opts.onRequest ?? []);
     opts.onRequest = [(request, reply) => forward(request, reply), ...hooks] as RouteOptions['onRequest'];
   });
@@ -97,7 +105,7 @@ export async function registerProxyRoutes(fastify: FastifyInstance, w: ProxyWiri
           method,
           url,
           exposeHeadRoute: false,
-          config: { [PROXY_MARK]: true, routeId: route.id },
+          config: { [PROXY_MARK]: true, routeId: route.id, helmet: HELMET_SKIPPED },
           handler: (request, reply) => forward(request, reply),
         });
       }

@@ -9,13 +9,18 @@ export interface ForwardContext {
   host: string;
   /** Who the gateway proved the caller to be, if anyone. */
   identity?: { userId: string; method: string };
+  /** This response's CSP nonce, for templates that can put it on their own tags (X-CSP-Nonce). */
+  cspNonce?: string;
 }
 
 /** The gateway's own identity fields; a client's copy (any case, `_` for `-`) never passes. */
 const IDENTITY_PREFIX = 'x-figway-';
 
-/** Fields undici refuses to send or that only make sense for this hop. */
-const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', ':authority', ':method', ':path', ':scheme']);
+/**
+ * Fields undici refuses to send or that only make sense for this hop. `x-csp-nonce` is the gateway's to set: a
+ * client choosing the nonce its page is stamped with could pre-compute script tags that run.
+ */
+const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', 'x-csp-nonce', ':authority', ':method', ':path', ':scheme']);
 const FORWARDING_FIELDS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
 
 /** The authority the client asked for: Host in HTTP/1.1, the `:authority` pseudo-header in HTTP/2 (RFC 9113 8.3.1). */
@@ -55,6 +60,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: 
   out['x-forwarded-host'] = (trusted && (incoming['x-forwarded-host'] as string)) || clientHost(req) || '';
   out.host = ctx.host;
   out['x-request-id'] = ctx.requestId;
+  if (ctx.cspNonce) out['x-csp-nonce'] = ctx.cspNonce;
   if (ctx.identity) {
     out['x-figway-user-id'] = ctx.identity.userId;
     out['x-figway-auth-method'] = ctx.identity.method;

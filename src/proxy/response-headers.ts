@@ -1,13 +1,15 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { HeadEdit } from '../security/proxied-headers';
 import { connectionTokens, isHopByHop } from './hop-by-hop';
 
 /**
  * The client's response head from the upstream's raw fields: names keep their case and order, repeated fields
  * (Set-Cookie) stay separate, hop-by-hop ones and those Connection names go (Node re-frames the body itself).
  * `own` are the fields the gateway set before forwarding (request id, rate-limit, X-Cache): they replace an
- * upstream field of the same name, except Set-Cookie, which the gateway's own (the rollout cookie) join.
+ * upstream field of the same name, except Set-Cookie, which the gateway's own (the rollout cookie) join. `edit`
+ * (security headers, built at boot) drops more upstream fields and appends the gateway's fixed ones last.
  */
-export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders): string[] {
+export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders, edit?: HeadEdit): string[] {
   let named: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i].length === 10 && raw[i].toString('latin1').toLowerCase() === 'connection') {
@@ -18,7 +20,7 @@ export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders): str
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toString('latin1');
     const lower = name.toLowerCase();
-    if (isHopByHop(lower) || (own[lower] !== undefined && lower !== 'set-cookie') || named?.includes(lower)) continue;
+    if (isHopByHop(lower) || (own[lower] !== undefined && lower !== 'set-cookie') || named?.includes(lower) || edit?.drop.has(lower)) continue;
     out.push(name, raw[i + 1].toString('latin1'));
   }
   for (const name in own) {
@@ -27,5 +29,6 @@ export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders): str
     if (Array.isArray(v)) for (const item of v) out.push(name, item);
     else out.push(name, String(v));
   }
+  if (edit) for (let i = 0; i < edit.append.length; i++) out.push(edit.append[i]);
   return out;
 }

@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Writable } from 'node:stream';
 
 /** Sees the body as it streams to the client (a cache storing it); `end(false)` when it was cut short. */
 export interface BodyTap {
@@ -7,7 +8,7 @@ export interface BodyTap {
 }
 
 type Sink =
-  | { kind: 'pipe'; res: ServerResponse; tap?: BodyTap }
+  | { kind: 'pipe'; res: Writable; tap?: BodyTap }
   | { kind: 'collect'; max: number; chunks: Buffer[]; size: number; resolve: (body: Buffer | null) => void }
   | { kind: 'dump' };
 
@@ -55,7 +56,8 @@ export class UpstreamResponse {
     else this.abortReason = reason;
   }
 
-  pipe(res: ServerResponse, tap?: BodyTap): void {
+  /** `res` is the client response, or a transform in front of it (the HTML nonce stamper). */
+  pipe(res: Writable, tap?: BodyTap): void {
     this.attach({ kind: 'pipe', res, tap });
   }
 

@@ -23,7 +23,7 @@ export interface CompiledRoute {
 }
 
 /** Paths the gateway answers itself, whatever routes.yaml says. */
-export const GATEWAY_OWN_PATHS = ['/health', '/health/ready', '/metrics'];
+export const GATEWAY_OWN_PATHS = ['/health', '/health/ready', '/metrics', '/csp-report'];
 const OWN_PREFIXES = ['/admin/'];
 
 export function isGatewayOwnPath(path: string): boolean {

@@ -111,6 +111,12 @@ export class GatewayMetrics {
     help: 'Server-sent event streams the gateway is writing itself (v2 chat) right now',
     registers: [this.registry],
   });
+  readonly cspReports = new Counter({
+    name: 'gateway_csp_reports_total',
+    help: 'CSP violation reports received at /csp-report, by effective directive (known CSP names, else other)',
+    labelNames: ['directive'] as const,
+    registers: [this.registry],
+  });
   readonly flag = new Gauge({
     name: 'gateway_flag',
     help: 'SRE flags in force, live (env, admin API overrides): 1 on, 0 off (see the effective configuration log line)',
@@ -130,6 +136,9 @@ export class GatewayMetrics {
       rate_limit_fail_open: c.rateLimitFailOpen,
       redis_store: Boolean(c.redis),
       admin_api: Boolean(c.adminToken),
+      csp_enforce: c.cspMode === 'enforce',
+      csp_report_only: c.cspMode === 'report-only',
+      cors: c.cors.anyOrigin || c.cors.origins.length > 0,
     };
     for (const [name, on] of Object.entries(flags)) this.flag.set({ name }, on ? 1 : 0);
   }

@@ -71,6 +71,11 @@ routes:
   await send(`${gw.url}/api/v2/me`); // 401 without a token, gateway_auth_total
   await send(`${gw.url}/api/v2/meta`); // a v2 module answer
   await send(`${gw.url}/health/ready`); // a gateway-own path
+  await send(`${gw.url}/csp-report`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/csp-report' },
+    body: JSON.stringify({ 'csp-report': { 'effective-directive': 'script-src-elem' } }),
+  }); // gateway_csp_reports_total
   // Failure series only appear once something fails: a second gateway whose legacy and Redis are unreachable
   // gives gateway_upstream_errors_total and gateway_store_errors_total real samples.
   broken = await startGateway({

@@ -52,6 +52,8 @@ test('HTTP/2 is chosen by ALPN and a legacy page comes back through it', async (
     assert.equal(echo.headers['x-forwarded-proto'], 'https');
     assert.equal(echo.headers.host, `127.0.0.1:${s.gateway.port}`);
     assert.ok(res.headers['x-request-id']);
+    // Served over TLS, so browsers are told to stay on it (RFC 6797); never sent over plain HTTP.
+    assert.match(String(res.headers['strict-transport-security']), /^max-age=\d+/);
   } finally {
     session.close();
   }
