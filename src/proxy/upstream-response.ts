@@ -7,6 +7,15 @@ export interface BodyTap {
   end(complete: boolean): void;
 }
 
+/**
+ * Watches one exchange's outcome (its client span, when tracing). A field of the handler rather than a wrapper
+ * around it: undici then always calls the same class, and its hot call sites stay monomorphic.
+ */
+export interface ExchangeObserver {
+  head(statusCode: number): void;
+  done(err?: Error): void;
+}
+
 type Sink =
   | { kind: 'pipe'; res: Writable; tap?: BodyTap }
   | { kind: 'collect'; max: number; chunks: Buffer[]; size: number; resolve: (body: Buffer | null) => void }
@@ -30,6 +39,7 @@ export class UpstreamResponse {
   private early?: Buffer[];
   private headReceived = false;
   private finished: 'no' | 'complete' | 'failed' = 'no';
+  observer: ExchangeObserver | undefined = undefined;
 
   constructor(
     private readonly onHead: (response: UpstreamResponse) => void,
@@ -132,6 +142,7 @@ export class UpstreamResponse {
     this.rawHeaders = rawHeaders;
     this.resumeFn = resume;
     this.headReceived = true;
+    this.observer?.head(statusCode);
     this.onHead(this);
     return this.sink !== undefined;
   }
@@ -146,16 +157,20 @@ export class UpstreamResponse {
 
   onComplete(): void {
     this.finished = 'complete';
-    if (this.sink) this.complete();
+    try {
+      if (this.sink) this.complete();
+    } finally {
+      this.observer?.done();
+    }
   }
 
   onError(err: Error): void {
-    if (!this.headReceived) {
-      this.finished = 'failed';
-      this.onFailure(err);
-      return;
-    }
     this.finished = 'failed';
-    if (this.sink) this.fail();
+    try {
+      if (!this.headReceived) this.onFailure(err);
+      else if (this.sink) this.fail();
+    } finally {
+      this.observer?.done(err);
+    }
   }
 }

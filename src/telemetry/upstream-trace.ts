@@ -14,13 +14,9 @@ import { redactQuery, tracingOn } from './tracing';
  * instrumentation skips requests that already carry a traceparent (see tracing.ts).
  */
 
-/** The undici callback-API handler the forwarder dispatches with (src/proxy/upstream-response.ts). */
-export interface CallbackHandler {
-  onConnect(abort: (err: Error) => void): void;
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
-  onData(chunk: Buffer): boolean;
-  onComplete(): void;
-  onError(err: Error): void;
+/** The forwarder's undici handler (src/proxy/upstream-response.ts): the span watches it through `observer`. */
+export interface ObservableHandler {
+  observer: { head(statusCode: number): void; done(err?: Error): void } | undefined;
 }
 
 export interface UpstreamCall {
@@ -57,10 +53,10 @@ export function requestTraceContext(): Context | undefined {
 
 /**
  * Starts the client span of one upstream attempt under `parent`, replaces the client's trace headers in `headers`
- * with the ones naming this span, and returns the handler to dispatch with, which ends the span when undici is
+ * with the ones naming this span, and has the handler end the span (its `observer`) when undici is
  * done with the exchange (body complete, or failed).
  */
-export function traceUpstream(parent: Context, handler: CallbackHandler, call: UpstreamCall, headers: Record<string, string | string[]>): CallbackHandler {
+export function traceUpstream<H extends ObservableHandler>(parent: Context, handler: H, call: UpstreamCall, headers: Record<string, string | string[]>): H {
   const serverSpan = trace.getSpan(parent);
   // No server span (a path the gateway does not trace): the caller's trace headers pass as they came.
   if (!serverSpan) return handler;
@@ -85,51 +81,28 @@ export function traceUpstream(parent: Context, handler: CallbackHandler, call: U
     'server.port': server.port,
     'url.full': q < 0 ? call.origin + call.path : call.origin + call.path.slice(0, q) + redactQuery(call.path.slice(q)),
   });
-  return new TracedHandler(handler, span);
+  handler.observer = new SpanObserver(span);
+  return handler;
 }
 
-/** Delegates every callback to the forwarder's handler; only watches the status and the end. */
-class TracedHandler implements CallbackHandler {
-  constructor(
-    private readonly inner: CallbackHandler,
-    private readonly span: Span,
-  ) {}
+/** Ends the client span with the exchange: status on the head, error or success at the end. */
+class SpanObserver {
+  constructor(private readonly span: Span) {}
 
-  onConnect(abort: (err: Error) => void): void {
-    this.inner.onConnect(abort);
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode >= 200) {
-      this.span.setAttribute('http.response.status_code', statusCode);
-      // HTTP client spans: any 4xx/5xx is an error (the server side only counts 5xx).
-      if (statusCode >= 400) {
-        this.span.setAttribute('error.type', String(statusCode));
-        this.span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-    }
-    return this.inner.onHeaders(statusCode, rawHeaders, resume, statusText);
-  }
-
-  onData(chunk: Buffer): boolean {
-    return this.inner.onData(chunk);
-  }
-
-  onComplete(): void {
-    try {
-      this.inner.onComplete();
-    } finally {
-      this.span.end();
+  head(statusCode: number): void {
+    this.span.setAttribute('http.response.status_code', statusCode);
+    // HTTP client spans: any 4xx/5xx is an error (the server side only counts 5xx).
+    if (statusCode >= 400) {
+      this.span.setAttribute('error.type', String(statusCode));
+      this.span.setStatus({ code: SpanStatusCode.ERROR });
     }
   }
 
-  onError(err: Error): void {
-    try {
-      this.inner.onError(err);
-    } finally {
+  done(err?: Error): void {
+    if (err) {
       this.span.setAttribute('error.type', (err as NodeJS.ErrnoException).code ?? err.name ?? 'Error');
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-      this.span.end();
     }
+    this.span.end();
   }
 }
