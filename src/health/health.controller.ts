@@ -5,6 +5,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { LIFECYCLE, type Lifecycle } from '../lifecycle/lifecycle';
 import { KV_STORE, type KeyValueStore } from '../store/key-value-store';
+import { METRICS, type GatewayMetrics } from '../telemetry/metrics';
 import { canConnect } from './legacy-reachability';
 
 @Controller('health')
@@ -13,6 +14,7 @@ export class HealthController {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(KV_STORE) private readonly store: KeyValueStore,
     @Inject(LIFECYCLE) private readonly lifecycle: Lifecycle,
+    @Inject(METRICS) private readonly metrics: GatewayMetrics,
   ) {}
 
   @Get()
@@ -28,18 +30,37 @@ export class HealthController {
       this.store.ping(),
       Promise.all(this.config.legacyUrls.map((u) => canConnect(u, 1_000))),
     ]);
+    const legacyUp = legacy.some(Boolean);
     const checks = {
       shutdown: this.lifecycle.shuttingDown ? 'in progress' : 'no',
-      store: `${this.store.kind}: ${store ? 'up' : 'down'}`,
-      legacy: `${legacy.filter(Boolean).length}/${legacy.length} reachable`,
+      store: `${this.store.kind}: ${store ? 'up' : this.storeNeeded ? 'down' : 'down (degraded: cache passes through, limits per pod)'}`,
+      legacy: `${legacy.filter(Boolean).length}/${legacy.length} reachable${legacyUp || !this.servedOnce ? '' : ' (degraded: v1 answers 502, v2 modules serve)'}`,
     };
-    const ok = !this.lifecycle.shuttingDown && store && legacy.some(Boolean);
-    if (ok) return reply.status(HttpStatus.OK).send({ status: 'ready', checks });
+    // Readiness says whether *this pod* should get traffic. A dependency every pod shares (Redis, the legacy app)
+    // being down makes every pod unready at once, and the Service then answers nothing at all, v2 included
+    // (Kubernetes' probe guidance: do not fail readiness on shared dependencies). So: the store fails readiness
+    // only when requests cannot be served without it (fail-closed rate limits); legacy gates a pod until it has
+    // been reached once (a wrong LEGACY_URL stalls a rollout instead of serving 502s), not afterwards.
+    const ok = !this.lifecycle.shuttingDown && (store || !this.storeNeeded) && (legacyUp || this.servedOnce);
+    if (ok && legacyUp) this.servedOnce = true;
+    this.metrics.ready.set(ok ? 1 : 0);
+    this.metrics.dependencyUp.set({ dependency: 'store' }, store ? 1 : 0);
+    this.metrics.dependencyUp.set({ dependency: 'legacy' }, legacyUp ? 1 : 0);
+    if (ok) return reply.status(HttpStatus.OK).send({ status: store && legacyUp ? 'ready' : 'degraded', checks });
     const problem = toProblem(
       new GatewayError('NOT_READY', 'The gateway is not ready to take traffic.', { extra: { checks } }),
       reply.request.id,
       '/health/ready',
     );
     return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  /** Set once legacy was reachable while this pod was ready. */
+  private servedOnce = false;
+
+  /** Fail-closed rate limits refuse every limited request while the store is down: then the pod cannot serve. */
+  private get storeNeeded(): boolean {
+    const limited = this.config.rateLimit !== 'off' || this.config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
+    return this.store.kind === 'redis' && !this.config.rateLimitFailOpen && limited;
   }
 }

@@ -117,6 +117,17 @@ export class GatewayMetrics {
     labelNames: ['directive'] as const,
     registers: [this.registry],
   });
+  readonly ready = new Gauge({
+    name: 'gateway_ready',
+    help: 'What /health/ready last answered: 1 ready (or degraded but serving), 0 not ready',
+    registers: [this.registry],
+  });
+  readonly dependencyUp = new Gauge({
+    name: 'gateway_dependency_up',
+    help: 'Whether a dependency answered the last readiness check (store: Redis PING; legacy: any instance accepts a connection)',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
   readonly flag = new Gauge({
     name: 'gateway_flag',
     help: 'SRE flags in force, live (env, admin API overrides): 1 on, 0 off (see the effective configuration log line)',

@@ -37,21 +37,25 @@ let legacy: LegacyApp;
 let doomedLegacy: LegacyApp;
 let redis: RedisServer;
 let withRedis: RunningGateway;
+let failClosed: RunningGateway;
 let withDoomedLegacy: RunningGateway;
 let withOneDeadLegacy: RunningGateway;
+let neverReachedLegacy: RunningGateway;
 
 before(async () => {
   const deadPort = await freePort();
   [legacy, doomedLegacy, redis] = await Promise.all([startLegacy(), startLegacy(), startRedis()]);
-  [withRedis, withDoomedLegacy, withOneDeadLegacy] = await Promise.all([
+  [withRedis, failClosed, withDoomedLegacy, withOneDeadLegacy, neverReachedLegacy] = await Promise.all([
     startGateway({ LEGACY_URL: legacy.url, REDIS_URL: redis.url }),
+    startGateway({ LEGACY_URL: legacy.url, REDIS_URL: redis.url, RATE_LIMIT_FAIL_OPEN: 'false' }),
     startGateway({ LEGACY_URL: doomedLegacy.url }),
     startGateway({ LEGACY_URL: `http://127.0.0.1:${deadPort},${legacy.url}` }),
+    startGateway({ LEGACY_URL: `http://127.0.0.1:${deadPort}` }),
   ]);
 });
 
 after(async () => {
-  await Promise.all([withRedis, withDoomedLegacy, withOneDeadLegacy].map((g) => g?.stop()));
+  await Promise.all([withRedis, failClosed, withDoomedLegacy, withOneDeadLegacy, neverReachedLegacy].map((g) => g?.stop()));
   await Promise.all([legacy?.stop(), doomedLegacy?.stop(), redis?.stop()]);
 });
 
@@ -63,31 +67,58 @@ test('with Redis and legacy up, /health/ready is 200 and says so', async () => {
   assert.equal(res.json().checks.legacy, '1/1 reachable');
 });
 
-test('when Redis dies, /health/ready turns 503 within about 2 s while /health stays 200', async () => {
-  await readyBecomes(withRedis, 200, 5_000);
+test('when Redis dies, a pod that can still serve stays ready (degraded); with fail-closed limits it turns 503', async () => {
+  await Promise.all([readyBecomes(withRedis, 200, 5_000), readyBecomes(failClosed, 200, 5_000)]);
   await redis.stop();
-  const { res, ms } = await readyBecomes(withRedis, 503, 2_500);
+  // Fail-closed limits refuse every limited request without Redis: that pod cannot serve, so it leaves rotation.
+  const { res, ms } = await readyBecomes(failClosed, 503, 2_500);
   const checks = assertNotReady(res);
   assert.equal(checks.store, 'redis: down');
   assert.equal(checks.shutdown, 'no');
   assert.ok(ms < 2_500, `took ${Math.round(ms)} ms`);
+  // Fail-open (the default): every pod shares this Redis, so failing readiness would empty the Service at once.
+  const degraded = await send(`${withRedis.url}/health/ready`);
+  assert.equal(degraded.status, 200, degraded.body.toString());
+  assert.equal(degraded.json().status, 'degraded');
+  assert.match(degraded.json().checks.store, /^redis: down \(degraded/);
+  const metrics = (await send(`${withRedis.url}/metrics`)).body.toString();
+  assert.match(metrics, /^gateway_dependency_up\{dependency="store"\} 0$/m);
+  assert.match(metrics, /^gateway_ready 1$/m);
+  assert.equal((await send(`${withRedis.url}/api/v1/items`)).status, 200);
 });
 
 test('when Redis comes back on the same address, /health/ready returns to 200', async () => {
   if (redis.child.alive()) await redis.stop();
   // The client's reconnect back-off is capped at 2 s, so a few seconds must do.
   redis = await startRedis(redis.port);
-  const { res } = await readyBecomes(withRedis, 200, 8_000);
+  const { res } = await readyBecomes(failClosed, 200, 8_000);
   assert.equal(res.json().checks.store, 'redis: up');
+  // The fail-open pod was ready all along; it reports Redis back once its own client has reconnected.
+  const deadline = Date.now() + 8_000;
+  let back = await send(`${withRedis.url}/health/ready`);
+  while (back.json().status !== 'ready' && Date.now() < deadline) {
+    await sleep(100);
+    back = await send(`${withRedis.url}/health/ready`);
+  }
+  assert.equal(back.json().checks.store, 'redis: up');
 });
 
-test('with the only legacy instance stopped, /health/ready is 503 and says legacy 0/1 reachable', async () => {
-  await readyBecomes(withDoomedLegacy, 200, 5_000);
-  await doomedLegacy.stop();
-  const { res } = await readyBecomes(withDoomedLegacy, 503, 3_000);
+test('a pod that never reached legacy is not ready (a wrong LEGACY_URL stalls a rollout)', async () => {
+  const res = await send(`${neverReachedLegacy.url}/health/ready`);
   const checks = assertNotReady(res);
   assert.equal(checks.legacy, '0/1 reachable');
-  assert.equal(checks.store, 'memory: up');
+});
+
+test('once ready, a pod stays ready through a legacy outage: v2 still serves, v1 answers 502', async () => {
+  await readyBecomes(withDoomedLegacy, 200, 5_000);
+  await doomedLegacy.stop();
+  await sleep(300);
+  const res = await send(`${withDoomedLegacy.url}/health/ready`);
+  assert.equal(res.status, 200, res.body.toString());
+  assert.equal(res.json().status, 'degraded');
+  assert.match(res.json().checks.legacy, /^0\/1 reachable \(degraded/);
+  assert.equal((await send(`${withDoomedLegacy.url}/api/v2/meta`)).status, 200);
+  assert.equal((await send(`${withDoomedLegacy.url}/api/v1/items`)).status, 502);
 });
 
 test('with one of two legacy instances dead, /health/ready stays 200', async () => {
