@@ -1,6 +1,7 @@
 // Pass criterion: with a legacy that accepts TCP connections and never answers, 20 concurrent GETs lose nothing:
 // every one gets 504 UPSTREAM_TIMEOUT problem+json no sooner than UPSTREAM_TIMEOUT_MS (1 s) minus 100 ms and
-// no later than UPSTREAM_TIMEOUT_MS + 1.5 s; meanwhile /health, polled every 100 ms, never takes more than 500 ms.
+// no later than UPSTREAM_TIMEOUT_MS + 2 s (undici checks its timeouts on a coarse ~0.5 s tick, so a 1 s timeout
+// fires at 1.5-2 s; the rest is slack for a loaded 2-core CI); meanwhile /health, polled every 100 ms, never takes more than 500 ms.
 // The upstream-failures e2e test covers one hanging request; this one shows that hung sockets pile up without
 // starving the gateway's event loop, its health endpoint, or each other's timers.
 import assert from 'node:assert/strict';
@@ -65,7 +66,7 @@ test(`${CONCURRENCY} concurrent GETs to a silent legacy all get 504 problem+json
     assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
     assert.equal(res.json().code, 'UPSTREAM_TIMEOUT');
     assert.ok(ms >= TIMEOUT_MS - 100, `a 504 came after ${Math.round(ms)} ms, before the configured timeout`);
-    assert.ok(ms < TIMEOUT_MS + 1_500, `a 504 came after ${Math.round(ms)} ms`);
+    assert.ok(ms < TIMEOUT_MS + 2_000, `a 504 came after ${Math.round(ms)} ms`);
   }
   // Every request reached the silent upstream (a timeout is not retried: the request may be running there).
   assert.ok(accepted >= 1, 'the upstream never saw a connection');
