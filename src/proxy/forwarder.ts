@@ -141,7 +141,11 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
 
     const call: Exchange['call'] = (o = {}) =>
       new Promise((resolve, reject) => {
-        const attempt = (upstream: Upstream, retried: boolean) => {
+        // Each kind of retry is spent at most once per request, independently: a reset retried on the same
+        // instance that died meanwhile meets a refused connect, and that one may still move to another instance
+        // (nothing reached the dead one). One shared flag turned exactly that into a 502 when an instance crashed
+        // under load (test/faults/legacy-instance-dies-under-load). At most three attempts in all.
+        const attempt = (upstream: Upstream, spent: { connect: boolean; reset: boolean }) => {
           const host = served.preserveHost ? (clientHost(request) ?? upstream.host) : upstream.host;
           const identity = (request as FastifyRequest & { figwayUser?: { userId: string; method: string } }).figwayUser;
           const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host, identity, cspNonce: nonce });
@@ -160,11 +164,13 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
               // 9.2.2), mostly a keep-alive socket the upstream closed as we reused it; a body is never replayed
               // (undici consumed the stream).
               const retry =
-                !retried &&
                 !withBody &&
                 !gone &&
-                ((kind === 'connect' && pool.hasAlternative(upstream)) || (kind === 'reset' && IDEMPOTENT.has(method)));
-              if (retry) return attempt(kind === 'connect' ? pool.pick(upstream, withBody) : upstream, true);
+                ((kind === 'connect' && !spent.connect && pool.hasAlternative(upstream)) ||
+                  (kind === 'reset' && !spent.reset && IDEMPOTENT.has(method)));
+              if (retry) {
+                return attempt(kind === 'connect' ? pool.pick(upstream, withBody) : upstream, { ...spent, [kind]: true });
+              }
               if (err !== CLIENT_GONE) {
                 log.warn({ reqId: request.id, route: served.id, upstream: upstream.origin, kind, err }, 'upstream request failed');
               }
@@ -188,7 +194,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
           );
         };
         if (gone && !o.detached) return reject(CLIENT_GONE);
-        attempt(pool.pick(undefined, withBody), false);
+        attempt(pool.pick(undefined, withBody), { connect: false, reset: false });
       });
 
     const fail = (err: unknown) => {
