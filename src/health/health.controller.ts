@@ -33,16 +33,19 @@ export class HealthController {
     const legacyUp = legacy.some(Boolean);
     const checks = {
       shutdown: this.lifecycle.shuttingDown ? 'in progress' : 'no',
-      store: `${this.store.kind}: ${store ? 'up' : this.storeNeeded ? 'down' : 'down (degraded: cache passes through, limits per pod)'}`,
-      legacy: `${legacy.filter(Boolean).length}/${legacy.length} reachable${legacyUp || !this.servedOnce ? '' : ' (degraded: v1 answers 502, v2 modules serve)'}`,
+      store: `${this.store.kind}: ${store ? 'up' : this.storeNeeded || !this.storeSeen ? 'down' : 'down (degraded: cache passes through, limits per pod)'}`,
+      legacy: `${legacy.filter(Boolean).length}/${legacy.length} reachable${legacyUp || !this.legacySeen ? '' : ' (degraded: v1 answers 502, v2 modules serve)'}`,
     };
+    if (store) this.storeSeen = true;
+    if (legacyUp) this.legacySeen = true;
     // Readiness says whether *this pod* should get traffic. A dependency every pod shares (Redis, the legacy app)
     // being down makes every pod unready at once, and the Service then answers nothing at all, v2 included
-    // (Kubernetes' probe guidance: do not fail readiness on shared dependencies). So: the store fails readiness
-    // only when requests cannot be served without it (fail-closed rate limits); legacy gates a pod until it has
-    // been reached once (a wrong LEGACY_URL stalls a rollout instead of serving 502s), not afterwards.
-    const ok = !this.lifecycle.shuttingDown && (store || !this.storeNeeded) && (legacyUp || this.servedOnce);
-    if (ok && legacyUp) this.servedOnce = true;
+    // (Kubernetes' probe guidance: do not fail readiness on shared dependencies). So each gates a starting pod
+    // until it has answered once (a wrong REDIS_URL or LEGACY_URL stalls a rollout instead of serving degraded),
+    // and later outages leave the pod ready, except the store when requests cannot be served without it
+    // (fail-closed rate limits).
+    const ok =
+      !this.lifecycle.shuttingDown && (store || (this.storeSeen && !this.storeNeeded)) && (legacyUp || this.legacySeen);
     this.metrics.ready.set(ok ? 1 : 0);
     this.metrics.dependencyUp.set({ dependency: 'store' }, store ? 1 : 0);
     this.metrics.dependencyUp.set({ dependency: 'legacy' }, legacyUp ? 1 : 0);
@@ -55,8 +58,9 @@ export class HealthController {
     return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 
-  /** Set once legacy was reachable while this pod was ready. */
-  private servedOnce = false;
+  /** Whether the store / a legacy instance has answered a readiness check since start. */
+  private storeSeen = false;
+  private legacySeen = false;
 
   /** Fail-closed rate limits refuse every limited request while the store is down: then the pod cannot serve. */
   private get storeNeeded(): boolean {
