@@ -12,6 +12,7 @@ import { registerProxyRoutes, redirectModuleRoutes, type ProxyWiring } from './p
 import { requestIdFor } from './proxy/request-id';
 import { UpstreamRegistry } from './proxy/upstream-registry';
 import { attachWebSocketProxy } from './proxy/websocket';
+import { upgradeAdmission } from './edge/upgrade-admission';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { installRateLimitHook } from './rate-limit/rate-limit-hook';
 import { compilePolicies, type RateLimitPolicy } from './rate-limit/rate-limit-policy';
@@ -31,7 +32,7 @@ import { capConnections } from './edge/connection-cap';
 import { OverloadMonitor } from './edge/overload';
 import { GatewayError } from './errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './errors/problem';
-import { foldRoutes, installPathGuard } from './routing/path-guard';
+import { compilePathCheck, foldRoutes, installPathGuard } from './routing/path-guard';
 import { MigrationControl } from './migration/migration-control';
 import { isShadowCopy } from './migration/route-sides';
 import { installCors } from './security/cors';
@@ -154,7 +155,8 @@ export async function createGateway(
     // Last: with tracing on, the hooks and handler after this one run inside the request's server span.
     enterRequestTrace(request, reply, done);
   });
-  installPathGuard(fastify, table, compileRouteTable({ ...config, routes: foldRoutes(config.routes) }, modules));
+  const pathCheck = compilePathCheck(table, compileRouteTable({ ...config, routes: foldRoutes(config.routes) }, modules));
+  installPathGuard(fastify, pathCheck);
   // Before auth and rate limits: a preflight carries no credentials and is answered by the gateway (Fetch CORS).
   installCors(fastify, config);
   // Legacy may speak WebDAV or other extension methods; the strangler must not narrow what it accepts.
@@ -172,11 +174,13 @@ export async function createGateway(
     cfg.auth = cfg.routeId ? authModes.get(cfg.routeId) : undefined;
   });
   // Also for module routes marked `auth:`: identified before the limiter runs, their callers are counted per user.
-  if (table.routes.some((r) => r.auth)) installAuthHook(fastify, app.get<symbol, AuthService>(AUTH_SERVICE));
+  const authService = table.routes.some((r) => r.auth) ? app.get<symbol, AuthService>(AUTH_SERVICE) : undefined;
+  if (authService) installAuthHook(fastify, authService);
   // No policy anywhere (RATE_LIMIT=off, no route limits): no hook, no per-request cost.
   const anyLimit = config.rateLimit !== 'off' || config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
-  if (anyLimit) {
-    installRateLimitHook(fastify, new RateLimiter(store, config.rateLimitFailOpen), {
+  const limiter = anyLimit ? new RateLimiter(store, config.rateLimitFailOpen) : undefined;
+  if (limiter) {
+    installRateLimitHook(fastify, limiter, {
       onLimited: (route) => metrics.rateLimited.inc({ route }),
       onUnavailable: () => metrics.storeErrors.inc({ user: 'rate_limit' }),
     });
@@ -207,7 +211,13 @@ export async function createGateway(
 
   await app.init();
   await registerProxyRoutes(fastify, wiring);
-  attachWebSocketProxy(app.getHttpServer(), wiring, fastify.log);
+  attachWebSocketProxy(
+    app.getHttpServer(),
+    wiring,
+    fastify.log,
+    pathCheck,
+    upgradeAdmission({ auth: authService, limiter, policyFor, onLimited: (route) => metrics.rateLimited.inc({ route }) }),
+  );
 
   fastify.log.info({ flags: effectiveFlags(config), routes: table.routes.map((r) => `${r.id} -> ${r.targetLabel}`) }, 'effective configuration');
 

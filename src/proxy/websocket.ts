@@ -6,24 +6,47 @@ import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middlewar
 import { toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
+import { canonicalUrl, type PathCheck } from '../routing/path-guard';
 import { compileTrust } from './client-address';
 import { buildUpstreamHeaders } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
 
-function rejectUpgrade(socket: Socket, err: GatewayError, requestId: string): void {
-  const body = JSON.stringify(toProblem(err, requestId));
+function rejectUpgrade(socket: Socket, err: unknown, requestId: string): void {
+  if (socket.destroyed || socket.writableEnded) return;
+  const problem = toProblem(err, requestId);
+  const body = JSON.stringify(problem);
   socket.end(
-    `HTTP/1.1 ${err.status} ${err.title}\r\nContent-Type: application/problem+json\r\n` +
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
+
+export interface UpgradeIdentity {
+  userId: string;
+  method: string;
+}
+
+/**
+ * What an HTTP request on the same route goes through before it is forwarded (auth per the route's `auth:`, its
+ * rate limit), decided by the gateway for an upgrade: refuses with an error, or admits with the caller's identity.
+ */
+export type UpgradeAdmission = (req: IncomingMessage, route: CompiledRoute) => Promise<{ refusal: unknown } | { identity?: UpgradeIdentity }>;
+
+const IDENTITY_PREFIX = 'x-figway-';
+const identities = new WeakMap<IncomingMessage, UpgradeIdentity>();
 
 /**
  * WebSocket upgrades are relayed by http-proxy-middleware (the HTTP hot path is undici, which does not relay
  * upgrades). The route table picks the target the same way as for HTTP; modules do not speak WebSocket yet.
  */
-export function attachWebSocketProxy(server: Server, w: ProxyWiring, log: FastifyBaseLogger): void {
+export function attachWebSocketProxy(
+  server: Server,
+  w: ProxyWiring,
+  log: FastifyBaseLogger,
+  pathCheck: PathCheck,
+  admit?: UpgradeAdmission,
+): void {
   const trust = compileTrust(w.config.trustProxy);
   const proxies = new Map<CompiledRoute, RequestHandler>();
 
@@ -51,6 +74,15 @@ export function attachWebSocketProxy(server: Server, w: ProxyWiring, log: Fastif
           for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']) {
             proxyReq.setHeader(name, h[name]);
           }
+          // A client's own X-Figway-* (any case, `_` for `-`) never reaches the upstream; the gateway's identity does.
+          for (const name of proxyReq.getHeaderNames()) {
+            if (name.replace(/_/g, '-').startsWith(IDENTITY_PREFIX)) proxyReq.removeHeader(name);
+          }
+          const identity = identities.get(req);
+          if (identity) {
+            proxyReq.setHeader('x-figway-user-id', identity.userId);
+            proxyReq.setHeader('x-figway-auth-method', identity.method);
+          }
         },
         error: (err, req, target) => {
           log.warn({ err, route: route.id, url: req.url }, 'websocket upstream failed');
@@ -69,12 +101,36 @@ export function attachWebSocketProxy(server: Server, w: ProxyWiring, log: Fastif
     const id = validRequestId(req.headers['x-request-id']) ?? randomUUID();
     req.headers['x-request-id'] = id;
     socket.on('error', () => socket.destroy());
-    const [path] = splitTarget(req.url ?? '/');
-    const route = w.table.match(path, req.method ?? 'GET');
+    // Upgrades never pass Fastify's router or hooks: the same path normalisation, path check, auth and rate limit
+    // are applied here, or a WebSocket would be the way around them.
+    req.url = canonicalUrl(req);
+    const method = req.method ?? 'GET';
+    const [path] = splitTarget(req.url);
+    const badPath = pathCheck(path, method);
+    if (badPath !== undefined) {
+      rejectUpgrade(socket, new GatewayError('BAD_PATH', badPath), id);
+      return;
+    }
+    const route = w.table.match(path, method);
     if (isGatewayOwnPath(path) || route.target.kind === 'module') {
       rejectUpgrade(socket, new GatewayError('NOT_FOUND', 'No WebSocket endpoint at this path.'), id);
       return;
     }
-    proxyFor(route).upgrade(req, socket, head);
+    if (!admit) {
+      proxyFor(route).upgrade(req, socket, head);
+      return;
+    }
+    admit(req, route).then(
+      (verdict) => {
+        if ('refusal' in verdict) return rejectUpgrade(socket, verdict.refusal, id);
+        if (socket.destroyed) return;
+        if (verdict.identity) identities.set(req, verdict.identity);
+        proxyFor(route).upgrade(req, socket, head);
+      },
+      (err: unknown) => {
+        log.warn({ err, route: route.id }, 'websocket admission failed');
+        rejectUpgrade(socket, new GatewayError('INTERNAL', 'The upgrade could not be admitted.'), id);
+      },
+    );
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { alternativeReadings, normalizePath } from './canonical-path';
@@ -18,34 +18,38 @@ export function canonicalUrl(req: { url?: string }): string {
   return normalized === path ? url : normalized + query;
 }
 
+/** Why a path is refused, or undefined when its every reading picks the route the path as written picks. */
+export type PathCheck = (path: string, method: string) => string | undefined;
+
 /**
- * Refuses a request whose path, read the way a lax upstream might (encoded slashes as `/`, escapes decoded, case
- * folded), would be decided by another route: otherwise `/api/v1%2Fadmin` could reach, through the catch-all, what
- * a route guards under `/api/v1/admin` (the bypass Envoy's `path_with_escaped_slashes_action` exists for).
- * Must run first in onRequest, before auth and the rate limiter.
+ * Refuses a path that, read the way a lax upstream might (encoded slashes as `/`, escapes decoded, case folded),
+ * would be decided by another route: otherwise `/api/v1%2Fadmin` could reach, through the catch-all, what a route
+ * guards under `/api/v1/admin` (the bypass Envoy's `path_with_escaped_slashes_action` exists for).
  */
-export function installPathGuard(fastify: FastifyInstance, table: RouteTable, foldedTable: RouteTable): void {
+export function compilePathCheck(table: RouteTable, foldedTable: RouteTable): PathCheck {
   const decide = (t: RouteTable, path: string, method: string) => (isGatewayOwnPath(path) ? 'gateway' : t.match(path, method).id);
-  const refuse = (request: FastifyRequest, reply: FastifyReply, detail: string) => {
-    const problem = toProblem(new GatewayError('BAD_PATH', detail), request.id);
-    return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
-  };
   const capitals = table.routes.some((r) => r.patterns.some((p) => p !== p.toLowerCase()));
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const path = splitTarget(request.url)[0];
+  return (path, method) => {
     const readings = alternativeReadings(path, capitals);
-    if (readings === undefined) return done();
-    if (readings === null) return refuse(request, reply, 'The path has malformed percent-encoding.');
-    const chosen = decide(table, path, request.method);
+    if (readings === undefined) return undefined;
+    if (readings === null) return 'The path has malformed percent-encoding.';
+    const chosen = decide(table, path, method);
     // Case is compared against the route table folded the same way, so a route declared as /Users still serves
     // /Users while /USERS, which a case-blind upstream would serve as the same page, is refused.
     const ambiguous =
-      (readings.decoded !== undefined && decide(table, readings.decoded, request.method) !== chosen) ||
-      (readings.folded !== undefined && decide(foldedTable, readings.folded, request.method) !== chosen);
-    if (ambiguous) {
-      return refuse(request, reply, 'Read with its escapes decoded or its letters folded, the path names another route; send the canonical path.');
-    }
-    done();
+      (readings.decoded !== undefined && decide(table, readings.decoded, method) !== chosen) ||
+      (readings.folded !== undefined && decide(foldedTable, readings.folded, method) !== chosen);
+    return ambiguous ? 'Read with its escapes decoded or its letters folded, the path names another route; send the canonical path.' : undefined;
+  };
+}
+
+/** The path check as the first onRequest hook, before auth and the rate limiter. */
+export function installPathGuard(fastify: FastifyInstance, check: PathCheck): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const refusal = check(splitTarget(request.url)[0], request.method);
+    if (refusal === undefined) return done();
+    const problem = toProblem(new GatewayError('BAD_PATH', refusal), request.id);
+    reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   });
 }
 
