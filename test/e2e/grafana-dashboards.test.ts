@@ -11,6 +11,7 @@ import { send } from '../support/http';
 import { ROOT } from '../support/paths';
 import { freePort } from '../support/ports';
 import { promqlNames, sampleLabels } from '../support/promql';
+import { TEST_JWT_SECRET, tokens } from '../support/tokens';
 
 // The Grafana dashboards must only ask for series a real gateway exports: after real traffic, every metric name
 // in a panel query must be a sample name of /metrics (histograms as _bucket/_sum/_count, exactly as scraped), and
@@ -23,6 +24,7 @@ const DS_UID = '${DS_PROMETHEUS}';
 let upstream: CountingUpstream;
 let gw: RunningGateway;
 let broken: RunningGateway;
+let shedding: RunningGateway;
 let scraped: Map<string, Set<string>>;
 let text: string;
 
@@ -43,6 +45,11 @@ routes:
     path: /api/v2/me
     target: module:auth
     auth: required
+  - id: v2-chat
+    path: /api/v2/chat
+    methods: [POST]
+    target: module:chat
+    auth: required
   - id: limited
     path: /api/v1/limited/*
     target: legacy
@@ -56,7 +63,19 @@ routes:
     fallback: true
     shadow: { to: legacy, sample: 1 }
 `);
-  gw = await startGateway({ LEGACY_URL: upstream.url, ROUTES_FILE: routes, RATE_LIMIT: 'off' });
+  gw = await startGateway({
+    LEGACY_URL: upstream.url,
+    ROUTES_FILE: routes,
+    RATE_LIMIT: 'off',
+    JWT_SECRET: TEST_JWT_SECRET,
+    LLM_LOCAL_TOKEN_DELAY_MS: '1',
+  });
+  // A chat turn (local provider): the chat series.
+  await send(`${gw.url}/api/v2/chat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens.valid()}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ message: 'hello' }),
+  });
   // Migration controls: a breaker gauge from boot, a shadow comparison shortly after the answer.
   await send(`${gw.url}/api/v1/mirrored/a`);
   for (let i = 0; i < 50 && !(await send(`${gw.url}/metrics`)).body.toString().includes('gateway_shadow_total{'); i++) {
@@ -84,12 +103,18 @@ routes:
     RATE_LIMIT: 'off',
   });
   await send(`${broken.url}/api/v1/items`);
-  text = (await send(`${gw.url}/metrics`)).body.toString() + (await send(`${broken.url}/metrics`)).body.toString();
+  // And one that sheds (a heap limit every heap is past): gateway_shed_total.
+  shedding = await startGateway({ LEGACY_URL: upstream.url, RATE_LIMIT: 'off', SHED_HEAP_RATIO: '0.000001' });
+  for (let i = 0; i < 50 && (await send(`${shedding.url}/api/v1/items`)).status !== 503; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  text = (await Promise.all([gw, broken, shedding].map(async (g) => (await send(`${g.url}/metrics`)).body.toString()))).join('');
   scraped = sampleLabels(text);
 });
 after(async () => {
   await gw?.stop();
   await broken?.stop();
+  await shedding?.stop();
   await upstream?.close();
 });
 
