@@ -8,10 +8,22 @@ import { isGatewayOwnPath, type RouteTable } from './route-table';
 /**
  * Fastify's `rewriteUrl`: runs before the router, so the route, its limits and its auth are chosen on the
  * normalized path, and the forwarder (which reads `req.url`) sends that same path upstream. The query is untouched.
- * An absolute-form or asterisk-form target is left to the router (it matches nothing and falls to the catch-all).
+ * An asterisk-form target is left to the router (it matches nothing and falls to the catch-all).
+ *
+ * An absolute-form target (`GET http://evil.example/api/v1/admin/x`) is turned into origin-form here. Left as it
+ * was, it matched no route, fell to the catch-all and reached legacy verbatim, where a server that reads the
+ * absolute path (RFC 9112 3.2.2 says an origin server MUST) would serve a path whose route-level auth and rate limit
+ * the gateway never applied. The same section says the target's authority replaces `Host`, so routing, the cache key
+ * and legacy all see one host.
  */
-export function canonicalUrl(req: { url?: string }): string {
-  const url = req.url ?? '/';
+export function canonicalUrl(req: { url?: string; headers?: Record<string, string | string[] | undefined> }): string {
+  let url = req.url ?? '/';
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url);
+  if (absolute) {
+    url = url.slice(absolute[0].length) || '/';
+    if (url.charCodeAt(0) === 63 /* ? */) url = '/' + url;
+    if (req.headers && absolute[1]) req.headers.host = absolute[1];
+  }
   if (url.charCodeAt(0) !== 47 /* / */) return url;
   const [path, query] = splitTarget(url);
   const normalized = normalizePath(path);
