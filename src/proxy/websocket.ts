@@ -11,10 +11,32 @@ import { buildUpstreamHeaders } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
 
-function rejectUpgrade(socket: Socket, err: GatewayError, requestId: string): void {
+/**
+ * Why an upgrade is not a WebSocket opening handshake the gateway will relay, or undefined when it is one.
+ * Node hands every `Connection: Upgrade` request to the 'upgrade' listener, and http-proxy destroys the socket
+ * without a word for anything but `Upgrade: websocket`: `curl --http2 http://...` (an h2c upgrade, RFC 7540 3.2)
+ * got a reset instead of an answer. A malformed handshake (RFC 6455 4.2.1: GET, version 13, a key that is 16 bytes
+ * in base64) is refused here too, so legacy never sees a handshake it would have to judge.
+ */
+function badHandshake(req: IncomingMessage): { detail: string; extra?: string } | undefined {
+  const upgrade = String(req.headers.upgrade ?? '').trim().toLowerCase();
+  if (upgrade !== 'websocket') return { detail: 'Only WebSocket upgrades are supported; send the request without Upgrade.' };
+  if (req.method !== 'GET') return { detail: 'A WebSocket handshake must be a GET (RFC 6455 4.1).' };
+  // RFC 6455 4.2.2: a version the server does not speak is answered with the versions it does.
+  if (req.headers['sec-websocket-version'] !== '13') {
+    return { detail: 'Only WebSocket version 13 is supported.', extra: 'Sec-WebSocket-Version: 13\r\n' };
+  }
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(key)) {
+    return { detail: 'Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455 4.1).' };
+  }
+  return undefined;
+}
+
+function rejectUpgrade(socket: Socket, err: GatewayError, requestId: string, extra = ''): void {
   const body = JSON.stringify(toProblem(err, requestId));
   socket.end(
-    `HTTP/1.1 ${err.status} ${err.title}\r\nContent-Type: application/problem+json\r\n` +
+    `HTTP/1.1 ${err.status} ${err.title}\r\nContent-Type: application/problem+json\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
@@ -69,6 +91,11 @@ export function attachWebSocketProxy(server: Server, w: ProxyWiring, log: Fastif
     const id = validRequestId(req.headers['x-request-id']) ?? randomUUID();
     req.headers['x-request-id'] = id;
     socket.on('error', () => socket.destroy());
+    const bad = badHandshake(req);
+    if (bad) {
+      rejectUpgrade(socket, new GatewayError('BAD_REQUEST', bad.detail), id, bad.extra);
+      return;
+    }
     const [path] = splitTarget(req.url ?? '/');
     const route = w.table.match(path, req.method ?? 'GET');
     if (isGatewayOwnPath(path) || route.target.kind === 'module') {
