@@ -21,7 +21,17 @@ const IDENTITY_PREFIX = 'x-figway-';
  * client choosing the nonce its page is stamped with could pre-compute script tags that run.
  */
 const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', 'x-csp-nonce', ':authority', ':method', ':path', ':scheme']);
-const FORWARDING_FIELDS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
+/**
+ * Fields that claim who the original client is, or which host, scheme, port or prefix it used; believed only from a
+ * TRUST_PROXY peer. Besides RFC 7239 `Forwarded` and the X-Forwarded-* family this lists the vendor spellings (CDNs,
+ * nginx, Akamai) that frameworks and legacy apps read for "the client IP": sent by an untrusted client they would let
+ * it pick the address legacy logs, allow-lists or rate-limits on.
+ */
+export const FORWARDING_FIELDS = [
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server',
+  'x-forwarded', 'forwarded-for', 'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip',
+  'fastly-client-ip', 'x-cluster-client-ip', 'x-original-forwarded-for',
+];
 
 /** The authority the client asked for: Host in HTTP/1.1, the `:authority` pseudo-header in HTTP/2 (RFC 9113 8.3.1). */
 export function clientHost(req: { headers: IncomingHttpHeaders }): string | undefined {
