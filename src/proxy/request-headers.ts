@@ -22,6 +22,18 @@ const IDENTITY_PREFIX = 'x-figway-';
  */
 const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', 'x-csp-nonce', ':authority', ':method', ':path', ':scheme']);
 /**
+ * Fields that ask the upstream framework to serve another path or method than the request line names
+ * (Symfony/Laminas/IIS `X-Original-URL`/`X-Rewrite-URL`, the Rails/Express/Google `X-HTTP-Method-Override`
+ * family). The gateway decides route, auth, rate limit, CSRF (safe vs unsafe method) and cache key from the request
+ * line; a field that makes legacy serve `/admin` or run a DELETE behind a cached, "safe" GET to `/` undoes all of
+ * those (the cache-poisoning and access-control bypasses of PortSwigger's web cache research), so none is relayed.
+ */
+export const OVERRIDE_FIELDS = new Set([
+  'x-original-url', 'x-rewrite-url', 'x-override-url', 'x-http-method-override', 'x-http-method', 'x-method-override',
+  'x-original-method',
+]);
+
+/**
  * Fields that claim who the original client is, or which host, scheme, port or prefix it used; believed only from a
  * TRUST_PROXY peer. Besides RFC 7239 `Forwarded` and the X-Forwarded-* family this lists the vendor spellings (CDNs,
  * nginx, Akamai) that frameworks and legacy apps read for "the client IP": sent by an untrusted client they would let
@@ -49,7 +61,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: 
   const out: Record<string, string | string[]> = {};
   const named = connectionTokens(incoming.connection);
   for (const name in incoming) {
-    if (isHopByHop(name) || NEVER_FORWARDED.has(name)) continue;
+    if (isHopByHop(name) || NEVER_FORWARDED.has(name) || OVERRIDE_FIELDS.has(name)) continue;
     if (name.replace(/_/g, '-').startsWith(IDENTITY_PREFIX)) continue;
     const value = incoming[name];
     if (value === undefined) continue;

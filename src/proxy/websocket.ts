@@ -7,7 +7,7 @@ import { toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { compileTrust } from './client-address';
-import { buildUpstreamHeaders, FORWARDING_FIELDS } from './request-headers';
+import { buildUpstreamHeaders, FORWARDING_FIELDS, OVERRIDE_FIELDS } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
 
@@ -70,6 +70,7 @@ export function attachWebSocketProxy(server: Server, w: ProxyWiring, log: Fastif
             host: req.headers.host ?? '',
           });
           for (const name of FORWARDING_FIELDS) if (!(name in h)) proxyReq.removeHeader(name);
+          for (const name of OVERRIDE_FIELDS) proxyReq.removeHeader(name);
           for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']) {
             proxyReq.setHeader(name, h[name]);
           }
