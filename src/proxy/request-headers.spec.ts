@@ -49,3 +49,12 @@ test('request id and host are the gateway\'s; traceparent passes untouched', () 
   assert.equal(h.host, 'shop.example');
   assert.equal(h.traceparent, tp);
 });
+
+test('path and method override fields are never relayed; vendor client-IP fields only from a trusted proxy', () => {
+  const sent = { 'x-original-url': '/admin', 'x-http-method-override': 'DELETE', 'true-client-ip': '1.2.3.4', 'cf-connecting-ip': '1.2.3.4', host: 'x' };
+  const untrusted = buildUpstreamHeaders(req(sent), compileTrust([]), ctx);
+  for (const gone of Object.keys(sent).filter((k) => k !== 'host')) assert.equal(untrusted[gone], undefined, gone);
+  const trusted = buildUpstreamHeaders(req(sent, '10.0.0.5'), compileTrust(['10.0.0.0/8']), ctx);
+  assert.equal(trusted['true-client-ip'], '1.2.3.4');
+  assert.equal(trusted['x-original-url'], undefined, 'not even a trusted proxy picks the path legacy serves');
+});

@@ -10,11 +10,11 @@ import { isGatewayOwnPath, type RouteTable } from './route-table';
  * normalized path, and the forwarder (which reads `req.url`) sends that same path upstream. The query is untouched.
  * An asterisk-form target is left to the router (it matches nothing and falls to the catch-all).
  *
- * An absolute-form target (`GET http://evil.example/api/v1/admin/x`) is turned into origin-form here. Left as it
- * was, it matched no route, fell to the catch-all and reached legacy verbatim, where a server that reads the
- * absolute path (RFC 9112 3.2.2 says an origin server MUST) would serve a path whose route-level auth and rate limit
- * the gateway never applied. The same section says the target's authority replaces `Host`, so routing, the cache key
- * and legacy all see one host.
+ * An absolute-form target (`GET http://x/api/v1/public/../admin/x`) is turned into origin-form here. Left as it
+ * was, its dot segments were never resolved: the router chose the public route while legacy, which must read the
+ * absolute path (RFC 9112 3.2.2), served `/api/v1/admin/x` without the auth its route requires. The same section
+ * says the target's authority (less any userinfo) replaces `Host`, so routing, the cache key and legacy all see one
+ * host.
  */
 export function canonicalUrl(req: { url?: string; headers?: Record<string, string | string[] | undefined> }): string {
   let url = req.url ?? '/';
@@ -22,7 +22,8 @@ export function canonicalUrl(req: { url?: string; headers?: Record<string, strin
   if (absolute) {
     url = url.slice(absolute[0].length) || '/';
     if (url.charCodeAt(0) === 63 /* ? */) url = '/' + url;
-    if (req.headers && absolute[1]) req.headers.host = absolute[1];
+    const authority = absolute[1].slice(absolute[1].lastIndexOf('@') + 1);
+    if (req.headers && authority) req.headers.host = authority;
   }
   if (url.charCodeAt(0) !== 47 /* / */) return url;
   const [path, query] = splitTarget(url);
