@@ -32,6 +32,14 @@ const refused: [string, string][] = [
   ['a chunk size that overflows 64 bits', post('Transfer-Encoding: chunked\r\n', '10000000000000005\r\nhello\r\n0\r\n\r\n')],
   ['a negative chunk size', post('Transfer-Encoding: chunked\r\n', '-5\r\nhello\r\n0\r\n\r\n')],
   ['a chunk extension ended by a bare LF', post('Transfer-Encoding: chunked\r\n', '5;a=b\nhello\r\n0\r\n\r\n')],
+  ['Content-Length: +4 (a sign is not a digit)', post('Content-Length: +4\r\n', 'abcd')],
+  ['Content-Length: 4, 4 (a list, even of equal values)', post('Content-Length: 4, 4\r\n', 'abcd')],
+  ['Content-Length in hex', post('Content-Length: 0x4\r\n', 'abcd')],
+  ['a negative Content-Length', post('Content-Length: -1\r\n', 'abcd')],
+  ['a Content-Length past 2^64', post('Content-Length: 99999999999999999999\r\n', 'abcd')],
+  ['a Content-Length and an identity field in the chunked trailer section', post('Transfer-Encoding: chunked\r\n', '0\r\nContent-Length: 50\r\nX-Figway-User-Id: admin\r\n\r\n')],
+  ['HTTP/1.2 in the request line', `GET /api/v1/echo HTTP/1.2\r\nHost: x\r\n\r\n${smuggled}`],
+  ['a lower-case protocol name', `GET /api/v1/echo http/1.1\r\nHost: x\r\n\r\n${smuggled}`],
   ['a bare CR inside the head', `GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nX-A: 1\rX-B: 2\r\n\r\n${smuggled}`],
   ['a NUL byte in a field value', `GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n${smuggled}`],
   // No trailing request here: this 400 comes from a gateway hook, after Node's parser has already read (and will
@@ -50,6 +58,30 @@ for (const [name, payload] of refused) {
     assert.deepEqual(up.received.map((r) => r.url), []);
   });
 }
+
+test('a vertical tab before "chunked": the gateway and legacy agree there is no body, and the rest is refused', async () => {
+  // llhttp does not read "\vchunked" as chunked, so the request has no body; the bytes after the head are then
+  // parsed as a next request and refused. What matters: legacy saw one empty-bodied POST, never the smuggled GET.
+  up.received.length = 0;
+  const answer = await rawExchange(gw.port, post('Transfer-Encoding: \x0bchunked\r\n', '0\r\n\r\n'), 500);
+  assert.match(answer, /HTTP\/1\.1 400 /);
+  await new Promise((r) => setTimeout(r, 300)); // the POST may still be in flight to legacy
+  assert.ok(up.received.length <= 1);
+  for (const r of up.received) {
+    assert.deepEqual([r.method, r.url, r.body, r.fields.get('transfer-encoding')], ['POST', '/api/v1/echo', '', undefined]);
+  }
+});
+
+test('Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1): legacy gets at most the one decoded POST, the connection ends there', async () => {
+  // Node decodes the chunked body and then, as 6.1 asks, reads nothing more on that connection: the trailing bytes
+  // are a parse error (400, close). The POST may still be in flight to legacy when the client is answered.
+  up.received.length = 0;
+  const answer = await rawExchange(gw.port, `POST /api/v1/echo HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n${smuggled}`, 500);
+  assert.match(answer, /^HTTP\/1\.1 (200|400) /);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(up.received.length <= 1);
+  for (const r of up.received) assert.deepEqual([r.method, r.url, r.body], ['POST', '/api/v1/echo', 'abc']);
+});
 
 test('an HTTP/1.1 request with no Host is refused by the parser (400) and not forwarded', async () => {
   up.received.length = 0;
