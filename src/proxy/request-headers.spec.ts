@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { compileTrust } from './client-address';
 import { buildUpstreamHeaders } from './request-headers';
 
-function req(headers: Record<string, string>, remoteAddress = '203.0.113.9'): IncomingMessage {
-  return { headers, socket: { remoteAddress } } as unknown as IncomingMessage;
+function req(headers: Record<string, string>, remoteAddress = '203.0.113.9', method = 'GET'): IncomingMessage {
+  return { headers, method, socket: { remoteAddress } } as unknown as IncomingMessage;
 }
 
 const ctx = { requestId: 'rid-1', host: 'shop.example' };
@@ -48,4 +48,20 @@ test('request id and host are the gateway\'s; traceparent passes untouched', () 
   assert.equal(h['x-request-id'], 'rid-1');
   assert.equal(h.host, 'shop.example');
   assert.equal(h.traceparent, tp);
+});
+
+test('path and method override fields are never relayed; vendor client-IP fields only from a trusted proxy', () => {
+  const sent = { 'x-original-url': '/admin', 'x-http-method-override': 'DELETE', 'true-client-ip': '1.2.3.4', 'cf-connecting-ip': '1.2.3.4', host: 'x' };
+  const untrusted = buildUpstreamHeaders(req(sent), compileTrust([]), ctx);
+  for (const gone of Object.keys(sent).filter((k) => k !== 'host')) assert.equal(untrusted[gone], undefined, gone);
+  const trusted = buildUpstreamHeaders(req(sent, '10.0.0.5'), compileTrust(['10.0.0.0/8']), ctx);
+  assert.equal(trusted['true-client-ip'], '1.2.3.4');
+  assert.equal(trusted['x-original-url'], undefined, 'not even a trusted proxy picks the path legacy serves');
+});
+
+test('a method override is relayed on a POST (tunnelled PUT/PATCH/DELETE), never on a safe method', () => {
+  const sent = { 'x-http-method-override': 'PATCH', 'x-original-url': '/admin', host: 'x' };
+  const post = buildUpstreamHeaders(req(sent, '127.0.0.1', 'POST'), compileTrust([]), ctx);
+  assert.equal(post['x-http-method-override'], 'PATCH');
+  assert.equal(post['x-original-url'], undefined);
 });

@@ -21,7 +21,38 @@ const IDENTITY_PREFIX = 'x-figway-';
  * client choosing the nonce its page is stamped with could pre-compute script tags that run.
  */
 const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', 'x-csp-nonce', ':authority', ':method', ':path', ':scheme']);
-const FORWARDING_FIELDS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
+/**
+ * Fields that ask the upstream framework to serve another path than the request line names (Symfony/Laminas/IIS
+ * `X-Original-URL`/`X-Rewrite-URL`). The gateway decides route, auth, rate limit and cache key from the request line;
+ * a field that makes legacy serve `/admin` behind a cached request to `/` undoes all of those (the cache-poisoning
+ * and access-control bypasses of PortSwigger's web cache research), so none is relayed, whoever sent it.
+ */
+export const PATH_OVERRIDE_FIELDS = new Set(['x-original-url', 'x-rewrite-url', 'x-override-url']);
+
+/**
+ * The method-override family (Rails/Express/Google `X-HTTP-Method-Override`). Tunnelling PUT/PATCH/DELETE through a
+ * POST is a legitimate, old client habit that legacy apps keep serving, and the gateway already treats every POST as
+ * unsafe (CSRF check, never cached, never replayed): relayed there. On a safe method (GET, HEAD, OPTIONS, TRACE) it
+ * would make legacy run a DELETE behind what the gateway cached, retried and let through without a CSRF check as a
+ * GET (RFC 9110 9.2.1), so it is dropped.
+ */
+export const METHOD_OVERRIDE_FIELDS = new Set(['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** Both families, for a request whose method is safe (every WebSocket handshake is a GET). */
+export const OVERRIDE_FIELDS = new Set([...PATH_OVERRIDE_FIELDS, ...METHOD_OVERRIDE_FIELDS]);
+
+/**
+ * Fields that claim who the original client is, or which host, scheme, port or prefix it used; believed only from a
+ * TRUST_PROXY peer. Besides RFC 7239 `Forwarded` and the X-Forwarded-* family this lists the vendor spellings (CDNs,
+ * nginx, Akamai) that frameworks and legacy apps read for "the client IP": sent by an untrusted client they would let
+ * it pick the address legacy logs, allow-lists or rate-limits on.
+ */
+export const FORWARDING_FIELDS = [
+  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server',
+  'x-forwarded', 'forwarded-for', 'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip',
+  'fastly-client-ip', 'x-cluster-client-ip', 'x-original-forwarded-for',
+];
 
 /** The authority the client asked for: Host in HTTP/1.1, the `:authority` pseudo-header in HTTP/2 (RFC 9113 8.3.1). */
 export function clientHost(req: { headers: IncomingHttpHeaders }): string | undefined {
@@ -38,8 +69,9 @@ export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: 
   const incoming: IncomingHttpHeaders = req.headers;
   const out: Record<string, string | string[]> = {};
   const named = connectionTokens(incoming.connection);
+  const safe = SAFE_METHODS.has(req.method ?? 'GET');
   for (const name in incoming) {
-    if (isHopByHop(name) || NEVER_FORWARDED.has(name)) continue;
+    if (isHopByHop(name) || NEVER_FORWARDED.has(name) || (safe ? OVERRIDE_FIELDS : PATH_OVERRIDE_FIELDS).has(name)) continue;
     if (name.replace(/_/g, '-').startsWith(IDENTITY_PREFIX)) continue;
     const value = incoming[name];
     if (value === undefined) continue;

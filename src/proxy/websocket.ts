@@ -8,16 +8,38 @@ import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { canonicalUrl, type PathCheck } from '../routing/path-guard';
 import { compileTrust } from './client-address';
-import { buildUpstreamHeaders } from './request-headers';
+import { buildUpstreamHeaders, FORWARDING_FIELDS, OVERRIDE_FIELDS } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
 
-function rejectUpgrade(socket: Socket, err: unknown, requestId: string): void {
+/**
+ * Why an upgrade is not a WebSocket opening handshake the gateway will relay, or undefined when it is one.
+ * Node hands every `Connection: Upgrade` request to the 'upgrade' listener, and http-proxy destroys the socket
+ * without a word for anything but `Upgrade: websocket`: `curl --http2 http://...` (an h2c upgrade, RFC 7540 3.2)
+ * got a reset instead of an answer. A malformed handshake (RFC 6455 4.2.1: GET, version 13, a key that is 16 bytes
+ * in base64) is refused here too, so legacy never sees a handshake it would have to judge.
+ */
+function badHandshake(req: IncomingMessage): { detail: string; extra?: string } | undefined {
+  const upgrade = String(req.headers.upgrade ?? '').trim().toLowerCase();
+  if (upgrade !== 'websocket') return { detail: 'Only WebSocket upgrades are supported; send the request without Upgrade.' };
+  if (req.method !== 'GET') return { detail: 'A WebSocket handshake must be a GET (RFC 6455 4.1).' };
+  // RFC 6455 4.2.2: a version the server does not speak is answered with the versions it does.
+  if (req.headers['sec-websocket-version'] !== '13') {
+    return { detail: 'Only WebSocket version 13 is supported.', extra: 'Sec-WebSocket-Version: 13\r\n' };
+  }
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(key)) {
+    return { detail: 'Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455 4.1).' };
+  }
+  return undefined;
+}
+
+function rejectUpgrade(socket: Socket, err: unknown, requestId: string, extra = ''): void {
   if (socket.destroyed || socket.writableEnded) return;
   const problem = toProblem(err, requestId);
   const body = JSON.stringify(problem);
   socket.end(
-    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n` +
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
@@ -70,7 +92,8 @@ export function attachWebSocketProxy(
             requestId: (req.headers['x-request-id'] as string) ?? '',
             host: req.headers.host ?? '',
           });
-          for (const name of ['forwarded', 'x-real-ip']) if (!(name in h)) proxyReq.removeHeader(name);
+          for (const name of FORWARDING_FIELDS) if (!(name in h)) proxyReq.removeHeader(name);
+          for (const name of OVERRIDE_FIELDS) proxyReq.removeHeader(name);
           for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']) {
             proxyReq.setHeader(name, h[name]);
           }
@@ -101,6 +124,11 @@ export function attachWebSocketProxy(
     const id = validRequestId(req.headers['x-request-id']) ?? randomUUID();
     req.headers['x-request-id'] = id;
     socket.on('error', () => socket.destroy());
+    const bad = badHandshake(req);
+    if (bad) {
+      rejectUpgrade(socket, new GatewayError('BAD_REQUEST', bad.detail), id, bad.extra);
+      return;
+    }
     // Upgrades never pass Fastify's router or hooks: the same path normalisation, path check, auth and rate limit
     // are applied here, or a WebSocket would be the way around them.
     req.url = canonicalUrl(req);

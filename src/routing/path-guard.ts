@@ -8,10 +8,23 @@ import { isGatewayOwnPath, type RouteTable } from './route-table';
 /**
  * Fastify's `rewriteUrl`: runs before the router, so the route, its limits and its auth are chosen on the
  * normalized path, and the forwarder (which reads `req.url`) sends that same path upstream. The query is untouched.
- * An absolute-form or asterisk-form target is left to the router (it matches nothing and falls to the catch-all).
+ * An asterisk-form target is left to the router (it matches nothing and falls to the catch-all).
+ *
+ * An absolute-form target (`GET http://x/api/v1/public/../admin/x`) is turned into origin-form here. Left as it
+ * was, its dot segments were never resolved: the router chose the public route while legacy, which must read the
+ * absolute path (RFC 9112 3.2.2), served `/api/v1/admin/x` without the auth its route requires. The same section
+ * says the target's authority (less any userinfo) replaces `Host`, so routing, the cache key and legacy all see one
+ * host.
  */
-export function canonicalUrl(req: { url?: string }): string {
-  const url = req.url ?? '/';
+export function canonicalUrl(req: { url?: string; headers?: Record<string, string | string[] | undefined> }): string {
+  let url = req.url ?? '/';
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url);
+  if (absolute) {
+    url = url.slice(absolute[0].length) || '/';
+    if (url.charCodeAt(0) === 63 /* ? */) url = '/' + url;
+    const authority = absolute[1].slice(absolute[1].lastIndexOf('@') + 1);
+    if (req.headers && authority) req.headers.host = authority;
+  }
   if (url.charCodeAt(0) !== 47 /* / */) return url;
   const [path, query] = splitTarget(url);
   const normalized = normalizePath(path);
