@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib-proc.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -25,16 +25,6 @@ const TOKEN_DELAY_MS = numEnv('BENCH_CHAT_TOKEN_DELAY_MS', 40, 0, 10_000);
 const TIMEOUT_MS = numEnv('BENCH_CHAT_TIMEOUT_MS', 120_000, 1_000, 600_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForHealth(url, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;

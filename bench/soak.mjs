@@ -3,25 +3,15 @@
 // lookups), samples its resident memory and heap every 30 s, and reports the drift between the first and the last
 // samples after warm-up. Usage: npm run bench:soak
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, rssMiB, sleep } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RATE = Number(process.env.BENCH_SOAK_RATE ?? 1_000);
 const SECONDS = Number(process.env.BENCH_SOAK_S ?? 600);
 const SAMPLE_S = 30;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-const freePort = () =>
-  new Promise((r) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => r(p));
-    });
-  });
 
 const upstream = spawn(process.execPath, ['bench/upstream.mjs', String(await freePort())], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 const upUrl = await new Promise((resolve) => {

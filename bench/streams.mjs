@@ -2,18 +2,16 @@
 // streams through the gateway, holds them, and reports the gateway's resident memory per stream, plus how fast
 // /health answers meanwhile. Usage: npm run bench:streams   (BENCH_STREAMS=2000 for a quick run)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, rssMiB, sleep } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.env.BENCH_STREAMS ?? 10_000);
 const HOLD_S = Number(process.env.BENCH_HOLD ?? 10);
 const BATCH = 250;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 // The stand-in legacy SSE endpoint: opens each stream with a comment, then stays quiet (a heartbeat every 15 s).
 const upstream = http.createServer((req, res) => {
@@ -27,12 +25,7 @@ upstream.maxConnections = 0;
 await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
 const upPort = upstream.address().port;
 
-const gwPort = await new Promise((r) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => r(p));
-  });
-});
+const gwPort = await freePort();
 const gateway = spawn(process.execPath, ['dist/main.js'], {
   cwd: ROOT,
   stdio: ['ignore', 'inherit', 'inherit'],
