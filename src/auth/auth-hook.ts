@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { traced } from '../telemetry/request-trace';
 import { GatewayError } from '../errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { AuthFailure } from './auth-failure';
@@ -10,23 +11,26 @@ import { crossSiteRefused } from './csrf';
  * (so limits count per user) and before any byte goes upstream. The route's mode was attached at registration.
  */
 export function installAuthHook(fastify: FastifyInstance, auth: AuthService): void {
-  fastify.addHook('onRequest', async (request, reply) => {
-    const mode = (request.routeOptions.config as { auth?: 'required' | 'optional' }).auth;
-    if (!mode) return;
-    let refusal: unknown;
-    try {
-      const identity = await auth.authenticate(request.headers);
-      if (identity.method === 'legacy_session' && crossSiteRefused(request.method, request.headers)) {
-        refusal = new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');
-      } else {
-        (request as FastifyRequest & { figwayUser?: Identity }).figwayUser = identity;
+  fastify.addHook(
+    'onRequest',
+    traced(async (request: FastifyRequest, reply: FastifyReply) => {
+      const mode = (request.routeOptions.config as { auth?: 'required' | 'optional' }).auth;
+      if (!mode) return;
+      let refusal: unknown;
+      try {
+        const identity = await auth.authenticate(request.headers);
+        if (identity.method === 'legacy_session' && crossSiteRefused(request.method, request.headers)) {
+          refusal = new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');
+        } else {
+          (request as FastifyRequest & { figwayUser?: Identity }).figwayUser = identity;
+        }
+      } catch (err) {
+        if (mode === 'optional' && err instanceof AuthFailure) return;
+        refusal = err;
       }
-    } catch (err) {
-      if (mode === 'optional' && err instanceof AuthFailure) return;
-      refusal = err;
-    }
-    if (!refusal) return;
-    const problem = toProblem(refusal, request.id, request.url.split('?')[0]);
-    return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
-  });
+      if (!refusal) return;
+      const problem = toProblem(refusal, request.id, request.url.split('?')[0]);
+      return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    }),
+  );
 }

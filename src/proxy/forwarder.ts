@@ -1,12 +1,14 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import { context } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { toProblem } from '../errors/problem';
 import { isCorsPath } from '../security/cors';
 import { stampingSink, canStamp } from '../security/html-nonce-stamper';
 import { createNonce } from '../security/nonce';
 import { headFacts, type ProxiedHeaders } from '../security/proxied-headers';
-import { requestTraceContext, traceUpstream } from '../telemetry/upstream-trace';
+import { traceContextOf } from '../telemetry/request-trace';
+import { traceUpstream } from '../telemetry/upstream-trace';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
 import { writeRawProblem } from './problem-response';
@@ -118,7 +120,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     let gone = false;
     let inFlight: UpstreamResponse | undefined;
     // Undefined when tracing is off: then nothing below touches trace headers (a client's pass untouched).
-    const traceContext = requestTraceContext();
+    const traceContext = traceContextOf(request);
     // CSP Level 3 7.1: a fresh nonce per response, also for bodies that turn out not to be HTML (known only later).
     const nonce = cspName ? createNonce() : undefined;
     const corsOwned = opts.cors === true && isCorsPath(path);
@@ -258,7 +260,8 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     };
     const exchange: Exchange = { request, route, nonce, call, relay, respond, fail, clientGone: () => gone, reroute };
     if (cache?.takes(exchange)) {
-      cache.handle(exchange).catch(fail);
+      // In the request's trace: the store lookup (a Redis command) is issued before the first await.
+      (traceContext ? context.with(traceContext, () => cache.handle(exchange)) : cache.handle(exchange)).catch(fail);
       return;
     }
     call().then((up) => relay(up), fail);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { traced } from '../telemetry/request-trace';
 import { addressKey } from './client-key';
 import type { RateLimitPolicy } from './rate-limit-policy';
 import type { RateLimiter, Verdict } from './rate-limiter';
@@ -39,19 +40,22 @@ function refuse(request: FastifyRequest, reply: FastifyReply, err: GatewayError)
  * nothing. The policy was attached to the route at registration (`config.rateLimit`).
  */
 export function installRateLimitHook(fastify: FastifyInstance, limiter: RateLimiter, events: RateLimitEvents = {}): void {
-  fastify.addHook('onRequest', async (request, reply) => {
-    const cfg = request.routeOptions.config as { rateLimit?: RateLimitPolicy; routeId?: string };
-    const policy = cfg.rateLimit;
-    if (!policy) return;
-    const verdict = await limiter.consume(policy, identity(request));
-    if (verdict.kind === 'unavailable') {
-      events.onUnavailable?.();
-      return refuse(request, reply, new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.'));
-    }
-    setHeaders(reply, verdict);
-    if (verdict.kind === 'limited') {
-      events.onLimited?.(cfg.routeId ?? 'unknown');
-      return refuse(request, reply, new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.'));
-    }
-  });
+  fastify.addHook(
+    'onRequest',
+    traced(async (request: FastifyRequest, reply: FastifyReply) => {
+      const cfg = request.routeOptions.config as { rateLimit?: RateLimitPolicy; routeId?: string };
+      const policy = cfg.rateLimit;
+      if (!policy) return;
+      const verdict = await limiter.consume(policy, identity(request));
+      if (verdict.kind === 'unavailable') {
+        events.onUnavailable?.();
+        return refuse(request, reply, new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.'));
+      }
+      setHeaders(reply, verdict);
+      if (verdict.kind === 'limited') {
+        events.onLimited?.(cfg.routeId ?? 'unknown');
+        return refuse(request, reply, new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.'));
+      }
+    }),
+  );
 }

@@ -21,10 +21,10 @@ const traces = new WeakMap<FastifyRequest, Context>();
 let tracer: Tracer | undefined;
 
 /**
- * The last thing the gateway's onRequest hook does: with tracing on, starts the server span and runs the rest of
- * the request (later hooks, the handler, the forwarder) inside its context. AsyncLocalStorage carries it across
- * the async hooks (rate limiter, auth) and through body parsing (checked with a body arriving in two packets) into
- * Nest handlers. Without tracing, just `done()`.
+ * The last thing the gateway's onRequest hook does: with tracing on, starts the server span, keeps its context for
+ * the request (traceContextOf) and runs the rest of the hook chain that follows synchronously inside it. Past an
+ * await the context is handed on explicitly (`traced` hooks, the forwarder, the chat service): see
+ * sync-context.ts for why there is no AsyncLocalStorage. Without tracing, just `done()`.
  */
 export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (!tracingOn()) return done();
@@ -66,6 +66,33 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
     });
   }
   context.with(ctx, done);
+}
+
+/**
+ * The request's trace context (its server span), or undefined when tracing is off or the path is not traced.
+ * Passed on explicitly: the context manager does not follow awaits (sync-context.ts says why).
+ */
+export function traceContextOf(request: FastifyRequest): Context | undefined {
+  return traces.get(request);
+}
+
+/**
+ * An async onRequest hook that runs inside the request's trace context, so that what it starts before its first
+ * await (the limiter's Redis command, a token check) joins the request's trace. Decided at registration: with
+ * tracing off the hook is returned as it is.
+ */
+export function traced<H extends (request: FastifyRequest, reply: FastifyReply) => unknown>(hook: H): H {
+  if (!tracingOn()) return hook;
+  return ((request: FastifyRequest, reply: FastifyReply) => {
+    const ctx = traces.get(request);
+    return ctx ? context.with(ctx, () => hook(request, reply)) : hook(request, reply);
+  }) as H;
+}
+
+/** Runs `fn` inside the request's trace context (or just runs it when the request is not traced). */
+export function inRequestTrace<T>(request: FastifyRequest, fn: () => T): T {
+  const ctx = traces.get(request);
+  return ctx ? context.with(ctx, fn) : fn();
 }
 
 export function traceIdOf(request: FastifyRequest): string | undefined {

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { UndiciRequest } from '@opentelemetry/instrumentation-undici';
 import { VERSION } from '../version';
+import { SyncContextManager } from './sync-context';
 
 /**
  * OpenTelemetry tracing, started before Nest and outside dependency injection: instrumentations patch modules as
@@ -82,6 +83,7 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
   const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
 
   const sdk: NodeSDK = new SDK({
+    contextManager: new SyncContextManager(),
     // The base resource; the env detector (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) is merged over it.
     resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'figway', 'service.version': VERSION })),
     // Traces only: metrics stay with prom-client on /metrics and logs with pino on stdout. Without these two the

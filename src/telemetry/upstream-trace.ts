@@ -43,15 +43,6 @@ function serverOf(origin: string): { address: string; port: number } {
 }
 
 /**
- * The trace context of the request being forwarded, or undefined when tracing is off (the only cost then).
- * Captured once on entry: retries and cache revalidations run later in undici's callbacks, whose async context
- * is not the request's.
- */
-export function requestTraceContext(): Context | undefined {
-  return tracingOn() ? context.active() : undefined;
-}
-
-/**
  * Starts the client span of one upstream attempt under `parent`, replaces the client's trace headers in `headers`
  * with the ones naming this span, and has the handler end the span (its `observer`) when undici is
  * done with the exchange (body complete, or failed).

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
+import { bearer, startChatGateway } from '../support/chat';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
@@ -303,5 +304,38 @@ test('Redis calls join the request trace (context survives the limiter), and SIG
   } finally {
     await g?.stop();
     await redis?.stop();
+  }
+});
+
+test('a chat turn traces its model call: the model API gets the trace, a `chat {model}` span records usage', async () => {
+  const chat = await startChatGateway({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  });
+  try {
+    const clientTrace = 'c4a7000000000000000000000000c4a7';
+    const res = await send(`${chat.gw.url}/api/v2/chat`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json', accept: 'application/json', traceparent: `00-${clientTrace}-00f067aa0ba902b7-01` },
+      body: JSON.stringify({ message: 'hello' }),
+    });
+    assert.equal(res.status, 200, res.body.toString());
+    const call = chat.fake.requests.at(-1);
+    const { traceId, parentId } = parseTraceparent(call?.traceparent);
+    assert.equal(traceId, clientTrace, 'the model API continues the caller\'s trace');
+    const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === clientTrace && s.name.startsWith('chat ')));
+    const llm = spans.find((s) => s.traceId === clientTrace && s.name.startsWith('chat '))!;
+    const server = spans.find((s) => s.traceId === clientTrace && s.kind === SERVER);
+    assert.equal(llm.kind, CLIENT);
+    assert.equal(llm.spanId, parentId, 'the model API was told the chat span is its parent');
+    assert.equal(llm.parentSpanId, server?.spanId, 'the chat span sits under the request span');
+    assert.equal(llm.attributes['gen_ai.operation.name'], 'chat');
+    assert.equal(llm.attributes['gen_ai.provider.name'], 'openai');
+    assert.equal(llm.name, `chat ${llm.attributes['gen_ai.request.model']}`);
+    assert.ok(Number(llm.attributes['gen_ai.usage.output_tokens']) > 0, 'usage recorded');
+    assert.ok(!receiver.bodies.some((b) => b.includes('hello') && b.includes(clientTrace)), 'the message text is not in the trace');
+  } finally {
+    await chat.stop();
   }
 });

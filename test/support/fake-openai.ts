@@ -25,6 +25,8 @@ export interface RecordedRequest {
   closedAt?: number;
   /** Chunks written before the close. */
   sent: number;
+  /** The W3C trace context the call carried, if any. */
+  traceparent?: string;
 }
 
 export interface FakeOpenAi {
@@ -62,6 +64,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
       at: Date.now(),
       sent: 0,
+      traceparent: req.headers.traceparent as string | undefined,
     };
     requests.push(record);
     res.on('close', () => (record.closedAt ??= Date.now()));

@@ -12,6 +12,9 @@ import type { Conversation, ConversationStore } from './conversation-store';
 import { LlmError, type ChatMessage, type LlmEvent, type LlmProvider, type Usage } from './providers/llm-provider';
 import { SseStream } from './sse-stream';
 import { timedEvents } from './timed-events';
+import { tracedEvents } from './traced-events';
+import { traceLlmCall } from '../../telemetry/llm-trace';
+import { inRequestTrace, traceContextOf } from '../../telemetry/request-trace';
 
 /** The conversation id of a turn answered while the store was down: nothing is checked against it or saved. */
 const UNSAVED = 'unsaved';
@@ -62,7 +65,7 @@ export class ChatService {
   async history(request: AuthedRequest): Promise<{ messages: ChatMessage[]; conversation_id: string }> {
     const userId = request.figwayUser!.userId;
     const conversation = await this.loadConversation(userId, request);
-    await this.conversations.touch(userId, conversation).catch(() => this.metrics.storeErrors.inc({ user: 'chat' }));
+    await inRequestTrace(request, () => this.conversations.touch(userId, conversation)).catch(() => this.metrics.storeErrors.inc({ user: 'chat' }));
     return { messages: conversation.messages, conversation_id: conversation.conversation_id };
   }
 
@@ -90,26 +93,22 @@ export class ChatService {
     if (request.raw.socket?.destroyed) abort.abort();
 
     const cacheKey = this.cache.enabled ? this.cache.key(this.provider.name, model, messages) : undefined;
-    const cached = cacheKey ? await this.cache.get(cacheKey) : null;
+    const cached = cacheKey ? await inRequestTrace(request, () => this.cache.get(cacheKey)) : null;
     this.metrics.chatCache.inc({ result: !cacheKey ? 'bypass' : cached ? 'hit' : 'miss' });
     const source = cached
       ? replay(cached)
-      : timedEvents(this.provider.stream({ model, messages, signal: abort.signal }), {
-          firstMs: this.config.firstTokenTimeoutMs,
-          idleMs: this.config.idleTimeoutMs,
-          abort: () => abort.abort(),
-        });
+      : this.modelCall(request, model, messages, abort);
     const done = (outcome: Outcome) => ({ conversation_id: conversation.conversation_id, model, usage: outcome.usage });
     const finish = async (outcome: Outcome) => {
       if (!cached) {
         this.metrics.chatTokens.inc({ provider: this.provider.name, model }, outcome.usage.completion_tokens);
-        if (cacheKey) await this.cache.set(cacheKey, { text: outcome.text, usage: outcome.usage });
+        if (cacheKey) await inRequestTrace(request, () => this.cache.set(cacheKey, { text: outcome.text, usage: outcome.usage }));
       }
       // Saved before `done` goes out: a client that reads the history right after sees this turn.
       if (!saved) return;
-      await this.conversations
-        .append(userId, conversation.conversation_id, [userMessage, { role: 'assistant', content: outcome.text }])
-        .catch(() => this.metrics.storeErrors.inc({ user: 'chat' }));
+      await inRequestTrace(request, () =>
+        this.conversations.append(userId, conversation.conversation_id, [userMessage, { role: 'assistant', content: outcome.text }]),
+      ).catch(() => this.metrics.storeErrors.inc({ user: 'chat' }));
     };
 
     try {
@@ -128,6 +127,19 @@ export class ChatService {
     } finally {
       reply.raw.off('close', onClose);
     }
+  }
+
+  /**
+   * The model call with its timeouts, traced as a child of the request: the trace headers go to the SDK with the
+   * call (the request's context is not active by the time the SDK sends it).
+   */
+  private modelCall(request: AuthedRequest, model: string, messages: ChatMessage[], abort: AbortController): AsyncIterable<LlmEvent> {
+    const call = traceLlmCall(traceContextOf(request), { provider: this.provider.name, model });
+    const events = this.provider.stream({ model, messages, signal: abort.signal, headers: call.headers });
+    return tracedEvents(
+      timedEvents(events, { firstMs: this.config.firstTokenTimeoutMs, idleMs: this.config.idleTimeoutMs, abort: () => abort.abort() }),
+      call,
+    );
   }
 
   private async stream(
@@ -209,7 +221,7 @@ export class ChatService {
 
   private async loadConversation(userId: string, request: AuthedRequest): Promise<Conversation> {
     try {
-      return await this.conversations.load(userId, request.headers);
+      return await inRequestTrace(request, () => this.conversations.load(userId, request.headers));
     } catch {
       // Store down: the chat still answers, without memory, and nothing is migrated (it will be, once it is back).
       this.metrics.storeErrors.inc({ user: 'chat' });

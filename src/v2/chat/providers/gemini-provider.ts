@@ -28,7 +28,7 @@ export class GeminiProvider implements LlmProvider {
         model: request.model,
         // Gemini names the assistant "model".
         contents: request.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
-        config: { abortSignal: request.signal },
+        config: { abortSignal: request.signal, httpOptions: request.headers ? { headers: request.headers } : undefined },
       });
       let usage: LlmEvent | undefined;
       for await (const chunk of stream) {

@@ -17,6 +17,8 @@ export interface LlmRequest {
   messages: ChatMessage[];
   /** Aborted when the client leaves or a timeout fires: the provider must stop its HTTP call at once. */
   signal: AbortSignal;
+  /** Extra fields for the model API's HTTP request: the trace context (traceparent, tracestate), when traced. */
+  headers?: Record<string, string>;
 }
 
 /**

@@ -32,7 +32,7 @@ export class OpenAiProvider implements LlmProvider {
     try {
       const stream = await this.client.chat.completions.create(
         { model: request.model, messages: request.messages, stream: true, stream_options: { include_usage: true } },
-        { signal: request.signal },
+        { signal: request.signal, headers: request.headers },
       );
       for await (const chunk of stream) {
         const text = chunk.choices?.[0]?.delta?.content;
