@@ -46,6 +46,7 @@ function parseSettings() {
     duration: Math.round(numEnv('BENCH_DURATION', 10, 1, 600)),
     connections: Math.round(numEnv('BENCH_CONNECTIONS', 50, 1, 10_000)),
     warmup: numEnv('BENCH_WARMUP', 2, 0, 60),
+    rounds: Math.round(numEnv('BENCH_ROUNDS', 1, 1, 50)),
     pipelining: 1,
     targets: ALL_TARGETS.filter((t) => targets.includes(t)),
   };
@@ -486,6 +487,65 @@ function computeRatios(rows) {
   return [...baselines, ...variants];
 }
 
+function median(values) {
+  const v = values.filter((x) => x != null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/**
+ * One row per target from several interleaved rounds: each figure is the median over the rounds, so one round
+ * that a neighbour or an unlucky JIT slowed down moves nothing. A target that failed or was skipped in any round
+ * is reported as such; errors are summed, since any error is a finding.
+ */
+function medianRows(rounds) {
+  return rounds[0].map((first, i) => {
+    const runs = rounds.map((rows) => rows[i]);
+    const bad = runs.find((r) => r.skipped || r.failed || r.rps == null);
+    if (bad) return bad;
+    const m = (get, digits) => round(median(runs.map(get)), digits);
+    const sum = (get) => runs.reduce((n, r) => n + get(r), 0);
+    return {
+      ...first,
+      rps: m((r) => r.rps, 0),
+      // The spread between rounds, which is what this mode is for; within-run spread is in the JSON per round.
+      rpsStddev: round(stddev(runs.map((r) => r.rps)), 0),
+      rpsRounds: runs.map((r) => r.rps),
+      latencyMs: { p50: m((r) => r.latencyMs.p50, 3), p90: m((r) => r.latencyMs.p90, 3), p99: m((r) => r.latencyMs.p99, 3) },
+      cpuUsPerRequest: { proxy: m((r) => r.cpuUsPerRequest.proxy, 1), upstream: m((r) => r.cpuUsPerRequest.upstream, 1) },
+      clientCpuPercent: m((r) => r.clientCpuPercent, 0),
+      otherCpuPercent: m((r) => r.otherCpuPercent, 0),
+      stealPercent: m((r) => r.stealPercent, 0),
+      errors: sum((r) => r.errors),
+      timeouts: sum((r) => r.timeouts),
+      resets: sum((r) => r.resets),
+      non2xx: sum((r) => r.non2xx),
+      trend: null,
+      ok: runs.every((r) => r.ok),
+    };
+  });
+}
+
+/**
+ * Ratios are taken within each round (the two rows ran minutes apart at most, under the same conditions) and
+ * then the median over rounds is reported, with every round's figure alongside.
+ */
+function medianRatios(perRound) {
+  return perRound[0].map((first) => {
+    const same = perRound.map((ratios) => ratios.find((r) => r.label === first.label)).filter(Boolean);
+    const m = (get) => round(median(same.map(get)), 3);
+    return {
+      ...first,
+      rps: m((r) => r.rps),
+      p99: m((r) => r.p99),
+      proxyCpuPerRequest: m((r) => r.proxyCpuPerRequest),
+      rpsRounds: same.map((r) => r.rps),
+      comparable: same.every((r) => r.comparable),
+    };
+  });
+}
+
 function printRatios(ratios) {
   if (!ratios.length) {
     console.log('\nratios: n/a (gateway row or every other row missing)');
@@ -496,7 +556,8 @@ function printRatios(ratios) {
   for (const r of ratios) {
     const cpu = r.proxyCpuPerRequest == null ? '' : `   proxy CPU/req ${r.proxyCpuPerRequest.toFixed(2)}x`;
     const flag = r.comparable ? '' : '   (!) a row had errors: not comparable';
-    console.log(`  ${r.label.padEnd(w)}   req/s ${r.rps.toFixed(2)}x   p99 ${r.p99.toFixed(2)}x${cpu}${flag}`);
+    const each = r.rpsRounds ? `   (req/s by round: ${r.rpsRounds.map((x) => `${x.toFixed(2)}x`).join(' ')})` : '';
+    console.log(`  ${r.label.padEnd(w)}   req/s ${r.rps.toFixed(2)}x   p99 ${r.p99.toFixed(2)}x${cpu}${flag}${each}`);
   }
 }
 
@@ -585,6 +646,72 @@ process.on('exit', () => {
   if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
 });
 
+/** Starts one target (unless it is the upstream itself), measures it, stops it; the row says how it went. */
+async function runTarget(key, ctx) {
+  const { settings, pin, nginxBin, childEnv, gatewayEnv, gatewayMain, upstream, upstreamPort, upstreamUrl, reference } = ctx;
+  const row = { key, ...ROWS[key], expectBody: reference.body };
+  if (row.otlp) {
+    ctx.sink ??= await startOtlpSink();
+    // Explicit, so that OTEL_* variables in the caller's shell cannot turn this row into something else.
+    row.env = { ...row.env, OTEL_EXPORTER_OTLP_ENDPOINT: ctx.sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SDK_DISABLED: 'false' };
+  }
+  if (row.jwt) {
+    const token = require('jsonwebtoken').sign({ sub: 'bench-user', jti: 'bench-jti', fam: 'bench-family' }, BENCH_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3_600 });
+    row.headers = { authorization: `Bearer ${token}` };
+    row.env = { ...row.env, ROUTES_FILE: jwtRoutes(tmpDir) };
+  }
+  let child = null;
+  try {
+    let port;
+    if (key === 'direct') {
+      port = upstreamPort;
+    } else if (key === 'node' || key === 'undici' || key === 'undici-stream') {
+      const args =
+        key === 'node'
+          ? [path.join(BENCH_DIR, 'node-proxy.mjs'), '0', upstreamUrl]
+          : [path.join(BENCH_DIR, 'undici-proxy.mjs'), '0', upstreamUrl, key === 'undici' ? 'request' : 'stream'];
+      child = startChild(row.label, process.execPath, args, { pin, env: childEnv, stdin: 'pipe' });
+      port = await waitForPortLine(child, 5000);
+    } else if (key === 'nginx') {
+      if (!nginxBin) {
+        console.log('nginx not found: apt-get install nginx-light to compare');
+        row.skipped = 'nginx not found';
+        return row;
+      }
+      port = await freePort();
+      const conf = writeNginxConf(tmpDir, port, upstreamPort);
+      child = startChild('nginx', nginxBin, ['-p', tmpDir, '-c', conf, '-e', path.join(tmpDir, 'error.log')], { pin });
+      await waitForHttp('nginx', port, BENCH_PATH, 5000, child);
+    } else {
+      port = await freePort();
+      const rowEnv = row.limiter ? { ...row.env, ...gatewayEnv } : row.env;
+      const env = { ...process.env, ...rowEnv, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
+      child = startChild('gateway', process.execPath, [gatewayMain], { pin, env });
+      await waitForHttp('gateway', port, '/health', 20_000, child);
+    }
+    process.stdout.write(`  ${row.label.padEnd(17)} :${port} ... `);
+    const exportsBefore = ctx.sink?.exports() ?? 0;
+    await measure(row, port, settings, { proxy: child?.pid, upstream: upstream.pid });
+    // A tracing row whose spans never reached the sink did not measure tracing (endpoint unused, sampler off).
+    if (row.otlp) {
+      row.otlpExports = ctx.sink.exports() - exportsBefore;
+      if (row.otlpExports === 0) row.ok = false;
+    }
+    console.log(`${fmt(row.rps)} req/s${row.ok ? '' : row.otlpExports === 0 ? '  (!) no span export reached the OTLP sink' : '  (!) errors or non-2xx'}${row.otlp ? ` (${row.otlpExports} OTLP exports)` : ''}`);
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(describeExit(child));
+  } catch (err) {
+    row.failed = err.message.split('\n')[0];
+    console.log(`\n  ${row.label}: FAILED: ${err.message}`);
+  } finally {
+    delete row.expectBody;
+    if (child) {
+      if (!row.ok && child.logTail.length) row.childLog = child.logTail.slice(-10);
+      await stopChild(child);
+    }
+  }
+  return row;
+}
+
 async function main() {
   const settings = parseSettings();
   const gatewayMain = path.join(ROOT, 'dist', 'main.js');
@@ -592,7 +719,7 @@ async function main() {
     throw new Error('dist/main.js not found: run `npm run build` first (or `npm run bench`, which builds)');
   }
   const perTarget = settings.warmup + settings.duration + 30;
-  const budgetMs = (settings.targets.length * perTarget + 30) * 1000;
+  const budgetMs = (settings.rounds * settings.targets.length * perTarget + 30) * 1000;
   setTimeout(() => {
     console.error(`bench exceeded its ${budgetMs / 1000} s budget: stopping`);
     cleanup().finally(() => process.exit(1));
@@ -623,7 +750,8 @@ async function main() {
     gatewayEnv,
   };
 
-  console.log(`figway bench: GET ${BENCH_PATH}, ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s per target`);
+  const roundsNote = settings.rounds > 1 ? `, ${settings.rounds} interleaved rounds (medians shown)` : '';
+  console.log(`figway bench: GET ${BENCH_PATH}, ${settings.connections} connections, pipelining 1, ${settings.warmup} s warm-up + ${settings.duration} s per target${roundsNote}`);
   const nginxNote = settings.targets.includes('nginx') ? (meta.nginx ?? 'no nginx') : 'nginx not selected';
   console.log(`node ${meta.node}, ${nginxNote}, undici ${meta.undici}, autocannon ${meta.autocannon}, ${meta.machine.cpus} CPUs (${meta.machine.model})`);
   if (settings.targets.some((t) => t.startsWith('gateway'))) {
@@ -644,77 +772,22 @@ async function main() {
   const reference = await getOnce(upstreamPort, BENCH_PATH);
   if (reference.status !== 200) throw new Error(`upstream answered ${reference.status}`);
 
-  const rows = [];
-  let sink = null;
-  for (const key of settings.targets) {
-    const row = { key, ...ROWS[key], expectBody: reference.body };
-    if (row.otlp) {
-      sink ??= await startOtlpSink();
-      // Explicit, so that OTEL_* variables in the caller's shell cannot turn this row into something else.
-      row.env = { ...row.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SDK_DISABLED: 'false' };
-    }
-    if (row.jwt) {
-      const token = require('jsonwebtoken').sign({ sub: 'bench-user', jti: 'bench-jti', fam: 'bench-family' }, BENCH_JWT_SECRET, { algorithm: 'HS256', expiresIn: 3_600 });
-      row.headers = { authorization: `Bearer ${token}` };
-      row.env = { ...row.env, ROUTES_FILE: jwtRoutes(tmpDir) };
-    }
-    rows.push(row);
-    let child = null;
-    try {
-      let port;
-      if (key === 'direct') {
-        port = upstreamPort;
-      } else if (key === 'node' || key === 'undici' || key === 'undici-stream') {
-        const args =
-          key === 'node'
-            ? [path.join(BENCH_DIR, 'node-proxy.mjs'), '0', upstreamUrl]
-            : [path.join(BENCH_DIR, 'undici-proxy.mjs'), '0', upstreamUrl, key === 'undici' ? 'request' : 'stream'];
-        child = startChild(row.label, process.execPath, args, { pin, env: childEnv, stdin: 'pipe' });
-        port = await waitForPortLine(child, 5000);
-      } else if (key === 'nginx') {
-        if (!nginxBin) {
-          console.log('nginx not found: apt-get install nginx-light to compare');
-          row.skipped = 'nginx not found';
-          continue;
-        }
-        port = await freePort();
-        const conf = writeNginxConf(tmpDir, port, upstreamPort);
-        child = startChild('nginx', nginxBin, ['-p', tmpDir, '-c', conf, '-e', path.join(tmpDir, 'error.log')], { pin });
-        await waitForHttp('nginx', port, BENCH_PATH, 5000, child);
-      } else {
-        port = await freePort();
-        const rowEnv = row.limiter ? { ...row.env, ...gatewayEnv } : row.env;
-        const env = { ...process.env, ...rowEnv, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: upstreamUrl, LOG_LEVEL: 'warn' };
-        child = startChild('gateway', process.execPath, [gatewayMain], { pin, env });
-        await waitForHttp('gateway', port, '/health', 20_000, child);
-      }
-      process.stdout.write(`  ${row.label.padEnd(17)} :${port} ... `);
-      const exportsBefore = sink?.exports() ?? 0;
-      await measure(row, port, settings, { proxy: child?.pid, upstream: upstream.pid });
-      // A tracing row whose spans never reached the sink did not measure tracing (endpoint unused, sampler off).
-      if (row.otlp) {
-        row.otlpExports = sink.exports() - exportsBefore;
-        if (row.otlpExports === 0) row.ok = false;
-      }
-      console.log(`${fmt(row.rps)} req/s${row.ok ? '' : row.otlpExports === 0 ? '  (!) no span export reached the OTLP sink' : '  (!) errors or non-2xx'}${row.otlp ? ` (${row.otlpExports} OTLP exports)` : ''}`);
-      if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(describeExit(child));
-    } catch (err) {
-      row.failed = err.message.split('\n')[0];
-      console.log(`\n  ${row.label}: FAILED: ${err.message}`);
-    } finally {
-      delete row.expectBody;
-      if (child) {
-        if (!row.ok && child.logTail.length) row.childLog = child.logTail.slice(-10);
-        await stopChild(child);
-      }
-    }
+  // ctx.sink: the OTLP sink, started by the first tracing row.
+  const ctx = { settings, pin, nginxBin, childEnv, gatewayEnv, gatewayMain, upstream, upstreamPort, upstreamUrl, reference, sink: null };
+  const rounds = [];
+  for (let r = 0; r < settings.rounds; r++) {
+    if (settings.rounds > 1) console.log(`round ${r + 1} of ${settings.rounds}`);
+    const rows = [];
+    for (const key of settings.targets) rows.push(await runTarget(key, ctx));
+    rounds.push(rows);
   }
   if (upstream.exitCode !== null) throw new Error(describeExit(upstream));
-  await sink?.close();
+  await ctx.sink?.close();
 
+  const rows = rounds.length === 1 ? rounds[0] : medianRows(rounds);
   console.log('');
   printTable(rows);
-  const ratios = computeRatios(rows);
+  const ratios = rounds.length === 1 ? computeRatios(rows) : medianRatios(rounds.map(computeRatios));
   printRatios(ratios);
 
   const bad = rows.filter((r) => r.rps != null && !r.ok);
@@ -753,7 +826,7 @@ async function main() {
   const resultsDir = path.join(BENCH_DIR, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${meta.startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...meta, finishedAt: new Date().toISOString(), rows, ratios }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ ...meta, finishedAt: new Date().toISOString(), rows, ratios, rounds: rounds.length > 1 ? rounds : undefined }, null, 2)}\n`);
   console.log(`results: ${path.relative(ROOT, file)}`);
   return bad.length || rows.some((r) => r.failed) ? 1 : 0;
 }
