@@ -27,6 +27,7 @@ import { GatewayMetrics } from './telemetry/metrics';
 import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_BODY_LIMITS, V2_MODULES } from './v2/modules';
 import { duplicateHost, tooManyHeaderFields } from './edge/header-count';
+import { closeAfter, installPipelineGuard } from './edge/closing-connections';
 import { serverOptions, tuneServer } from './edge/server-options';
 import { capConnections } from './edge/connection-cap';
 import { OverloadMonitor } from './edge/overload';
@@ -131,22 +132,29 @@ export async function createGateway(
     wiring.cache = { takes: (ex) => liveFlags.cacheEnabled && cache.takes(ex), handle: (ex) => cache.handle(ex) };
   }
 
-  // First: helmet's onRequest hooks then run before any hook that may answer (preflight, 429, 401).
+  // Before anything else: requests pipelined behind a closing answer go no further.
+  installPipelineGuard(fastify, config.edge.maxHeaderFields);
+  // Then helmet's onRequest hooks, so they run before any hook that may answer (preflight, 429, 401).
   await installSecurityHeaders(fastify, config, securityHeaders);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     accessLog?.start(request);
     const http1 = request.raw.httpVersionMajor === 1;
     // Keep-alive clients reconnect to an instance that is staying up (HTTP/2 has no Connection field: GOAWAY).
-    if (lifecycle.shuttingDown && http1) reply.header('connection', 'close');
+    if (lifecycle.shuttingDown && http1) {
+      reply.header('connection', 'close');
+      closeAfter(request.raw);
+    }
     if (tooManyHeaderFields(request.raw, config.edge.maxHeaderFields)) {
       if (http1) reply.header('connection', 'close');
+      closeAfter(request.raw);
       const problem = toProblem(new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`), request.id);
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;
     }
     if (http1 && duplicateHost(request.raw)) {
       reply.header('connection', 'close');
+      closeAfter(request.raw);
       const problem = toProblem(new GatewayError('BAD_REQUEST', 'A request must carry exactly one Host field (RFC 9112 3.2).'), request.id);
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;
