@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
 import { effectiveFlags, type GatewayConfig } from './config';
-import { handleClientError } from './errors/client-error';
+import { clientErrorHandler } from './errors/client-error';
 import { Lifecycle } from './lifecycle/lifecycle';
 import { wasForwarded } from './proxy/forwarder';
 import { registerProxyRoutes, redirectModuleRoutes, type ProxyWiring } from './proxy/proxy-routes';
@@ -67,6 +67,9 @@ export async function createGateway(
   metrics = new GatewayMetrics(),
 ): Promise<Gateway> {
   metrics.recordFlags(config);
+  // Decided once here; Fastify replies get them through helmet, proxied ones through the forwarder, answers
+  // Node's parser refuses through the client error handler.
+  const securityHeaders = compileSecurityHeaders(config);
   const adapter = new FastifyAdapter({
     logger: { level: config.logLevel },
     // Per-request logs come from the gateway's own access log, not Fastify's two lines per request.
@@ -76,7 +79,7 @@ export async function createGateway(
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     // Long opaque path segments (tokens, encoded ids) are legal; the default 100 would 404 them.
     routerOptions: { maxParamLength: 8_192 },
-    clientErrorHandler: handleClientError,
+    clientErrorHandler: clientErrorHandler(securityHeaders),
     ...serverOptions(config),
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle, metrics), adapter, {
@@ -99,8 +102,6 @@ export async function createGateway(
   const table = compileRouteTable(config, modules);
   const upstreams = new UpstreamRegistry(config);
   const accessLog = createAccessLog(fastify.log, config);
-  // Decided once here; Fastify replies get them through helmet, proxied ones through the forwarder.
-  const securityHeaders = compileSecurityHeaders(config);
   const wiring: ProxyWiring = {
     config,
     table,
