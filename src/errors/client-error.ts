@@ -1,29 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { SecurityHeaders } from '../security/security-headers';
+import { securityHeadLines, type SecurityHeaders } from '../security/security-headers';
 import { GatewayError } from './gateway-error';
 import { toProblem } from './problem';
 
 type ClientErrorHandler = (err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket) => void;
 
 /**
- * The static part of the gateway's security header set as head lines: the same fields Fastify replies get from
- * helmet and proxied ones from the forwarder (HSTS with TLS), so a parser-level answer is no weaker than the rest
- * (issue 9). Built once at boot; the non-HTML policy, since the body is a problem document.
- */
-function securityLines(security: SecurityHeaders): string {
-  let lines = '';
-  for (const [name, value] of Object.entries(security.fixed)) lines += `${name}: ${value}\r\n`;
-  if (security.csp.headerName) lines += `${security.csp.headerName}: ${security.csp.apiPolicy}\r\n`;
-  return lines;
-}
-
-/**
  * Requests Node's parser refuses (malformed, or ambiguous framing such as Content-Length with Transfer-Encoding,
  * RFC 9112 6.3) never reach a route: answer them with a problem and close, since the stream can't be trusted.
  */
 export function clientErrorHandler(security: SecurityHeaders): ClientErrorHandler {
-  const fixedLines = securityLines(security);
+  // The same static set as every other answer (HSTS with TLS), built once here (issue 9).
+  const fixedLines = securityHeadLines(security);
   return function handleClientError(err, socket) {
     // An answer already under way on this connection (a stream, say) would have our bytes spliced into its body;
     // Node's default handler does not write then either (lib/_http_server.js socketOnError).

@@ -7,9 +7,9 @@ import { startGateway, type RunningGateway } from '../support/gateway';
 import { rawExchange } from '../support/http';
 import { makeSelfSigned, type SelfSigned } from '../support/self-signed';
 
-// Answers Node's HTTP/1.1 parser makes the gateway write straight to the socket (400 malformed, 431 head too
-// large, 408 head too slow) carry the same static security headers as every other answer, HSTS included over TLS:
-// a browser shown such a page must not be able to frame it or sniff it (issue 9).
+// Answers the gateway writes straight to the socket (Node's parser refusing a request: 400 malformed, 431 head
+// too large, 408 head too slow; a refused WebSocket handshake) carry the same static security headers as every
+// other answer, HSTS included over TLS: a browser shown such a page must not frame or sniff it (issue 9).
 
 /** The gateway's static set; the CSP checked is the non-HTML one, since the body is a problem document. */
 const SECURITY = [
@@ -93,6 +93,19 @@ test('over TLS, the parser\'s 400 carries HSTS like every other answer', async (
   const refused = head(await tlsExchange(secure.port, bad));
   assert.equal(refused.status, 400);
   for (const name of [...SECURITY, 'strict-transport-security']) assert.equal(refused.fields.get(name), routed.fields.get(name), name);
+});
+
+test('a refused WebSocket handshake, also written raw, carries them too', async () => {
+  const routed = head(await rawExchange(plain.port, 'GET /api/v2/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 300));
+  const ws = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  for (const [status, payload] of [
+    [400, `GET /api/v1/ws HTTP/1.1\r\nHost: x\r\n${ws}Sec-WebSocket-Version: 8\r\n\r\n`],
+    [404, `GET /health HTTP/1.1\r\nHost: x\r\n${ws}Sec-WebSocket-Version: 13\r\n\r\n`],
+  ] as const) {
+    const h = head(await rawExchange(plain.port, payload, 300));
+    assert.equal(h.status, status);
+    for (const name of SECURITY) assert.equal(h.fields.get(name), routed.fields.get(name), `${status}: ${name}`);
+  }
 });
 
 test('garbage pipelined behind an answer already streaming is never spliced into that answer', async () => {
