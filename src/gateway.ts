@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
 import { effectiveFlags, type GatewayConfig } from './config';
-import { handleClientError } from './errors/client-error';
+import { clientErrorHandler } from './errors/client-error';
 import { Lifecycle } from './lifecycle/lifecycle';
 import { wasForwarded } from './proxy/forwarder';
 import { registerProxyRoutes, redirectModuleRoutes, type ProxyWiring } from './proxy/proxy-routes';
@@ -27,6 +27,7 @@ import { GatewayMetrics } from './telemetry/metrics';
 import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_BODY_LIMITS, V2_MODULES } from './v2/modules';
 import { duplicateHost, tooManyHeaderFields } from './edge/header-count';
+import { closeAfter, installPipelineGuard } from './edge/closing-connections';
 import { serverOptions, tuneServer } from './edge/server-options';
 import { capConnections } from './edge/connection-cap';
 import { OverloadMonitor } from './edge/overload';
@@ -66,6 +67,9 @@ export async function createGateway(
   metrics = new GatewayMetrics(),
 ): Promise<Gateway> {
   metrics.recordFlags(config);
+  // Decided once here; Fastify replies get them through helmet, proxied ones through the forwarder, answers
+  // Node's parser refuses through the client error handler.
+  const securityHeaders = compileSecurityHeaders(config);
   const adapter = new FastifyAdapter({
     logger: { level: config.logLevel },
     // Per-request logs come from the gateway's own access log, not Fastify's two lines per request.
@@ -75,7 +79,7 @@ export async function createGateway(
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     // Long opaque path segments (tokens, encoded ids) are legal; the default 100 would 404 them.
     routerOptions: { maxParamLength: 8_192 },
-    clientErrorHandler: handleClientError,
+    clientErrorHandler: clientErrorHandler(securityHeaders),
     ...serverOptions(config),
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle, metrics), adapter, {
@@ -98,8 +102,6 @@ export async function createGateway(
   const table = compileRouteTable(config, modules);
   const upstreams = new UpstreamRegistry(config);
   const accessLog = createAccessLog(fastify.log, config);
-  // Decided once here; Fastify replies get them through helmet, proxied ones through the forwarder.
-  const securityHeaders = compileSecurityHeaders(config);
   const wiring: ProxyWiring = {
     config,
     table,
@@ -131,22 +133,29 @@ export async function createGateway(
     wiring.cache = { takes: (ex) => liveFlags.cacheEnabled && cache.takes(ex), handle: (ex) => cache.handle(ex) };
   }
 
-  // First: helmet's onRequest hooks then run before any hook that may answer (preflight, 429, 401).
+  // Before anything else: requests pipelined behind a closing answer go no further.
+  installPipelineGuard(fastify, config.edge.maxHeaderFields);
+  // Then helmet's onRequest hooks, so they run before any hook that may answer (preflight, 429, 401).
   await installSecurityHeaders(fastify, config, securityHeaders);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     accessLog?.start(request);
     const http1 = request.raw.httpVersionMajor === 1;
     // Keep-alive clients reconnect to an instance that is staying up (HTTP/2 has no Connection field: GOAWAY).
-    if (lifecycle.shuttingDown && http1) reply.header('connection', 'close');
+    if (lifecycle.shuttingDown && http1) {
+      reply.header('connection', 'close');
+      closeAfter(request.raw);
+    }
     if (tooManyHeaderFields(request.raw, config.edge.maxHeaderFields)) {
       if (http1) reply.header('connection', 'close');
+      closeAfter(request.raw);
       const problem = toProblem(new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`), request.id);
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;
     }
     if (http1 && duplicateHost(request.raw)) {
       reply.header('connection', 'close');
+      closeAfter(request.raw);
       const problem = toProblem(new GatewayError('BAD_REQUEST', 'A request must carry exactly one Host field (RFC 9112 3.2).'), request.id);
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;

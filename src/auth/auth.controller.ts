@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error';
 import { AuthFailure } from './auth-failure';
@@ -6,6 +6,9 @@ import { AuthGuard, type AuthedRequest } from './auth.guard';
 import type { AuthService } from './auth.service';
 import { AUTH_SERVICE } from './auth.tokens';
 import { crossSiteRefused } from './csrf';
+
+/** RFC 6749 5.1 (kept by RFC 9700): a response carrying tokens must not be stored by any cache, shared or private. */
+const TOKEN_CACHE_CONTROL = 'no-store';
 
 const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) }).strict();
 
@@ -24,6 +27,7 @@ export class AuthController {
   /** Exchanges a valid legacy session (the migration's bridge) for an access and a refresh token. */
   @Post('auth/token')
   @HttpCode(200)
+  @Header('Cache-Control', TOKEN_CACHE_CONTROL)
   async token(@Req() request: AuthedRequest) {
     if (!this.auth.tokens.canIssue) throw new GatewayError('TOKEN_ISSUANCE_OFF', 'Set JWT_SECRET or JWT_PRIVATE_KEY to issue tokens.');
     const session = await this.auth.legacySession(request.headers);
@@ -36,6 +40,7 @@ export class AuthController {
 
   @Post('auth/refresh')
   @HttpCode(200)
+  @Header('Cache-Control', TOKEN_CACHE_CONTROL)
   async refresh(@Body() body: unknown) {
     return this.auth.tokens.refresh(parse(refreshBody, body).refresh_token);
   }

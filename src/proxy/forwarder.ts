@@ -12,6 +12,7 @@ import { traceUpstream } from '../telemetry/upstream-trace';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
 import { writeRawProblem } from './problem-response';
+import { behindClose, closeAfter } from '../edge/closing-connections';
 import { BodyTooLarge, declaredTooLarge, limitBody } from './body-limit';
 import { buildUpstreamHeaders, clientHost } from './request-headers';
 import { buildClientHeaders } from './response-headers';
@@ -106,6 +107,8 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
 
   return function forward(request, reply) {
     reply.hijack();
+    // Pipelined behind an answer that closes the connection (src/edge/closing-connections.ts): never forwarded.
+    if (behindClose(request.raw)) return;
     forwarded.add(reply);
     const startedAt = process.hrtime.bigint();
     const req = request.raw;
@@ -137,6 +140,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     if (bodyLimit !== undefined && declaredTooLarge(request.headers['content-length'], bodyLimit)) {
       // The unread body is not worth draining: close once the answer is out (nginx does the same for 413).
       if (req.httpVersionMajor === 1) reply.header('connection', 'close');
+      closeAfter(req);
       writeRawProblem(res, toProblem(new BodyTooLarge(bodyLimit), request.id), security ? security.withFixed(own()) : own());
       return;
     }
@@ -202,7 +206,10 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const fail = (err: unknown) => {
       if (gone) return;
       const tooLarge = err instanceof BodyTooLarge ? err : (err as { cause?: unknown })?.cause instanceof BodyTooLarge ? (err as { cause: BodyTooLarge }).cause : undefined;
-      if (tooLarge && req.httpVersionMajor === 1) reply.header('connection', 'close');
+      if (tooLarge && req.httpVersionMajor === 1) {
+        reply.header('connection', 'close');
+        closeAfter(req);
+      }
       const o = own();
       writeRawProblem(res, toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id), security ? security.withFixed(o) : o);
     };

@@ -7,6 +7,7 @@ import { toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { canonicalUrl, type PathCheck } from '../routing/path-guard';
+import { securityHeadLines } from '../security/security-headers';
 import { compileTrust } from './client-address';
 import { buildUpstreamHeaders, FORWARDING_FIELDS, OVERRIDE_FIELDS } from './request-headers';
 import { validRequestId } from './request-id';
@@ -34,7 +35,8 @@ function badHandshake(req: IncomingMessage): { detail: string; extra?: string } 
   return undefined;
 }
 
-function rejectUpgrade(socket: Socket, err: unknown, requestId: string, extra = ''): void {
+/** `extra` is head lines: the gateway's static security set (built once at attach time), then any of the case's own. */
+function rejectUpgrade(socket: Socket, err: unknown, requestId: string, extra: string): void {
   if (socket.destroyed || socket.writableEnded) return;
   const problem = toProblem(err, requestId);
   const body = JSON.stringify(problem);
@@ -70,6 +72,8 @@ export function attachWebSocketProxy(
   admit?: UpgradeAdmission,
 ): void {
   const trust = compileTrust(w.config.trustProxy);
+  // A refused handshake is an answer like any other: same static security headers (issue 9).
+  const fixed = w.security ? securityHeadLines(w.security.security) : '';
   const proxies = new Map<CompiledRoute, RequestHandler>();
 
   const proxyFor = (route: CompiledRoute): RequestHandler => {
@@ -111,7 +115,7 @@ export function attachWebSocketProxy(
           log.warn({ err, route: route.id, url: req.url }, 'websocket upstream failed');
           const socket = target as Socket;
           if (socket && 'end' in socket && !socket.destroyed && !socket.writableEnded) {
-            rejectUpgrade(socket, new GatewayError('UPSTREAM_CONNECT_FAILED', 'The upstream service could not be reached.'), '');
+            rejectUpgrade(socket, new GatewayError('UPSTREAM_CONNECT_FAILED', 'The upstream service could not be reached.'), '', fixed);
           }
         },
       },
@@ -126,7 +130,7 @@ export function attachWebSocketProxy(
     socket.on('error', () => socket.destroy());
     const bad = badHandshake(req);
     if (bad) {
-      rejectUpgrade(socket, new GatewayError('BAD_REQUEST', bad.detail), id, bad.extra);
+      rejectUpgrade(socket, new GatewayError('BAD_REQUEST', bad.detail), id, fixed + (bad.extra ?? ''));
       return;
     }
     // Upgrades never pass Fastify's router or hooks: the same path normalisation, path check, auth and rate limit
@@ -136,12 +140,12 @@ export function attachWebSocketProxy(
     const [path] = splitTarget(req.url);
     const badPath = pathCheck(path, method);
     if (badPath !== undefined) {
-      rejectUpgrade(socket, new GatewayError('BAD_PATH', badPath), id);
+      rejectUpgrade(socket, new GatewayError('BAD_PATH', badPath), id, fixed);
       return;
     }
     const route = w.table.match(path, method);
     if (isGatewayOwnPath(path) || route.target.kind === 'module') {
-      rejectUpgrade(socket, new GatewayError('NOT_FOUND', 'No WebSocket endpoint at this path.'), id);
+      rejectUpgrade(socket, new GatewayError('NOT_FOUND', 'No WebSocket endpoint at this path.'), id, fixed);
       return;
     }
     if (!admit) {
@@ -150,14 +154,14 @@ export function attachWebSocketProxy(
     }
     admit(req, route).then(
       (verdict) => {
-        if ('refusal' in verdict) return rejectUpgrade(socket, verdict.refusal, id);
+        if ('refusal' in verdict) return rejectUpgrade(socket, verdict.refusal, id, fixed);
         if (socket.destroyed) return;
         if (verdict.identity) identities.set(req, verdict.identity);
         proxyFor(route).upgrade(req, socket, head);
       },
       (err: unknown) => {
         log.warn({ err, route: route.id }, 'websocket admission failed');
-        rejectUpgrade(socket, new GatewayError('INTERNAL', 'The upgrade could not be admitted.'), id);
+        rejectUpgrade(socket, new GatewayError('INTERNAL', 'The upgrade could not be admitted.'), id, fixed);
       },
     );
   });

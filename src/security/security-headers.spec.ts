@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import type { GatewayConfig } from '../config';
 import { compileProxiedHeaders } from './proxied-headers';
-import { compileSecurityHeaders } from './security-headers';
+import { compileSecurityHeaders, securityHeadLines } from './security-headers';
 import { installSecurityHeaders } from './security-hooks';
 
 const config = (over: Partial<GatewayConfig> = {}) => ({ cspMode: 'enforce', ...over }) as GatewayConfig;
@@ -59,4 +59,16 @@ test('report-only moves the policy to the -Report-Only field; off sends no CSP; 
   assert.match(tls.fixed['strict-transport-security'], /max-age=31536000/);
   assert.match(tls.csp.htmlPolicy('n'), /report-uri \/csp-report;report-to csp-endpoint$/);
   assert.equal(tls.fixed['reporting-endpoints'], 'csp-endpoint="/csp-report"');
+});
+
+test('raw head lines for socket-written answers carry the same fields as a Fastify reply, HSTS with TLS', async () => {
+  for (const c of [config(), config({ tls: { certFile: 'c', keyFile: 'k' } } as Partial<GatewayConfig>), config({ cspMode: 'off' })]) {
+    const lines = securityHeadLines(compileSecurityHeaders(c));
+    assert.ok(lines.endsWith('\r\n'));
+    const raw = Object.fromEntries(lines.trimEnd().split('\r\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+    const { json } = await fastifyHeaders(c);
+    for (const [name, value] of Object.entries(raw)) assert.equal(json[name], value, name);
+    assert.equal('strict-transport-security' in raw, Boolean(c.tls));
+    assert.equal('content-security-policy' in raw, c.cspMode !== 'off');
+  }
 });

@@ -71,6 +71,17 @@ export function compileSecurityHeaders(config: GatewayConfig): SecurityHeaders {
   };
 }
 
+/**
+ * The static part of the set as HTTP/1.1 head lines, for answers written straight to a socket (the parser's
+ * 400/408/431, refused WebSocket upgrades): the non-HTML policy, since their bodies are problem documents.
+ */
+export function securityHeadLines(headers: SecurityHeaders): string {
+  let lines = '';
+  for (const [name, value] of Object.entries(headers.fixed)) lines += `${name}: ${value}\r\n`;
+  if (headers.csp.headerName) lines += `${headers.csp.headerName}: ${headers.csp.apiPolicy}\r\n`;
+  return lines;
+}
+
 /** Route config that makes helmet leave a route alone (@fastify/helmet's `helmet: false`, in config form). */
 export const HELMET_SKIPPED = { skipRoute: true } as const;
 

@@ -42,9 +42,9 @@ const refused: [string, string][] = [
   ['a lower-case protocol name', `GET /api/v1/echo http/1.1\r\nHost: x\r\n\r\n${smuggled}`],
   ['a bare CR inside the head', `GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nX-A: 1\rX-B: 2\r\n\r\n${smuggled}`],
   ['a NUL byte in a field value', `GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n${smuggled}`],
-  // No trailing request here: this 400 comes from a gateway hook, after Node's parser has already read (and will
-  // still dispatch) a pipelined request that follows; that one is an ordinary request the client could send anyway.
-  ['two Host field lines (RFC 9112 3.2)', `GET /api/v1/echo HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n`],
+  // This 400 comes from a gateway hook, after Node's parser has read the request that follows; the hook marks the
+  // connection as closing first, so that one is dropped, never forwarded (pipelined-after-refusal).
+  ['two Host field lines (RFC 9112 3.2)', `GET /api/v1/echo HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n${smuggled}`],
   ['an HTTP/2 preface sent in the clear to the HTTP/1.1 listener', `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n${smuggled}`],
 ];
 

@@ -58,3 +58,12 @@ test('a "__proto__" key stays data', () => {
   assert.deepEqual(Object.keys(v), ['__proto__', 'a']);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
+
+test('nesting Python could not load (its recursion limit) throws before parsing; strings do not count', () => {
+  const nest = (d: number) => `{"user_id": 1, "x": ${'['.repeat(d)}${']'.repeat(d)}}`;
+  assert.deepEqual((parseFlaskTaggedJson(nest(980)) as { user_id: number }).user_id, 1);
+  assert.throws(() => parseFlaskTaggedJson(nest(1_000)), RangeError);
+  assert.throws(() => parseFlaskTaggedJson(nest(500_000)), RangeError);
+  const quoted = JSON.stringify({ user_id: 1, note: '['.repeat(5_000) + '\\"[' });
+  assert.equal((parseFlaskTaggedJson(quoted) as { user_id: number }).user_id, 1);
+});

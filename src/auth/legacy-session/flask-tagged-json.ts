@@ -57,7 +57,31 @@ export function untagFlaskJson(value: unknown): unknown {
   return tag ? tag(entries[0][1]) : Object.fromEntries(entries);
 }
 
+/**
+ * CPython's json.loads raises RecursionError near its recursion limit (1000 by default), so Flask loads no session
+ * nested that deep. Checked before JSON.parse: a validly signed 1 MiB payload of nested brackets would otherwise
+ * cost ~90 ms and tens of MB per request (issue 9).
+ */
+const MAX_DEPTH = 990;
+
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** Throws on malformed JSON or a malformed tagged value (Python raises too, which itsdangerous turns into BadPayload). */
 export function parseFlaskTaggedJson(text: string): unknown {
+  if (tooDeep(text)) throw new RangeError('session JSON nested deeper than Python would load');
   return untagFlaskJson(JSON.parse(text));
 }

@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { duplicateHost, tooManyHeaderFields } from './header-count';
+
+/**
+ * HTTP/1.1 connections whose current answer says `Connection: close`, with the request that answer belongs to.
+ * RFC 9112 9.6: after a close the connection carries no further request. Node's parser may already have read a
+ * request pipelined behind it (same packet) and emits it anyway; that one would be forwarded, acted on by legacy,
+ * and its answer thrown away, since Node closes the socket after the first response (issue 9).
+ */
+const closing = new WeakMap<Socket, IncomingMessage>();
+
+/** Marks the connection of `req` as ending with its answer. HTTP/2 streams share no such fate. */
+export function closeAfter(req: IncomingMessage): void {
+  if (req.httpVersionMajor === 1 && !closing.has(req.socket)) closing.set(req.socket, req);
+}
+
+/** True for a request parsed behind one whose answer closes the connection. */
+export function behindClose(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor !== 1) return false;
+  const first = closing.get(req.socket);
+  return first !== undefined && first !== req;
+}
+
+/** Stops the request without a byte written: Node ends the socket once the earlier answer is out. */
+function drop(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (behindClose(request.raw)) {
+    reply.hijack();
+    request.log.debug('request pipelined behind a closing answer dropped');
+  }
+  done();
+}
+
+/**
+ * Must be the first onRequest hook. Node emits pipelined requests one after the other from one parse, and
+ * Fastify runs this hook synchronously inside each emit, so the edge refusals (answered later, after the security
+ * headers are set) are marked here before the next request exists. Refusals decided later (a 413 in the
+ * forwarder, shutdown) mark the connection themselves; preHandler and the forwarder look again.
+ */
+export function installPipelineGuard(fastify: FastifyInstance, maxHeaderFields: number): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const req = request.raw;
+    if (req.httpVersionMajor === 1 && !behindClose(req) && (tooManyHeaderFields(req, maxHeaderFields) || duplicateHost(req))) {
+      closeAfter(req);
+    }
+    drop(request, reply, done);
+  });
+  fastify.addHook('preHandler', drop);
+}
