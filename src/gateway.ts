@@ -26,8 +26,7 @@ import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
 import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_BODY_LIMITS, V2_MODULES } from './v2/modules';
-import { duplicateHost, tooManyHeaderFields } from './edge/header-count';
-import { closeAfter, installPipelineGuard } from './edge/closing-connections';
+import { closeAfter, edgeRefusal, installPipelineGuard } from './edge/closing-connections';
 import { serverOptions, tuneServer } from './edge/server-options';
 import { capConnections } from './edge/connection-cap';
 import { OverloadMonitor } from './edge/overload';
@@ -146,16 +145,15 @@ export async function createGateway(
       reply.header('connection', 'close');
       closeAfter(request.raw);
     }
-    if (tooManyHeaderFields(request.raw, config.edge.maxHeaderFields)) {
+    const refusal = edgeRefusal(request.raw);
+    if (refusal === 'too_many_fields') {
       if (http1) reply.header('connection', 'close');
-      closeAfter(request.raw);
       const problem = toProblem(new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`), request.id);
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;
     }
-    if (http1 && duplicateHost(request.raw)) {
+    if (refusal === 'duplicate_host') {
       reply.header('connection', 'close');
-      closeAfter(request.raw);
       const problem = toProblem(new GatewayError('BAD_REQUEST', 'A request must carry exactly one Host field (RFC 9112 3.2).'), request.id);
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;

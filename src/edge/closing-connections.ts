@@ -10,6 +10,15 @@ import { duplicateHost, tooManyHeaderFields } from './header-count';
  * and its answer thrown away, since Node closes the socket after the first response (issue 9).
  */
 const closing = new WeakMap<Socket, IncomingMessage>();
+/** What the first hook found wrong with a request, for the gateway's hook to answer (checked once per request). */
+const refusals = new WeakMap<IncomingMessage, EdgeRefusal>();
+
+export type EdgeRefusal = 'too_many_fields' | 'duplicate_host';
+
+/** The edge refusal the pipeline guard found for this request, if any: the gateway's hook answers it. */
+export function edgeRefusal(req: IncomingMessage): EdgeRefusal | undefined {
+  return refusals.get(req);
+}
 
 /** Marks the connection of `req` as ending with its answer. HTTP/2 streams share no such fate. */
 export function closeAfter(req: IncomingMessage): void {
@@ -41,8 +50,11 @@ function drop(request: FastifyRequest, reply: FastifyReply, done: () => void): v
 export function installPipelineGuard(fastify: FastifyInstance, maxHeaderFields: number): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const req = request.raw;
-    if (req.httpVersionMajor === 1 && !behindClose(req) && (tooManyHeaderFields(req, maxHeaderFields) || duplicateHost(req))) {
-      closeAfter(req);
+    // HTTP/2 requests are counted too (too many fields); a duplicate Host is an HTTP/1.1 framing matter.
+    const refusal = tooManyHeaderFields(req, maxHeaderFields) ? 'too_many_fields' : req.httpVersionMajor === 1 && duplicateHost(req) ? 'duplicate_host' : undefined;
+    if (refusal) {
+      refusals.set(req, refusal);
+      if (!behindClose(req)) closeAfter(req);
     }
     drop(request, reply, done);
   });
