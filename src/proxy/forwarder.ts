@@ -1,13 +1,12 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import { context } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { toProblem } from '../errors/problem';
 import { isCorsPath } from '../security/cors';
 import { stampingSink, canStamp } from '../security/html-nonce-stamper';
 import { createNonce } from '../security/nonce';
 import { headFacts, type ProxiedHeaders } from '../security/proxied-headers';
-import { traceContextOf } from '../telemetry/request-trace';
+import { inRequestTrace, traceContextOf } from '../telemetry/request-trace';
 import { traceUpstream } from '../telemetry/upstream-trace';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
@@ -268,7 +267,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const exchange: Exchange = { request, route, nonce, call, relay, respond, fail, clientGone: () => gone, reroute };
     if (cache?.takes(exchange)) {
       // In the request's trace: the store lookup (a Redis command) is issued before the first await.
-      (traceContext ? context.with(traceContext, () => cache.handle(exchange)) : cache.handle(exchange)).catch(fail);
+      inRequestTrace(request, () => cache.handle(exchange)).catch(fail);
       return;
     }
     call().then((up) => relay(up), fail);

@@ -16,9 +16,20 @@ import { redactQuery, tracingOn } from './tracing';
 /** Gateway-own endpoints polled by probes and scrapers: a span every few seconds per pod says nothing. */
 const UNTRACED = /^\/(health|metrics)(\/|$)/;
 
-/** Per request, for the access log once the response is over. */
+/** Per request, sampled or not: the trace id for the access log, the context to hand on to legacy and the model. */
 const traces = new WeakMap<FastifyRequest, Context>();
+/** Sampled requests only: the context `traced` hooks enter, so that Redis commands become child spans. */
+const recorded = new WeakMap<FastifyRequest, Context>();
 let tracer: Tracer | undefined;
+/** The fields the configured propagators read (traceparent, tracestate, baggage by default). */
+let contextFields: string[] | undefined;
+
+/** Most requests at an edge carry no trace context: extracting from them would only allocate. */
+function carriesTraceContext(headers: FastifyRequest['headers']): boolean {
+  contextFields ??= propagation.fields();
+  for (const f of contextFields) if (headers[f] !== undefined) return true;
+  return false;
+}
 
 /**
  * The last thing the gateway's onRequest hook does: with tracing on, starts the server span, keeps its context for
@@ -35,7 +46,7 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
   if (route && UNTRACED.test(route)) return done();
   tracer ??= trace.getTracer('figway', VERSION);
   // The caller's traceparent/tracestate/baggage, if any: its trace id continues here.
-  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  const parent = carriesTraceContext(request.headers) ? propagation.extract(ROOT_CONTEXT, request.headers) : ROOT_CONTEXT;
   const method = request.method;
   // Attributes go on after the sampling decision (the SDK's samplers do not look at them): a request that is not
   // sampled costs ids and a context, not the work of describing it.
@@ -43,28 +54,30 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
   const ctx = trace.setSpan(parent, span);
   // Also for unsampled requests: the access log and the upstream still get the trace id.
   traces.set(request, ctx);
-  if (span.isRecording()) {
-    const url = request.raw.url ?? '/';
-    const q = url.indexOf('?');
-    span.setAttributes({
-      'http.request.method': method,
-      'url.scheme': request.protocol,
-      'url.path': q < 0 ? url : url.slice(0, q),
-      'http.route': route,
-      'figway.route': routeId,
-      'client.address': request.ip,
-    });
-    if (q >= 0) span.setAttribute('url.query', redactQuery(url.slice(q + 1)));
-    const res = reply.raw;
-    // 'close' comes for every response, finished or cut short, where Fastify's onResponse misses aborted ones.
-    res.once('close', () => {
-      const status = res.headersSent ? res.statusCode : 499;
-      span.setAttribute('http.response.status_code', status);
-      // Server spans: only 5xx are the server's errors (4xx are the caller's).
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    });
-  }
+  // Not sampled: nothing downstream records a span, so there is no context to enter; the forwarder and the model
+  // call read the trace id from traceContextOf.
+  if (!span.isRecording()) return done();
+  recorded.set(request, ctx);
+  const url = request.raw.url ?? '/';
+  const q = url.indexOf('?');
+  span.setAttributes({
+    'http.request.method': method,
+    'url.scheme': request.protocol,
+    'url.path': q < 0 ? url : url.slice(0, q),
+    'http.route': route,
+    'figway.route': routeId,
+    'client.address': request.ip,
+  });
+  if (q >= 0) span.setAttribute('url.query', redactQuery(url.slice(q + 1)));
+  const res = reply.raw;
+  // 'close' comes for every response, finished or cut short, where Fastify's onResponse misses aborted ones.
+  res.once('close', () => {
+    const status = res.headersSent ? res.statusCode : 499;
+    span.setAttribute('http.response.status_code', status);
+    // Server spans: only 5xx are the server's errors (4xx are the caller's).
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
   context.with(ctx, done);
 }
 
@@ -84,14 +97,14 @@ export function traceContextOf(request: FastifyRequest): Context | undefined {
 export function traced<H extends (request: FastifyRequest, reply: FastifyReply) => unknown>(hook: H): H {
   if (!tracingOn()) return hook;
   return ((request: FastifyRequest, reply: FastifyReply) => {
-    const ctx = traces.get(request);
+    const ctx = recorded.get(request);
     return ctx ? context.with(ctx, () => hook(request, reply)) : hook(request, reply);
   }) as H;
 }
 
-/** Runs `fn` inside the request's trace context (or just runs it when the request is not traced). */
+/** Runs `fn` inside the request's trace context (or just runs it when the request is not sampled). */
 export function inRequestTrace<T>(request: FastifyRequest, fn: () => T): T {
-  const ctx = traces.get(request);
+  const ctx = recorded.get(request);
   return ctx ? context.with(ctx, fn) : fn();
 }
 
