@@ -1,17 +1,16 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { VERSION } from '../version';
 import { redactQuery, tracingOn } from './tracing';
 
 /**
  * The client span of a forwarded request, made by the forwarder itself rather than by the undici instrumentation.
  *
- * The instrumentation starts its span and injects `traceparent` when undici creates its internal Request, in
- * whatever async context is current then. For `pool.dispatch` that is the caller's context only while the pool
- * has a free connection: once all UPSTREAM_CONNECTIONS are busy, the pool queues the dispatch and creates the
- * Request when another exchange finishes, inside that exchange's context, so the upstream would be handed the
- * *previous* request's trace id (seen in testing with UPSTREAM_CONNECTIONS=1). Here the parent is the context
- * captured when the request entered the forwarder, and the headers are set before undici sees them; the
- * instrumentation skips requests that already carry a traceparent (see tracing.ts).
+ * That instrumentation starts its span and injects `traceparent` when undici creates its internal Request, in
+ * whatever context is current then. For `pool.dispatch` that is the caller's only while the pool has a free
+ * connection: once all UPSTREAM_CONNECTIONS are busy, the pool queues the dispatch and creates the Request when
+ * another exchange finishes, so the upstream would be handed the *previous* request's trace id (seen in testing
+ * with UPSTREAM_CONNECTIONS=1). Here the parent is the request's own context (traceContextOf), and the headers are
+ * set before undici sees them. The instrumentation is not loaded at all (tracing.ts says why).
  */
 
 /** The forwarder's undici handler (src/proxy/upstream-response.ts): the span watches it through `observer`. */
