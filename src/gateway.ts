@@ -24,6 +24,7 @@ import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
+import { firstByteMs } from './telemetry/first-byte';
 import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_BODY_LIMITS, V2_MODULES } from './v2/modules';
 import { closeAfter, edgeRefusal, installPipelineGuard } from './edge/closing-connections';
@@ -106,8 +107,8 @@ export async function createGateway(
     table,
     upstreams,
     security: compileProxiedHeaders(securityHeaders),
-    onDone: (route, method, status, seconds, reply) => {
-      metrics.observe(route.id, route.targetLabel, method, status, seconds);
+    onDone: (route, method, status, seconds, reply, firstByte) => {
+      metrics.observe(route.id, route.targetLabel, method, status, seconds, firstByte);
       accessLog?.write(reply.request, route.id, route.targetLabel, status, seconds);
     },
     onUpstreamError: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
@@ -207,7 +208,7 @@ export async function createGateway(
     if (wasForwarded(reply) || isShadowCopy(request)) return done();
     const routeId = (request.routeOptions.config as RouteConfig).routeId ?? 'unmatched';
     const target = routeId === 'gateway' ? 'gateway' : 'module';
-    metrics.observe(routeId, target, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observe(routeId, target, request.method, reply.statusCode, reply.elapsedTime / 1000, firstByteMs(reply) / 1000);
     accessLog?.write(request, routeId, targets.get(routeId) ?? target, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });

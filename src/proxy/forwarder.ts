@@ -63,7 +63,8 @@ export interface ForwarderOptions {
   /** CORS is configured: /api/v2 answers take the gateway's CORS fields, never the upstream's. */
   cors?: boolean;
   /** Called once per forwarded request when the client's response is over (metrics, access log). */
-  onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply) => void;
+  /** `firstByteSeconds`: when the response head was written; undefined if the client left before that. */
+  onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply, firstByteSeconds: number | undefined) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
 }
 
@@ -121,6 +122,8 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     const isHead = method === 'HEAD';
     let gone = false;
     let inFlight: UpstreamResponse | undefined;
+    /** When the response head went out (relayed, from the cache, or a problem): time to first byte. */
+    let headAt: bigint | undefined;
     // Undefined when tracing is off: then nothing below touches trace headers (a client's pass untouched).
     const traceContext = traceContextOf(request);
     // CSP Level 3 7.1: a fresh nonce per response, also for bodies that turn out not to be HTML (known only later).
@@ -132,7 +135,8 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
         inFlight?.abort(CLIENT_GONE);
       }
       // A client that left before the head was written still counts, as 499 (nginx's convention).
-      opts.onDone?.(served, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9, reply);
+      const firstByte = headAt === undefined ? undefined : Number(headAt - startedAt) / 1e9;
+      opts.onDone?.(served, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9, reply, firstByte);
     });
     const own = () => reply.getHeaders() as OutgoingHttpHeaders;
     const declaredLength = request.headers['content-length'] !== undefined;
@@ -141,6 +145,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       if (req.httpVersionMajor === 1) reply.header('connection', 'close');
       closeAfter(req);
       writeRawProblem(res, toProblem(new BodyTooLarge(bodyLimit), request.id), security ? security.withFixed(own()) : own());
+      headAt = process.hrtime.bigint();
       return;
     }
 
@@ -211,6 +216,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       }
       const o = own();
       writeRawProblem(res, toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id), security ? security.withFixed(o) : o);
+      headAt ??= process.hrtime.bigint();
     };
 
     const relay: Exchange['relay'] = (up, extra, tap) => {
@@ -230,6 +236,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
           edit = security.edit(stamp, corsOwned);
         }
         res.writeHead(up.statusCode, up.statusText || undefined, buildClientHeaders(up.rawHeaders, o, edit));
+        headAt = process.hrtime.bigint();
       } catch (err) {
         up.abort(new Error('unrepresentable upstream response head'));
         fail(Object.assign(new Error('unrepresentable upstream response head'), { cause: err }));
@@ -256,6 +263,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       } else Object.assign(h, o);
       if (status !== 304) h['content-length'] = body.length;
       res.writeHead(status, h);
+      headAt = process.hrtime.bigint();
       res.end(isHead || NO_BODY_STATUS.has(status) ? undefined : body);
     };
 

@@ -27,6 +27,16 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  // RFC 9110 has no name for it; Kong calls it upstream latency, nginx $upstream_header_time. It is what the
+  // latency alert watches: a stream (SSE, the v2 chat) keeps its response open for minutes by design, which the
+  // duration histogram records as minutes while the caller had its first byte at once.
+  readonly firstByte = new Histogram({
+    name: 'gateway_time_to_first_byte_seconds',
+    help: 'Time from request to the response head being written, by route id and target',
+    labelNames: ['route', 'target'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly upstreamErrors = new Counter({
     name: 'gateway_upstream_errors_total',
     help: 'Failed upstream exchanges, by upstream origin and kind (connect, timeout, reset, protocol)',
@@ -154,9 +164,11 @@ export class GatewayMetrics {
     for (const [name, on] of Object.entries(flags)) this.flag.set({ name }, on ? 1 : 0);
   }
 
-  observe(route: string, target: string, method: string | undefined, status: number, seconds: number): void {
+  /** `firstByteSeconds` is undefined for a client that left before any head was written (499). */
+  observe(route: string, target: string, method: string | undefined, status: number, seconds: number, firstByteSeconds?: number): void {
     this.requests.inc({ route, target, method: methodLabel(method), status: String(status) });
     this.duration.observe({ route, target }, seconds);
+    if (firstByteSeconds !== undefined) this.firstByte.observe({ route, target }, firstByteSeconds);
   }
 }
 

@@ -13,6 +13,7 @@ import { LlmError, type ChatMessage, type LlmEvent, type LlmProvider, type Usage
 import { SseStream } from './sse-stream';
 import { timedEvents } from './timed-events';
 import { tracedEvents } from './traced-events';
+import { markFirstByte } from '../../telemetry/first-byte';
 import { traceLlmCall } from '../../telemetry/llm-trace';
 import { inRequestTrace, traceContextOf } from '../../telemetry/request-trace';
 
@@ -155,6 +156,7 @@ export class ChatService {
     reply.hijack();
     const sse = new SseStream(reply.raw, this.config.keepAliveMs);
     sse.open(reply.getHeaders() as OutgoingHttpHeaders);
+    markFirstByte(reply);
     this.metrics.sseStreamsOpen.inc();
     try {
       const outcome = await this.consume(source, started, fromCache, signal, (text) => sse.event('delta', { text }));
