@@ -231,6 +231,10 @@ export async function createGateway(
     fastify.log,
     pathCheck,
     upgradeAdmission({ auth: authService, limiter, policyFor, onLimited: (route) => metrics.rateLimited.inc({ route }) }),
+    (req, o) => {
+      metrics.observe(o.routeId, o.target, req.method, o.status, o.seconds, o.firstByteSeconds);
+      accessLog?.writeUpgrade(req, o);
+    },
   );
 
   fastify.log.info({ flags: effectiveFlags(config), routes: table.routes.map((r) => `${r.id} -> ${r.targetLabel}`) }, 'effective configuration');

@@ -1,3 +1,4 @@
+import proxyAddr from '@fastify/proxy-addr';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -8,7 +9,7 @@ import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { canonicalUrl, type PathCheck } from '../routing/path-guard';
 import { securityHeadLines } from '../security/security-headers';
-import { compileTrust } from './client-address';
+import { compileTrust, plainAddress } from './client-address';
 import { buildUpstreamHeaders, FORWARDING_FIELDS, OVERRIDE_FIELDS } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
@@ -39,6 +40,11 @@ function badHandshake(req: IncomingMessage): { detail: string; extra?: string } 
 function rejectUpgrade(socket: Socket, err: unknown, requestId: string, extra: string): void {
   if (socket.destroyed || socket.writableEnded) return;
   const problem = toProblem(err, requestId);
+  const outcome = outcomes.get(socket);
+  if (outcome) {
+    outcome.status = problem.status;
+    outcome.headAt ??= process.hrtime.bigint();
+  }
   const body = JSON.stringify(problem);
   socket.end(
     `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n${extra}` +
@@ -60,6 +66,22 @@ export type UpgradeAdmission = (req: IncomingMessage, route: CompiledRoute) => P
 const IDENTITY_PREFIX = 'x-figway-';
 const identities = new WeakMap<IncomingMessage, UpgradeIdentity>();
 
+/** What became of one upgrade request, reported (metrics, access log) when its client connection closes. */
+interface UpgradeOutcome {
+  routeId: string;
+  target: string;
+  /** 101 once upgraded, the refusal's status, or the upstream's non-101 answer; 499 if none came. */
+  status: number;
+  headAt?: bigint;
+}
+const outcomes = new WeakMap<Socket, UpgradeOutcome>();
+
+/** Reported once per upgrade request when its client connection closes: a WebSocket's duration is its session. */
+export type UpgradeDone = (
+  req: IncomingMessage,
+  outcome: { routeId: string; target: string; status: number; seconds: number; firstByteSeconds?: number; bytes: number; client: string },
+) => void;
+
 /**
  * WebSocket upgrades are relayed by http-proxy-middleware (the HTTP hot path is undici, which does not relay
  * upgrades). The route table picks the target the same way as for HTTP; modules do not speak WebSocket yet.
@@ -70,6 +92,7 @@ export function attachWebSocketProxy(
   log: FastifyBaseLogger,
   pathCheck: PathCheck,
   admit?: UpgradeAdmission,
+  onDone?: UpgradeDone,
 ): void {
   const trust = compileTrust(w.config.trustProxy);
   // A refused handshake is an answer like any other: same static security headers (issue 9).
@@ -91,7 +114,17 @@ export function attachWebSocketProxy(
       },
       logger: { info: () => {}, warn: (m: unknown) => log.warn(m), error: (m: unknown) => log.error(m) },
       on: {
-        proxyReqWs: (proxyReq, req) => {
+        proxyReqWs: (proxyReq, req, socket) => {
+          const outcome = outcomes.get(socket as Socket);
+          if (outcome) {
+            const answered = (status: number) => {
+              outcome.status = status;
+              outcome.headAt ??= process.hrtime.bigint();
+            };
+            proxyReq.once('upgrade', () => answered(101));
+            // A refusal by the upstream (401, 404, ...) is relayed to the client as it came.
+            proxyReq.once('response', (res) => answered(res.statusCode ?? 502));
+          }
           const h = buildUpstreamHeaders(req, trust, {
             requestId: (req.headers['x-request-id'] as string) ?? '',
             host: req.headers.host ?? '',
@@ -128,6 +161,23 @@ export function attachWebSocketProxy(
     const id = validRequestId(req.headers['x-request-id']) ?? randomUUID();
     req.headers['x-request-id'] = id;
     socket.on('error', () => socket.destroy());
+    if (onDone) {
+      const started = process.hrtime.bigint();
+      const outcome: UpgradeOutcome = { routeId: 'unmatched', target: 'gateway', status: 499 };
+      outcomes.set(socket, outcome);
+      socket.once('close', () =>
+        onDone(req, {
+          routeId: outcome.routeId,
+          target: outcome.target,
+          status: outcome.status,
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
+          firstByteSeconds: outcome.headAt === undefined ? undefined : Number(outcome.headAt - started) / 1e9,
+          bytes: socket.bytesWritten,
+          // As for HTTP requests (request.ip): the peer, or the forwarded client when the peer is a trusted proxy.
+          client: plainAddress(proxyAddr(req, trust)),
+        }),
+      );
+    }
     const bad = badHandshake(req);
     if (bad) {
       rejectUpgrade(socket, new GatewayError('BAD_REQUEST', bad.detail), id, fixed + (bad.extra ?? ''));
@@ -144,6 +194,11 @@ export function attachWebSocketProxy(
       return;
     }
     const route = w.table.match(path, method);
+    const outcome = outcomes.get(socket);
+    if (outcome) {
+      outcome.routeId = route.id;
+      outcome.target = route.targetLabel;
+    }
     if (isGatewayOwnPath(path) || route.target.kind === 'module') {
       rejectUpgrade(socket, new GatewayError('NOT_FOUND', 'No WebSocket endpoint at this path.'), id, fixed);
       return;

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { GatewayConfig } from '../config';
 import { traceIdOf } from './request-trace';
 
@@ -11,6 +12,11 @@ export interface AccessLog {
   /** From the onRequest hook: notes where the response starts on the connection, to count what it sent. */
   start(request: FastifyRequest): void;
   write(request: FastifyRequest, route: string, target: string, status: number, seconds: number): void;
+  /**
+   * A WebSocket upgrade (it never passes Fastify): written when its connection closes, so the duration is the
+   * session's and the bytes are all the gateway sent the client.
+   */
+  writeUpgrade(req: IncomingMessage, o: { routeId: string; target: string; status: number; seconds: number; bytes: number; client: string }): void;
 }
 
 const VERBOSE_ENOUGH = new Set<GatewayConfig['logLevel']>(['info', 'debug', 'trace']);
@@ -54,5 +60,24 @@ export function createAccessLog(log: FastifyBaseLogger, config: Pick<GatewayConf
       'access',
     );
   };
-  return { start, write };
+  const writeUpgrade: AccessLog['writeUpgrade'] = (req, o) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    log.info(
+      {
+        reqId: req.headers['x-request-id'],
+        method: req.method,
+        route: o.routeId,
+        target: o.target,
+        path: q < 0 ? url : url.slice(0, q),
+        status: o.status,
+        durationMs: Math.round(o.seconds * 1e6) / 1e3,
+        bytes: o.bytes,
+        client: o.client,
+        upgrade: 'websocket',
+      },
+      'access',
+    );
+  };
+  return { start, write, writeUpgrade };
 }
