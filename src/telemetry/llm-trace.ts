@@ -4,7 +4,7 @@ import { VERSION } from '../version';
 /**
  * The client span of one chat model call, made by the chat service rather than by the undici instrumentation:
  * the SDKs (openai, @google/genai) call fetch after awaits of their own, where the request's context is no longer
- * active (sync-context.ts), so the trace headers are handed to the SDK per call instead. Names and attributes
+ * active (see tracing.ts), so the trace headers are handed to the SDK per call instead. Names and attributes
  * follow the OpenTelemetry GenAI semantic conventions (span `chat {model}`, `gen_ai.*`).
  */
 export interface LlmCallTrace {

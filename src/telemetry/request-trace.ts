@@ -35,7 +35,7 @@ function carriesTraceContext(headers: FastifyRequest['headers']): boolean {
  * The last thing the gateway's onRequest hook does: with tracing on, starts the server span, keeps its context for
  * the request (traceContextOf) and runs the rest of the hook chain that follows synchronously inside it. Past an
  * await the context is handed on explicitly (`traced` hooks, the forwarder, the chat service): see
- * sync-context.ts for why there is no AsyncLocalStorage. Without tracing, just `done()`.
+ * tracing.ts for why there is no AsyncLocalStorage. Without tracing, just `done()`.
  */
 export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (!tracingOn()) return done();
@@ -83,7 +83,7 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
 
 /**
  * The request's trace context (its server span), or undefined when tracing is off or the path is not traced.
- * Passed on explicitly: the context manager does not follow awaits (sync-context.ts says why).
+ * Passed on explicitly: the context manager does not follow awaits (tracing.ts says why).
  */
 export function traceContextOf(request: FastifyRequest): Context | undefined {
   return traces.get(request);
