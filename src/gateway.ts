@@ -101,6 +101,7 @@ export async function createGateway(
   const modules = new Set(Object.keys(V2_MODULES));
   const table = compileRouteTable(config, modules);
   const upstreams = new UpstreamRegistry(config);
+  metrics.watchUpstreams(() => upstreams.all());
   const accessLog = createAccessLog(fastify.log, config);
   const wiring: ProxyWiring = {
     config,

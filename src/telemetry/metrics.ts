@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config';
+import type { UpstreamSet } from '../proxy/upstream-set';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -147,6 +148,41 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Upstream pool health, read from the pools at scrape time (nothing on the request path): whether each instance
+   * is in rotation (not cooling down after connect failures), and its connections by state. `queued` is the
+   * saturation signal: requests waiting for a free connection, e.g. when long-lived streams hold all
+   * UPSTREAM_CONNECTIONS.
+   */
+  watchUpstreams(all: () => UpstreamSet[]): void {
+    new Gauge({
+      name: 'gateway_upstream_up',
+      help: 'Upstream instances in rotation: 1, or 0 while skipped after connect failures (passive health)',
+      labelNames: ['upstream'] as const,
+      registers: [this.registry],
+      collect() {
+        const now = Date.now();
+        for (const set of all()) for (const u of set.upstreams) this.set({ upstream: u.origin }, u.downUntil > now ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'gateway_upstream_connections',
+      help: 'Upstream pool connections (connected, busy) and requests waiting for one (queued), by upstream instance',
+      labelNames: ['upstream', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const set of all()) {
+          for (const u of set.upstreams) {
+            const st = u.pool.stats;
+            this.set({ upstream: u.origin, state: 'connected' }, st.connected);
+            this.set({ upstream: u.origin, state: 'busy' }, st.running);
+            this.set({ upstream: u.origin, state: 'queued' }, st.pending);
+          }
+        }
+      },
+    });
   }
 
   recordFlags(c: GatewayConfig): void {
