@@ -113,6 +113,7 @@ export async function createGateway(
       accessLog?.write(reply.request, route.id, route.targetLabel, status, seconds);
     },
     onUpstreamError: (upstream, kind) => metrics.upstreamErrors.inc({ upstream, kind }),
+    streams: { opened: () => metrics.proxiedStreamsOpen.inc(), closed: () => metrics.proxiedStreamsOpen.dec() },
   };
   const store = app.get<symbol, KeyValueStore>(KV_STORE);
   // Live flags (weights, rollback, fallback, cache_enabled, route_all_to_legacy): src/migration.

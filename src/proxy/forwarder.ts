@@ -64,6 +64,8 @@ export interface ForwarderOptions {
   cors?: boolean;
   /** Called once per forwarded request when the client's response is over (metrics, access log). */
   /** `firstByteSeconds`: when the response head was written; undefined if the client left before that. */
+  /** Told when a relayed event stream (text/event-stream) opens and when its response closes. */
+  streams?: { opened(): void; closed(): void };
   onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply, firstByteSeconds: number | undefined) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
 }
@@ -223,6 +225,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       const bodiless = isHead || NO_BODY_STATUS.has(up.statusCode);
       let stampCoding: string | undefined;
       let stamp = false;
+      let stream = false;
       try {
         const o = extra ? { ...own(), ...extra } : own();
         let edit;
@@ -230,6 +233,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
           const facts = headFacts(up.rawHeaders);
           stamp = nonce !== undefined && facts.html && !bodiless && canStamp(facts.coding);
           stampCoding = facts.coding;
+          stream = facts.stream === true;
           if (cspName) o[cspName] = facts.html ? csp!.htmlPolicy(nonce!) : csp!.apiPolicy;
           // The CORS hook set `Vary: Origin` on the reply; the upstream's own Vary fields must survive next to it.
           if (corsOwned && facts.vary) o.vary = `${facts.vary}, ${o.vary ?? 'Origin'}`;
@@ -247,6 +251,10 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
         res.end();
         tap?.end(true);
         return;
+      }
+      if (stream && opts.streams) {
+        opts.streams.opened();
+        res.once('close', opts.streams.closed);
       }
       // Only HTML with a nonce in its policy goes through the rewriter; every other body is relayed byte for byte.
       up.pipe(stamp ? stampingSink(res, nonce!, stampCoding) : res, tap);

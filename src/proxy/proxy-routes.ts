@@ -33,6 +33,7 @@ export interface ProxyWiring {
   table: RouteTable;
   upstreams: UpstreamRegistry;
   onDone?: ForwarderOptions['onDone'];
+  streams?: ForwarderOptions['streams'];
   onUpstreamError?: ForwarderOptions['onUpstreamError'];
   cache?: ForwarderOptions['cache'];
   steering?: SideSteering;
@@ -50,6 +51,7 @@ function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInst
     idleTimeoutMs: w.config.upstream.idleTimeoutMs,
     log: fastify.log,
     onDone: w.onDone,
+    streams: w.streams,
     onUpstreamError: w.onUpstreamError,
     cache,
     security: w.security,

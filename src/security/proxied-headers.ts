@@ -44,6 +44,8 @@ export function compileProxiedHeaders(security: SecurityHeaders): ProxiedHeaders
 /** The few upstream fields the forwarder decides on, found in one pass over the raw head. */
 export interface HeadFacts {
   html: boolean;
+  /** text/event-stream: a long-lived stream, counted while open. */
+  stream?: boolean;
   coding?: string;
   vary?: string;
 }
@@ -53,7 +55,11 @@ export function headFacts(raw: Buffer[]): HeadFacts {
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i];
     // Length first: most fields are dismissed without decoding their name.
-    if (n.length === 12 && n.toString('latin1').toLowerCase() === 'content-type') facts.html = isHtml(raw[i + 1].toString('latin1'));
+    if (n.length === 12 && n.toString('latin1').toLowerCase() === 'content-type') {
+      const type = raw[i + 1].toString('latin1');
+      facts.html = isHtml(type);
+      facts.stream = /^\s*text\/event-stream/i.test(type);
+    }
     else if (n.length === 16 && n.toString('latin1').toLowerCase() === 'content-encoding') {
       facts.coding = raw[i + 1].toString('latin1').trim().toLowerCase();
     } else if (n.length === 4 && n.toString('latin1').toLowerCase() === 'vary') {

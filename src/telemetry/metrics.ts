@@ -122,6 +122,11 @@ export class GatewayMetrics {
     help: 'Server-sent event streams the gateway is writing itself (v2 chat) right now',
     registers: [this.registry],
   });
+  readonly proxiedStreamsOpen = new Gauge({
+    name: 'gateway_proxied_streams_open',
+    help: 'Event streams (text/event-stream) relayed from upstreams right now; each holds an upstream connection',
+    registers: [this.registry],
+  });
   readonly cspReports = new Counter({
     name: 'gateway_csp_reports_total',
     help: 'CSP violation reports received at /csp-report, by effective directive (known CSP names, else other)',
