@@ -13,11 +13,12 @@ type ClientErrorHandler = (err: NodeJS.ErrnoException & { rawPacket?: unknown },
 export function clientErrorHandler(security: SecurityHeaders): ClientErrorHandler {
   // The same static set as every other answer (HSTS with TLS), built once here (issue 9).
   const fixedLines = securityHeadLines(security);
+  const handled = new WeakSet<Socket>();
   return function handleClientError(err, socket) {
-    // An answer already under way on this connection (a stream, say) would have our bytes spliced into its body;
-    // Node's default handler does not write then either (lib/_http_server.js socketOnError).
-    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (!socket.writable || inFlight?.headersSent) {
+    // Node calls this again for bytes that keep arriving after the parser failed.
+    if (handled.has(socket)) return;
+    handled.add(socket);
+    if (!socket.writable) {
       socket.destroy();
       return;
     }
@@ -30,9 +31,31 @@ export function clientErrorHandler(security: SecurityHeaders): ClientErrorHandle
     const problem = toProblem(new GatewayError('BAD_REQUEST', 'The request could not be parsed as HTTP/1.1.'), requestId);
     Object.assign(problem, { status, title: reason });
     const body = JSON.stringify(problem);
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\n${fixedLines}Connection: close\r\n\r\n${body}`,
-    );
+    const answer = () => {
+      if (socket.destroyed || socket.writableEnded) return;
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `X-Request-Id: ${requestId}\r\n${fixedLines}Connection: close\r\n\r\n${body}`,
+      );
+    };
+    // Nothing more is read from this connection; what was parsed before the bad bytes is still answered.
+    socket.pause();
+    whenAnswered(socket, answer);
   };
+}
+
+type Pending = { writableFinished: boolean; req?: { complete: boolean }; once(event: 'close', fn: () => void): unknown };
+
+/**
+ * Runs `then` once every answer owed on the connection is out. Requests parsed before the bad bytes (pipelined,
+ * or one still waiting on its upstream) are answered first and in order (RFC 9112 9.3.2): a 400 written ahead of
+ * them would be read by the client, or a proxy in front, as the answer to the earlier request, and every later
+ * answer would shift by one (response queue desynchronisation). Node assigns the next queued answer to the socket
+ * as each one finishes, before the answer's 'close'; an answer that is aborted instead takes the connection down.
+ * When the bad bytes are in the body of the request being answered (a broken chunk), the 400 is its answer: now.
+ */
+function whenAnswered(socket: Socket, then: () => void): void {
+  const current = (socket as Socket & { _httpMessage?: Pending | null })._httpMessage;
+  if (!current || current.writableFinished || current.req?.complete === false) return then();
+  current.once('close', () => (current.writableFinished ? whenAnswered(socket, then) : socket.destroy()));
 }
