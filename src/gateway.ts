@@ -1,4 +1,4 @@
-import { METHODS } from 'node:http';
+import { METHODS, type Server } from 'node:http';
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -25,6 +25,7 @@ import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
 import { firstByteMs } from './telemetry/first-byte';
+import { startMetricsListener } from './telemetry/metrics-listener';
 import { enterRequestTrace } from './telemetry/request-trace';
 import { V2_BODY_LIMITS, V2_MODULES } from './v2/modules';
 import { closeAfter, edgeRefusal, installPipelineGuard } from './edge/closing-connections';
@@ -101,6 +102,7 @@ export async function createGateway(
   const modules = new Set(Object.keys(V2_MODULES));
   const table = compileRouteTable(config, modules);
   const upstreams = new UpstreamRegistry(config);
+  let metricsServer: Server | undefined;
   metrics.watchUpstreams(() => upstreams.all());
   const accessLog = createAccessLog(fastify.log, config);
   const wiring: ProxyWiring = {
@@ -248,12 +250,18 @@ export async function createGateway(
     upstreams,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
+      if (config.metricsPort !== undefined) metricsServer = await startMetricsListener(metrics.registry, config.host, config.metricsPort);
       return app.getUrl();
     },
     async close() {
       overload.stop();
       await app.close();
       await upstreams.close();
+      // Last: the drain stays observable to the end.
+      if (metricsServer) {
+        metricsServer.closeAllConnections();
+        await new Promise((r) => metricsServer!.close(r));
+      }
     },
   };
 }

@@ -32,6 +32,8 @@ const rateLimit = z
 export const envSchema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().default('0.0.0.0'),
+  // Unset: /metrics on PORT. Set: /metrics only on this port, kept off the public listener (and the Ingress).
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LEGACY_URL: z
     .string()
     .default('http://127.0.0.1:5000')

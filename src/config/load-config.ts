@@ -35,6 +35,8 @@ export interface RateLimitSpec {
 export interface GatewayConfig {
   port: number;
   host: string;
+  /** When set, /metrics is served on its own listener on this port and not on `port`. */
+  metricsPort?: number;
   legacyUrls: string[];
   routesFile: string;
   routes: RouteSpec[];
@@ -159,6 +161,7 @@ function corsFrom(list: string[]): GatewayConfig['cors'] {
 /** Rules that involve several variables; each message names the variable to fix. */
 function crossChecks(e: RawEnv): string[] {
   const out: string[] = [];
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) out.push('METRICS_PORT: must differ from PORT');
   if (e.LEGACY_SESSION_MODE === 'flask_cookie' && !e.LEGACY_SECRET_KEY) {
     out.push("LEGACY_SECRET_KEY: required when LEGACY_SESSION_MODE=flask_cookie (the legacy app's SECRET_KEY)");
   }
@@ -205,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT,
     legacyUrls: e.LEGACY_URL,
     routesFile,
     routes: loadRoutes(routesFile),

@@ -379,7 +379,10 @@ test('Deployment: 3 replicas, probes on the gateway port and paths, hardened, st
 
   const ann = deployment.spec.template.metadata.annotations ?? {};
   assert.equal(ann['prometheus.io/scrape'], 'true');
-  assert.equal(Number(ann['prometheus.io/port']), config.port);
+  // /metrics lives on METRICS_PORT (kept off the Service and the Ingress), which the container declares.
+  assert.ok(config.metricsPort !== undefined && config.metricsPort !== config.port, 'the ConfigMap moves /metrics off PORT');
+  assert.equal(Number(ann['prometheus.io/port']), config.metricsPort);
+  assert.equal(containerPort('metrics'), config.metricsPort, 'container port "metrics" is METRICS_PORT');
   assert.equal(ann['prometheus.io/path'], '/metrics');
   assert.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0, 'a flag flip must not cost capacity');
 });
