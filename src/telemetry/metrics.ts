@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config';
 import type { UpstreamSet } from '../proxy/upstream-set';
+import { VERSION } from '../version';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -190,7 +191,29 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * The settings that are not on/off, as labels of one always-1 series (the Prometheus `_info` idiom): which auth
+   * fallback and session mode are in force is what an SRE checks first when logins fail.
+   */
+  readonly configInfo = new Gauge({
+    name: 'gateway_config_info',
+    help: 'Always 1; the labels are the non-boolean settings in force at start-up',
+    labelNames: ['version', 'fallback_auth', 'legacy_session_mode', 'csp_mode', 'llm_provider', 'store'] as const,
+    registers: [this.registry],
+  });
+
   recordFlags(c: GatewayConfig): void {
+    this.configInfo.set(
+      {
+        version: VERSION,
+        fallback_auth: c.auth.fallback,
+        legacy_session_mode: c.auth.legacySessionMode,
+        csp_mode: c.cspMode,
+        llm_provider: c.llm.provider,
+        store: c.redis ? 'redis' : 'memory',
+      },
+      1,
+    );
     const flags: Record<string, boolean> = {
       route_all_to_legacy: c.routeAllToLegacy,
       cache_enabled: c.cacheEnabled,

@@ -82,3 +82,13 @@ test('a dead upstream shows in gateway_upstream_errors_total by origin and kind'
     await dead.stop();
   }
 });
+
+test('gateway_config_info names the non-boolean settings in force (auth fallback, session mode, store), value 1', async () => {
+  const text = (await send(`${gw.url}/metrics`)).body.toString();
+  const info = series(text, 'gateway_config_info');
+  assert.equal(info.length, 1, info.join('\n'));
+  for (const label of ['fallback_auth="off"', 'legacy_session_mode="introspect"', 'csp_mode="enforce"', 'store="memory"', 'version="']) {
+    assert.ok(info[0].includes(label), `${label} in ${info[0]}`);
+  }
+  assert.ok(info[0].endsWith(' 1'));
+});
