@@ -194,12 +194,14 @@ export function attachWebSocketProxy(
       return;
     }
     const route = w.table.match(path, method);
+    const own = isGatewayOwnPath(path);
     const outcome = outcomes.get(socket);
     if (outcome) {
-      outcome.routeId = route.id;
-      outcome.target = route.targetLabel;
+      // The gateway's own paths are labelled as the gateway's, as for HTTP (never as the catch-all's legacy).
+      outcome.routeId = own ? 'gateway' : route.id;
+      outcome.target = own ? 'gateway' : route.targetLabel;
     }
-    if (isGatewayOwnPath(path) || route.target.kind === 'module') {
+    if (own || route.target.kind === 'module') {
       rejectUpgrade(socket, new GatewayError('NOT_FOUND', 'No WebSocket endpoint at this path.'), id, fixed);
       return;
     }

@@ -104,4 +104,6 @@ test('an upgrade the gateway refuses (a path no WebSocket lives at) is logged wi
   const line = await accessLine(reqId);
   assert.equal(line.status, 404);
   assert.equal(line.upgrade, 'websocket');
+  assert.equal(line.route, 'gateway', "the gateway's own path, not the legacy catch-all");
+  assert.equal(line.target, 'gateway');
 });
