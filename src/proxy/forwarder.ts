@@ -62,10 +62,12 @@ export interface ForwarderOptions {
   security?: ProxiedHeaders;
   /** CORS is configured: /api/v2 answers take the gateway's CORS fields, never the upstream's. */
   cors?: boolean;
-  /** Called once per forwarded request when the client's response is over (metrics, access log). */
-  /** `firstByteSeconds`: when the response head was written; undefined if the client left before that. */
   /** Told when a relayed event stream (text/event-stream) opens and when its response closes. */
   streams?: { opened(): void; closed(): void };
+  /**
+   * Called once per forwarded request when the client's response is over (metrics, access log).
+   * `firstByteSeconds`: when the response head was written; undefined if the client left before that.
+   */
   onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply, firstByteSeconds: number | undefined) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
 }
