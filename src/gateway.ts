@@ -24,6 +24,7 @@ import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
 import { GatewayMetrics } from './telemetry/metrics';
+import { declareRequestSlots } from './request-slots';
 import { firstByteMs } from './telemetry/first-byte';
 import { startMetricsListener } from './telemetry/metrics-listener';
 import { enterRequestTrace } from './telemetry/request-trace';
@@ -137,6 +138,7 @@ export async function createGateway(
     wiring.cache = { takes: (ex) => liveFlags.cacheEnabled && cache.takes(ex), handle: (ex) => cache.handle(ex) };
   }
 
+  declareRequestSlots(fastify);
   // Before anything else: requests pipelined behind a closing answer go no further.
   installPipelineGuard(fastify, config.edge.maxHeaderFields);
   // Then helmet's onRequest hooks, so they run before any hook that may answer (preflight, 429, 401).

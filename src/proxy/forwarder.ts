@@ -89,14 +89,13 @@ export function hasBody(request: FastifyRequest): boolean {
 export type ForwardFn = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /**
- * Replies the forwarder took over. Fastify still runs onResponse hooks for a hijacked reply once its response
- * finishes, so the gateway's hook asks this to leave them to onDone (which alone knows the target, and sees
- * clients that left): counting both would log and count each proxied request twice.
+ * Replies the forwarder took over (`figwayForwarded`, src/request-slots.ts). Fastify still runs onResponse hooks
+ * for a hijacked reply once its response finishes, so the gateway's hook asks this to leave them to onDone (which
+ * alone knows the target, and sees clients that left): counting both would log and count each proxied request
+ * twice.
  */
-const forwarded = new WeakSet<FastifyReply>();
-
 export function wasForwarded(reply: FastifyReply): boolean {
-  return forwarded.has(reply);
+  return reply.figwayForwarded === true;
 }
 
 /**
@@ -113,7 +112,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     reply.hijack();
     // Pipelined behind an answer that closes the connection (src/edge/closing-connections.ts): never forwarded.
     if (behindClose(request.raw)) return;
-    forwarded.add(reply);
+    reply.figwayForwarded = true;
     const startedAt = process.hrtime.bigint();
     const req = request.raw;
     const res = reply.raw;

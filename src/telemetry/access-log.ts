@@ -34,14 +34,13 @@ export function createAccessLog(log: FastifyBaseLogger, config: Pick<GatewayConf
   // with writeHead(fields), which Node does not keep for getHeader(), and many are chunked anyway. Only a client
   // pipelining requests on one connection makes the figure approximate (Node reads the next request while the
   // previous response is still going out).
-  const startBytes = new WeakMap<FastifyRequest, number>();
   const start: AccessLog['start'] = (request) => {
-    startBytes.set(request, request.raw.socket?.bytesWritten ?? 0);
+    request.figwayBytesBefore = request.raw.socket?.bytesWritten ?? 0;
   };
   const write: AccessLog['write'] = (request, route, target, status, seconds) => {
     const url = request.raw.url ?? '/';
     const q = url.indexOf('?');
-    const before = startBytes.get(request);
+    const before = request.figwayBytesBefore >= 0 ? request.figwayBytesBefore : undefined;
     const after = request.raw.socket?.bytesWritten;
     log.info(
       {

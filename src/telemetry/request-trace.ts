@@ -16,10 +16,8 @@ import { redactQuery, tracingOn } from './tracing';
 /** Gateway-own endpoints polled by probes and scrapers: a span every few seconds per pod says nothing. */
 const UNTRACED = /^\/(health|metrics)(\/|$)/;
 
-/** Per request, sampled or not: the trace id for the access log, the context to hand on to legacy and the model. */
-const traces = new WeakMap<FastifyRequest, Context>();
-/** Sampled requests only: the context `traced` hooks enter, so that Redis commands become child spans. */
-const recorded = new WeakMap<FastifyRequest, Context>();
+// Per request (src/request-slots.ts): `figwayTrace`, sampled or not (the trace id for the access log, the context to
+// hand on to legacy and the model), and `figwayTraceRecorded`, sampled only (what `traced` hooks enter).
 let tracer: Tracer | undefined;
 /** The fields the configured propagators read (traceparent, tracestate, baggage by default). */
 let contextFields: string[] | undefined;
@@ -53,11 +51,11 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
   const span = tracer.startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER }, parent);
   const ctx = trace.setSpan(parent, span);
   // Also for unsampled requests: the access log and the upstream still get the trace id.
-  traces.set(request, ctx);
+  request.figwayTrace = ctx;
   // Not sampled: nothing downstream records a span, so there is no context to enter; the forwarder and the model
   // call read the trace id from traceContextOf.
   if (!span.isRecording()) return done();
-  recorded.set(request, ctx);
+  request.figwayTraceRecorded = ctx;
   const url = request.raw.url ?? '/';
   const q = url.indexOf('?');
   span.setAttributes({
@@ -86,7 +84,7 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
  * Passed on explicitly: the context manager does not follow awaits (tracing.ts says why).
  */
 export function traceContextOf(request: FastifyRequest): Context | undefined {
-  return traces.get(request);
+  return request.figwayTrace ?? undefined;
 }
 
 /**
@@ -97,18 +95,18 @@ export function traceContextOf(request: FastifyRequest): Context | undefined {
 export function traced<H extends (request: FastifyRequest, reply: FastifyReply) => unknown>(hook: H): H {
   if (!tracingOn()) return hook;
   return ((request: FastifyRequest, reply: FastifyReply) => {
-    const ctx = recorded.get(request);
+    const ctx = request.figwayTraceRecorded;
     return ctx ? context.with(ctx, () => hook(request, reply)) : hook(request, reply);
   }) as H;
 }
 
 /** Runs `fn` inside the request's trace context (or just runs it when the request is not sampled). */
 export function inRequestTrace<T>(request: FastifyRequest, fn: () => T): T {
-  const ctx = recorded.get(request);
+  const ctx = request.figwayTraceRecorded;
   return ctx ? context.with(ctx, fn) : fn();
 }
 
 export function traceIdOf(request: FastifyRequest): string | undefined {
-  const ctx = traces.get(request);
-  return ctx && trace.getSpan(ctx)?.spanContext().traceId;
+  const ctx = request.figwayTrace;
+  return ctx ? trace.getSpan(ctx)?.spanContext().traceId : undefined;
 }
