@@ -4,6 +4,7 @@
 // autocannon, and prints the gateway's CPU per request from /proc. With BENCH_PROFILE_CPU=1 the gateway runs under
 // `--cpu-prof` and the top self-time functions are printed; the profile is kept in bench/results/.
 // `node bench/profile.mjs diff A.cpuprofile B.cpuprofile` prints what B spends more than A, per function.
+// BENCH_PROFILE_NODE_FLAGS passes flags to the gateway's node (e.g. "--trace-gc"; its output goes to the terminal).
 // Example, the price of tracing:
 //   BENCH_PROFILE_CPU=1 node bench/profile.mjs
 //   BENCH_PROFILE_CPU=1 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 node bench/profile.mjs   (a collector or sink)
@@ -52,7 +53,7 @@ const pin = (cpu, cmd, args) => (pinned ? ['taskset', ['-c', String(cpu), cmd, .
 const children = [];
 const start = (cpu, cmd, args, env) => {
   const [file, argv] = pin(cpu, cmd, args);
-  const child = spawn(file, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(file, argv, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   children.push(child);
   return child;
 };
@@ -64,7 +65,9 @@ start(1, process.execPath, ['bench/upstream.mjs', String(upPort)], process.env);
 const gwPort = await freePort();
 const profDir = path.join(ROOT, 'bench', 'results', `profile-${process.pid}`);
 if (cpuProfile) mkdirSync(profDir, { recursive: true });
-const gateway = start(1, process.execPath, [...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/main.js'], {
+// BENCH_PROFILE_NODE_FLAGS: more V8/Node flags for the gateway (e.g. --trace-gc, which NODE_OPTIONS refuses).
+const extraFlags = (process.env.BENCH_PROFILE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const gateway = start(1, process.execPath, [...extraFlags, ...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/main.js'], {
   ...process.env,
   PORT: String(gwPort),
   HOST: '127.0.0.1',
