@@ -6,7 +6,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './lib-proc.mjs';
+import { freePort, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -25,19 +25,6 @@ const TOKEN_DELAY_MS = numEnv('BENCH_CHAT_TOKEN_DELAY_MS', 40, 0, 10_000);
 const TIMEOUT_MS = numEnv('BENCH_CHAT_TIMEOUT_MS', 120_000, 1_000, 600_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-
-async function waitForHealth(url, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error('the gateway exited before it listened');
-    const ok = await new Promise((resolve) => {
-      http.get(`${url}/health`, (res) => (res.resume(), resolve(res.statusCode === 200))).on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the gateway did not answer /health in ${timeoutMs} ms`);
-}
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
 function rssOf(pid) {

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freePort, sleep } from './lib-proc.mjs';
+import { freePort, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -78,11 +78,7 @@ const gateway = start(1, process.execPath, [...extraFlags, ...(cpuProfile ? ['--
 });
 // taskset execs the command, so gateway.pid is the gateway's own process.
 const url = `http://127.0.0.1:${gwPort}/api/v1/bench`;
-for (let i = 0; ; i++) {
-  if ((await fetch(`http://127.0.0.1:${gwPort}/health`).then((r) => r.ok, () => false)) === true) break;
-  if (i > 100) throw new Error('the gateway did not start');
-  await sleep(200);
-}
+await waitForHealth(`http://127.0.0.1:${gwPort}`, gateway);
 const ticks = () => readFileSync(`/proc/${gateway.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((s, v) => s + Number(v), 0);
 const run = (amount) => autocannon({ url, connections: 50, amount });
 await run(WARMUP);

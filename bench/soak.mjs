@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { freePort, rssMiB, sleep } from './lib-proc.mjs';
+import { freePort, rssMiB, sleep, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RATE = Number(process.env.BENCH_SOAK_RATE ?? 1_000);
@@ -57,15 +57,7 @@ const metric = async (name) => {
   return Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
 };
 
-for (let i = 0; ; i++) {
-  try {
-    await metric('process_resident_memory_bytes');
-    break;
-  } catch {
-    if (i > 100) throw new Error('gateway did not start');
-    await sleep(100);
-  }
-}
+await waitForHealth(`http://127.0.0.1:${gwPort}`, gateway);
 
 const load = spawn(
   process.execPath,

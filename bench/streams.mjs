@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { freePort, rssMiB, sleep } from './lib-proc.mjs';
+import { freePort, rssMiB, sleep, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.env.BENCH_STREAMS ?? 10_000);
@@ -59,15 +59,7 @@ async function healthMs() {
   return performance.now() - t0;
 }
 
-for (let i = 0; ; i++) {
-  try {
-    await healthMs();
-    break;
-  } catch {
-    if (i > 100) throw new Error('gateway did not start');
-    await sleep(100);
-  }
-}
+await waitForHealth(`http://127.0.0.1:${gwPort}`, gateway);
 
 function openStream() {
   return new Promise((resolve, reject) => {
