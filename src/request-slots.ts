@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Taken over by the forwarder, which counts and logs it itself. */
     figwayForwarded: boolean;
+    /** When a reply a v2 module streams itself wrote its head, in ms since the request; -1 if not marked. */
+    figwayFirstByteMs: number;
   }
 }
 
@@ -27,4 +29,5 @@ export function declareRequestSlots(fastify: FastifyInstance): void {
   fastify.decorateRequest('figwayTraceRecorded', null);
   fastify.decorateRequest('figwayBytesBefore', -1);
   fastify.decorateReply('figwayForwarded', false);
+  fastify.decorateReply('figwayFirstByteMs', -1);
 }

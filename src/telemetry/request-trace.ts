@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { VERSION } from '../version';
-import { redactQuery, tracingOn } from './tracing';
+import { redactQuery, traceFields, tracingOn } from './tracing';
 
 /**
  * The server span of each request, made from the gateway's own Fastify hooks rather than by
@@ -19,13 +19,10 @@ const UNTRACED = /^\/(health|metrics)(\/|$)/;
 // Per request (src/request-slots.ts): `figwayTrace`, sampled or not (the trace id for the access log, the context to
 // hand on to legacy and the model), and `figwayTraceRecorded`, sampled only (what `traced` hooks enter).
 let tracer: Tracer | undefined;
-/** The fields the configured propagators read (traceparent, tracestate, baggage by default). */
-let contextFields: string[] | undefined;
 
 /** Most requests at an edge carry no trace context: extracting from them would only allocate. */
 function carriesTraceContext(headers: FastifyRequest['headers']): boolean {
-  contextFields ??= propagation.fields();
-  for (const f of contextFields) if (headers[f] !== undefined) return true;
+  for (const f of traceFields()) if (headers[f] !== undefined) return true;
   return false;
 }
 
@@ -94,10 +91,7 @@ export function traceContextOf(request: FastifyRequest): Context | undefined {
  */
 export function traced<H extends (request: FastifyRequest, reply: FastifyReply) => unknown>(hook: H): H {
   if (!tracingOn()) return hook;
-  return ((request: FastifyRequest, reply: FastifyReply) => {
-    const ctx = request.figwayTraceRecorded;
-    return ctx ? context.with(ctx, () => hook(request, reply)) : hook(request, reply);
-  }) as H;
+  return ((request: FastifyRequest, reply: FastifyReply) => inRequestTrace(request, () => hook(request, reply))) as H;
 }
 
 /** Runs `fn` inside the request's trace context (or just runs it when the request is not sampled). */

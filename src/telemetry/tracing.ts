@@ -1,3 +1,4 @@
+import { propagation } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { VERSION } from '../version';
 
@@ -32,6 +33,13 @@ let active = false;
 /** True once the SDK runs; the forwarder asks, so that with tracing off client trace headers pass untouched. */
 export function tracingOn(): boolean {
   return active;
+}
+
+let fields: string[] | undefined;
+
+/** The header fields the configured propagators read and write (traceparent, tracestate, baggage by default). */
+export function traceFields(): string[] {
+  return (fields ??= propagation.fields());
 }
 
 /**

@@ -1,6 +1,6 @@
 import { propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { VERSION } from '../version';
-import { redactQuery, tracingOn } from './tracing';
+import { redactQuery, traceFields, tracingOn } from './tracing';
 
 /**
  * The client span of a forwarded request, made by the forwarder itself rather than by the undici instrumentation.
@@ -27,7 +27,6 @@ export interface UpstreamCall {
 }
 
 let tracer: Tracer | undefined;
-let fields: string[] | undefined;
 /** server.address and server.port per upstream origin: a handful of origins, parsed once instead of per request. */
 const servers = new Map<string, { address: string; port: number }>();
 
@@ -53,8 +52,7 @@ export function traceUpstream<H extends ObservableHandler>(parent: Context, hand
   tracer ??= trace.getTracer('figway', VERSION);
   // The client's traceparent/tracestate/baggage were already taken in by the server span (its trace id continues);
   // passed on as well, the upstream would get two traceparent fields.
-  fields ??= propagation.fields();
-  for (const f of fields) delete headers[f];
+  for (const f of traceFields()) delete headers[f];
   // An unsampled request records nothing: the upstream is told the trace id (and that it is not sampled) with the
   // server span as parent, which spares a span, its ids and a context per request.
   if (!serverSpan.isRecording()) {
