@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './lib-proc.mjs';
+import { freePort, planPinning, startOtlpSink } from './lib-proc.mjs';
 import autocannon from 'autocannon';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -53,34 +53,6 @@ function parseSettings() {
 }
 
 // ------------------------------------------------------------------------------------------- CPU pinning
-
-function parseCpuList(list) {
-  const cpus = [];
-  for (const part of list.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a; c <= (b ?? a); c++) cpus.push(c);
-  }
-  return cpus;
-}
-
-/**
- * The issue measured "proxy on one core": the server side gets one CPU and the load generator the other, so
- * that autocannon never steals cycles from the thing it measures. Taken from our own affinity list rather than
- * assumed to be 0 and 1, because a container's cpuset may hand out other numbers.
- */
-function planPinning() {
-  const r = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return { enabled: false, reason: 'taskset not found' };
-  const m = /list:\s*([\d,-]+)/.exec(r.stdout);
-  const cpus = m ? parseCpuList(m[1]) : [];
-  if (cpus.length < 2) return { enabled: false, reason: `only ${cpus.length || '?'} CPU allowed` };
-  const clientCpu = cpus[0];
-  const serverCpu = cpus[1];
-  // -a: every thread of this process, autocannon's event loop included, plus GC and libuv helpers.
-  const self = spawnSync('taskset', ['-a', '-p', '-c', String(clientCpu), String(process.pid)], { encoding: 'utf8' });
-  if (self.status !== 0) return { enabled: false, reason: `taskset failed: ${(self.stderr || '').trim()}` };
-  return { enabled: true, clientCpu, serverCpu };
-}
 
 // ----------------------------------------------------------------------------------------- child control
 
@@ -591,34 +563,6 @@ const ROWS = {
   // every trace sampled, OTLP http/protobuf, batch export) towards a sink in this process that discards spans.
   'gateway-otel': { label: 'gateway + OTel', ratioName: 'gateway-otel', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'false' }, otlp: true },
 };
-
-/**
- * Stands in for an OpenTelemetry collector: accepts OTLP/HTTP exports and discards them. It runs in this process
- * (autocannon's core) because a real collector would not share the gateway's core either.
- */
-async function startOtlpSink() {
-  let exports = 0;
-  const server = http.createServer((req, res) => {
-    req.on('data', () => {});
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') exports++;
-      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf', 'content-length': 0 });
-      res.end();
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  // Never what keeps the bench alive after a failure.
-  server.unref();
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    exports: () => exports,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(r);
-      }),
-  };
-}
 
 let tmpDir = null;
 let cleaning = null;
