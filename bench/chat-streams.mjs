@@ -6,19 +6,12 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForHealth } from './lib-proc.mjs';
+import { freePort, numEnv, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const jwt = require('jsonwebtoken');
 
-function numEnv(name, fallback, min, max) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
-  return n;
-}
 
 const STREAMS = numEnv('BENCH_CHAT_STREAMS', 1_000, 1, 20_000);
 const TOKEN_DELAY_MS = numEnv('BENCH_CHAT_TOKEN_DELAY_MS', 40, 0, 10_000);

@@ -4,6 +4,15 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 
+/** A numeric setting from the environment: `fallback` when unset or empty, an error naming it when out of range. */
+export function numEnv(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
+  return n;
+}
+
 /** A port free on 127.0.0.1 right now. */
 export function freePort() {
   return new Promise((resolve, reject) => {

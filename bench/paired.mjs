@@ -12,25 +12,28 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freePort, planPinning, startOtlpSink, waitForHealth } from './lib-proc.mjs';
+import { freePort, numEnv, planPinning, startOtlpSink, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH_PATH = '/api/v1/bench';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-function numEnv(name, fallback, min, max) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
-  return n;
-}
 
-const SESSIONS = Math.round(numEnv('BENCH_SESSIONS', 4, 1, 50));
-const PAIRS = Math.round(numEnv('BENCH_PAIRS', 12, 2, 400));
-const SLICE_S = numEnv('BENCH_SLICE_S', 1, 0.5, 60);
-const WARMUP_S = numEnv('BENCH_WARMUP', 5, 1, 120);
-const CONNECTIONS = Math.round(numEnv('BENCH_CONNECTIONS', 50, 1, 10_000));
+function settingsOrExit() {
+  try {
+    return {
+      SESSIONS: Math.round(numEnv('BENCH_SESSIONS', 4, 1, 50)),
+      PAIRS: Math.round(numEnv('BENCH_PAIRS', 12, 2, 400)),
+      SLICE_S: numEnv('BENCH_SLICE_S', 1, 0.5, 60),
+      WARMUP_S: numEnv('BENCH_WARMUP', 5, 1, 120),
+      CONNECTIONS: Math.round(numEnv('BENCH_CONNECTIONS', 50, 1, 10_000)),
+    };
+  } catch (err) {
+    console.error(`paired bench: ${err.message}`);
+    process.exit(2);
+  }
+}
+const { SESSIONS, PAIRS, SLICE_S, WARMUP_S, CONNECTIONS } = settingsOrExit();
 // Every new autocannon instance ramps up over its first half second (50 connections starting in lockstep).
 const RAMP_S = 0.5;
 

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, planPinning, startOtlpSink } from './lib-proc.mjs';
+import { freePort, numEnv, planPinning, startOtlpSink } from './lib-proc.mjs';
 import autocannon from 'autocannon';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -16,16 +16,6 @@ const BENCH_PATH = '/api/v1/bench';
 const require = createRequire(import.meta.url);
 
 // ---------------------------------------------------------------------------------------------- settings
-
-function numEnv(name, fallback, min, max) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
-  }
-  return n;
-}
 
 const UNREACHABLE_RATE_LIMIT = '1000000000/1s';
 
