@@ -12,7 +12,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const jwt = require('jsonwebtoken');
 
-
 const STREAMS = numEnv('BENCH_CHAT_STREAMS', 1_000, 1, 20_000);
 const TOKEN_DELAY_MS = numEnv('BENCH_CHAT_TOKEN_DELAY_MS', 40, 0, 10_000);
 const TIMEOUT_MS = numEnv('BENCH_CHAT_TIMEOUT_MS', 120_000, 1_000, 600_000);
