@@ -1,4 +1,5 @@
-// Helpers shared by the bench scripts (they must not depend on src/): ports, processes, CPU pinning, an OTLP sink.
+// Helpers shared by the bench scripts (they must not depend on src/): settings, ports, processes, CPU time and
+// pinning, medians, an OTLP sink.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -11,6 +12,32 @@ export function numEnv(name, fallback, min, max) {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
   return n;
+}
+
+/** Clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
+export const CLK_TCK = (() => {
+  const n = Number((spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout ?? '').trim());
+  return n > 0 ? n : 100;
+})();
+
+/** Parent pid and utime+stime (clock ticks) of one process from /proc; null when it is gone. */
+export function readProcStat(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces or parentheses; everything after the last ')' is space-separated.
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+
+/** Median of the finite values; null when there are none. */
+export function median(values) {
+  const v = values.filter((x) => x != null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
 /** A port free on 127.0.0.1 right now. */

@@ -2,21 +2,20 @@
 // Usage: `npm run bench:paired` (builds first) or `node bench/paired.mjs` with dist/ up to date. See bench/README.md.
 //
 // Why not two rows of `npm run bench`: on the shared 2-vCPU VMs this project is measured on, the speed of a core
-// itself wanders by up to half within seconds to tens of seconds (a fixed CPU-bound loop on CPU 1 took 58 to 91 ms per pass
-// within one minute, with nothing else running and 0% steal), which is the same time scale as one bench row. Two
+// itself wanders by up to half within seconds to tens of seconds (a fixed CPU-bound loop on CPU 1 took 58 to 91 ms
+// per pass within one minute, with nothing else running and 0% steal), which is the same time scale as one row. Two
 // rows measured a minute apart then differ by more than the feature being priced. Here both gateways run at once
 // and take turns in short slices (A B, then B A, ...), so each B slice is compared with an A slice measured
 // seconds away on the same machine, and the median of those per-pair ratios is the figure.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freePort, numEnv, planPinning, startOtlpSink, waitForHealth } from './lib-proc.mjs';
+import { CLK_TCK, freePort, median, numEnv, planPinning, readProcStat, startOtlpSink, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH_PATH = '/api/v1/bench';
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 function settingsOrExit() {
   try {
@@ -50,8 +49,7 @@ function parseEnvList(text) {
 // B is the plain gateway plus BENCH_PAIR_ENV. Unset, B prices tracing as k8s/configmap.yaml ships it: 10% of new
 // traces sampled (a caller's sampled flag is followed), OTLP http/protobuf to a sink in this process. An
 // OTEL_TRACES_SAMPLER in your shell replaces that sampler.
-const customB = process.env.BENCH_PAIR_ENV !== undefined && process.env.BENCH_PAIR_ENV.trim() !== '';
-const tracingB = !customB;
+const tracingB = (process.env.BENCH_PAIR_ENV ?? '').trim() === '';
 
 const gatewayMain = path.join(ROOT, 'dist', 'main.js');
 if (!existsSync(gatewayMain)) {
@@ -77,18 +75,13 @@ function start(cmd, args, env) {
   return child;
 }
 
-/** utime + stime of one process (taskset execs the command, so the child's pid is the gateway's own). */
+/** utime + stime of one gateway (taskset execs the command, so the child's pid is the gateway's own). */
 function ticks(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
+  const st = readProcStat(pid);
+  if (!st) throw new Error(`process ${pid} is gone`);
+  return st.ticks;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   const i = (s.length - 1) * q;

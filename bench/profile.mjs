@@ -14,10 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freePort, waitForHealth } from './lib-proc.mjs';
+import { CLK_TCK, freePort, readProcStat, waitForHealth } from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** Self time per function (or per package with `byPackage`) in ms, from a .cpuprofile. */
 function selfTimes(file, byPackage = false) {
@@ -79,7 +78,7 @@ const gateway = start(1, process.execPath, [...extraFlags, ...(cpuProfile ? ['--
 // taskset execs the command, so gateway.pid is the gateway's own process.
 const url = `http://127.0.0.1:${gwPort}/api/v1/bench`;
 await waitForHealth(`http://127.0.0.1:${gwPort}`, gateway);
-const ticks = () => readFileSync(`/proc/${gateway.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((s, v) => s + Number(v), 0);
+const ticks = () => readProcStat(gateway.pid).ticks;
 const run = (amount) => autocannon({ url, connections: 50, amount });
 await run(WARMUP);
 const t0 = ticks();

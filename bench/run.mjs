@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, numEnv, planPinning, startOtlpSink } from './lib-proc.mjs';
+import { CLK_TCK, freePort, median, numEnv, planPinning, readProcStat, startOtlpSink } from './lib-proc.mjs';
 import autocannon from 'autocannon';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -145,23 +145,6 @@ async function waitForHttp(name, port, urlPath, timeoutMs, child) {
 
 // -------------------------------------------------------------------------------------------- CPU time
 
-const CLK_TCK = (() => {
-  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
-  const n = Number((r.stdout ?? '').trim());
-  return n > 0 ? n : 100;
-})();
-
-function readStat(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may hold spaces or parentheses; everything after the last ')' is space-separated.
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * utime+stime of a process and its descendants, in clock ticks. A child's CPU is invisible to
  * process.cpuUsage(), and nginx does its work in a worker forked by the master we spawned.
@@ -171,7 +154,7 @@ function treeTicks(rootPid) {
   const stats = new Map();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    const st = readStat(d);
+    const st = readProcStat(d);
     if (st) stats.set(Number(d), st);
   }
   if (!stats.has(rootPid)) return null;
@@ -445,13 +428,6 @@ function computeRatios(rows) {
   // Gateway variants are compared with the plain gateway row: the price (or gain) of each feature.
   const variants = rows.filter((r) => r.key.startsWith('gateway-') && r.rps != null).map((r) => ratio(r, gw, `${r.ratioName}/gateway`));
   return [...baselines, ...variants];
-}
-
-function median(values) {
-  const v = values.filter((x) => x != null && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
 /**
