@@ -88,6 +88,11 @@ const quantile = (xs, q) => {
   const lo = Math.floor(i);
   return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
 };
+// Node flags for both gateways, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile A and B under the same drift.
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+// BENCH_TOGETHER=1: A and B are loaded at the same time in each slice instead of in turn, sharing CPU 1 (the
+// kernel gives each runnable gateway an equal share), so no drift at all separates the two measurements.
+const TOGETHER = process.env.BENCH_TOGETHER === '1';
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 /** One slice: autocannon for the ramp plus SLICE_S, of which only the last SLICE_S seconds count. */
@@ -117,7 +122,7 @@ async function startPair(order) {
   const targets = {};
   for (const [name, env] of order) {
     const port = await freePort();
-    const child = start(process.execPath, [gatewayMain], { ...env, PORT: String(port) });
+    const child = start(process.execPath, [...NODE_FLAGS, gatewayMain], { ...env, PORT: String(port) });
     await waitForHealth(`http://127.0.0.1:${port}`, child);
     targets[name] = { name, child, url: `http://127.0.0.1:${port}${BENCH_PATH}`, served: 0, ticks0: 0 };
   }
@@ -171,7 +176,8 @@ async function main() {
     const order = s % 2 === 0 ? [['A', envA], ['B', envB]] : [['B', envB], ['A', envA]];
     const { A, B } = await startPair(order);
     // Warm-up: each alone, long enough for V8 to optimise the hot path.
-    for (const t of [A, B]) await slice(t, WARMUP_S);
+    if (TOGETHER) await Promise.all([slice(A, WARMUP_S), slice(B, WARMUP_S)]);
+    else for (const t of [A, B]) await slice(t, WARMUP_S);
     const exportsBefore = sink?.exports() ?? 0;
     // Whole-session CPU per request: work a gateway defers past its own slice (a span batch exported on a timer)
     // still lands in its own process while the other one only waits, so its ticks over the session divided by
@@ -179,9 +185,10 @@ async function main() {
     for (const t of [A, B]) (t.served = 0), (t.ticks0 = ticks(t.child.pid));
     const pairs = [];
     for (let i = 0; i < PAIRS; i++) {
-      // A B, B A, A B, ...: a steady drift over one pair then favours neither side.
       const got = {};
-      for (const t of i % 2 === 0 ? [A, B] : [B, A]) got[t.name] = await slice(t, SLICE_S);
+      if (TOGETHER) [got.A, got.B] = await Promise.all([slice(A, SLICE_S), slice(B, SLICE_S)]);
+      // A B, B A, A B, ...: a steady drift over one pair then favours neither side.
+      else for (const t of i % 2 === 0 ? [A, B] : [B, A]) got[t.name] = await slice(t, SLICE_S);
       pairs.push({ a: got.A, b: got.B, rps: got.B.rps / got.A.rps, cpu: got.B.cpuUs / got.A.cpuUs });
     }
     // Longer than the SDK's default batch delay (OTEL_BSP_SCHEDULE_DELAY, 5 s): the last partial batch goes out.

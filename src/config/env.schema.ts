@@ -145,6 +145,12 @@ export const envSchema = z.object({
    * OpenTelemetry SDK (src/telemetry/tracing.ts), not this schema.
    */
   ACCESS_LOG: bool(true),
+  /**
+   * With tracing on, a forwarded request is one SERVER span that also records the upstream (origin, its status,
+   * failed attempts as events), as Envoy traces a proxied request by default. TRACE_UPSTREAM_SPANS=true adds a
+   * CLIENT span per upstream attempt (Envoy's spawn_upstream_span), at about twice the cost per sampled request.
+   */
+  TRACE_UPSTREAM_SPANS: bool(false),
 });
 
 export type RawEnv = z.output<typeof envSchema>;

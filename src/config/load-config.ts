@@ -97,6 +97,8 @@ export interface GatewayConfig {
   logLevel: RawEnv['LOG_LEVEL'];
   /** ACCESS_LOG: one line per request at info level. */
   accessLog: boolean;
+  /** TRACE_UPSTREAM_SPANS: a CLIENT span per upstream attempt besides the request's SERVER span. */
+  traceUpstreamSpans: boolean;
 }
 
 function formatIssues(issues: z.core.$ZodIssue[], prefix = ''): string[] {
@@ -288,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
     accessLog: e.ACCESS_LOG,
+    traceUpstreamSpans: e.TRACE_UPSTREAM_SPANS,
   };
 }
 
@@ -321,6 +324,7 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     tls: Boolean(c.tls),
     upstreamTimeoutMs: c.upstream.timeoutMs,
     accessLog: c.accessLog,
+    traceUpstreamSpans: c.traceUpstreamSpans,
     // Validated today so a typo fails fast, but no code reads them yet: said out loud so nobody relies on them.
     notYetInForce: NOT_YET_IN_FORCE,
   };

@@ -7,7 +7,7 @@ import { stampingSink, canStamp } from '../security/html-nonce-stamper';
 import { createNonce } from '../security/nonce';
 import { headFacts, type ProxiedHeaders } from '../security/proxied-headers';
 import { inRequestTrace, traceContextOf } from '../telemetry/request-trace';
-import { traceUpstream } from '../telemetry/upstream-trace';
+import { traceUpstream, traceUpstreamSpan } from '../telemetry/upstream-trace';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
 import { writeRawProblem } from './problem-response';
@@ -70,6 +70,8 @@ export interface ForwarderOptions {
    */
   onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply, firstByteSeconds: number | undefined) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
+  /** TRACE_UPSTREAM_SPANS: a CLIENT span per upstream attempt; otherwise the SERVER span records the exchange. */
+  upstreamSpans?: boolean;
 }
 
 /** RFC 9110 9.2.2; a request that carries a body is never replayed, whatever its method. */
@@ -107,6 +109,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
   const bodyLimit = route.bodyLimit;
   const csp = security?.security.csp;
   const cspName = csp?.headerName;
+  const traceCall = opts.upstreamSpans ? traceUpstreamSpan : traceUpstream;
 
   return function forward(request, reply) {
     reply.hijack();
@@ -192,7 +195,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
           );
           if (!o.detached) inFlight = response;
           const handler = traceContext
-            ? traceUpstream(traceContext, response, { method, origin: upstream.origin, path: upstreamPath }, headers)
+            ? traceCall(traceContext, response, { method, origin: upstream.origin, path: upstreamPath }, headers)
             : response;
           upstream.pool.dispatch(
             {

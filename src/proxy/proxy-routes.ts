@@ -56,6 +56,7 @@ function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInst
     cache,
     security: w.security,
     cors: corsEnabled(w.config),
+    upstreamSpans: w.config.traceUpstreamSpans,
   });
 }
 

@@ -1,15 +1,16 @@
 import { propagation } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { VERSION } from '../version';
+import { PooledIdGenerator } from './trace-ids';
 
 /**
  * OpenTelemetry tracing, started before Nest and outside dependency injection: the ioredis instrumentation patches
  * the module as it loads, so this must run before anything loads ioredis (see start-tracing.ts).
  *
  * Who makes which span: the server span of each request comes from the gateway's onRequest hook
- * (request-trace.ts says why not from @opentelemetry/instrumentation-http), the client span of each forwarded call
- * from the forwarder (upstream-trace.ts), the chat model call from the chat service (llm-trace.ts), and Redis
- * commands from the ioredis instrumentation.
+ * (request-trace.ts says why not from @opentelemetry/instrumentation-http); the forwarder records the upstream
+ * exchange on it, or in a client span per attempt with TRACE_UPSTREAM_SPANS (upstream-trace.ts); the chat model
+ * call comes from the chat service (llm-trace.ts), and Redis commands from the ioredis instrumentation.
  *
  * There is no undici instrumentation: subscribed to undici's diagnostics channels, it made every forwarded request
  * pay for five channel messages and its handlers, even though the forwarder makes its own client span (the
@@ -85,6 +86,7 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
     // when a command is issued, sees it. Work that starts after an await outside those sees ROOT: its spans are
     // left out (the instrumentations require a parent), never attached to the wrong request.
     contextManager: new StackContextManager(),
+    idGenerator: new PooledIdGenerator(),
     // The base resource; the env detector (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) is merged over it.
     resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'figway', 'service.version': VERSION })),
     // Traces only: metrics stay with prom-client on /metrics and logs with pino on stdout. Without these two the

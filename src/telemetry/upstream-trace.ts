@@ -1,9 +1,10 @@
 import { propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { VERSION } from '../version';
-import { redactQuery, traceFields, tracingOn } from './tracing';
+import { redactQuery, traceFields } from './tracing';
 
 /**
- * The client span of a forwarded request, made by the forwarder itself rather than by the undici instrumentation.
+ * What the trace records of a forwarded request's upstream exchange, and the trace headers the upstream gets; made by
+ * the forwarder itself rather than by the undici instrumentation.
  *
  * That instrumentation starts its span and injects `traceparent` when undici creates its internal Request, in
  * whatever context is current then. For `pool.dispatch` that is the caller's only while the pool has a free
@@ -41,26 +42,38 @@ function serverOf(origin: string): { address: string; port: number } {
 }
 
 /**
- * Starts the client span of one upstream attempt under `parent`, replaces the client's trace headers in `headers`
- * with the ones naming this span, and has the handler end the span (its `observer`) when undici is
- * done with the exchange (body complete, or failed).
+ * Replaces the client's trace headers in `headers` with the ones naming the gateway's span, and has `handler`
+ * (its `observer`) record the upstream exchange when the request is sampled. Which span records it is chosen once
+ * per route at boot (TRACE_UPSTREAM_SPANS): `traceUpstream` or `traceUpstreamSpan`.
  */
-export function traceUpstream<H extends ObservableHandler>(parent: Context, handler: H, call: UpstreamCall, headers: Record<string, string | string[]>): H {
+export type UpstreamTracer = <H extends ObservableHandler>(parent: Context, handler: H, call: UpstreamCall, headers: Record<string, string | string[]>) => H;
+
+/** The request's SERVER span stands for the exchange too, and the upstream is told it is its parent. */
+export const traceUpstream: UpstreamTracer = (parent, handler, call, headers) => {
   const serverSpan = trace.getSpan(parent);
   // No server span (a path the gateway does not trace): the caller's trace headers pass as they came.
   if (!serverSpan) return handler;
-  tracer ??= trace.getTracer('figway', VERSION);
-  // The client's traceparent/tracestate/baggage were already taken in by the server span (its trace id continues);
-  // passed on as well, the upstream would get two traceparent fields.
-  for (const f of traceFields()) delete headers[f];
+  replaceTraceHeaders(parent, headers);
+  if (serverSpan.isRecording()) {
+    serverSpan.setAttribute('figway.upstream.origin', call.origin);
+    handler.observer = new ServerSpanObserver(serverSpan, call.origin);
+  }
+  return handler;
+};
+
+/** A CLIENT span per upstream attempt, under the request's SERVER span; the upstream is told it is its parent. */
+export const traceUpstreamSpan: UpstreamTracer = (parent, handler, call, headers) => {
+  const serverSpan = trace.getSpan(parent);
+  if (!serverSpan) return handler;
   // An unsampled request records nothing: the upstream is told the trace id (and that it is not sampled) with the
   // server span as parent, which spares a span, its ids and a context per request.
   if (!serverSpan.isRecording()) {
-    propagation.inject(parent, headers);
+    replaceTraceHeaders(parent, headers);
     return handler;
   }
+  tracer ??= trace.getTracer('figway', VERSION);
   const span = tracer.startSpan(call.method, { kind: SpanKind.CLIENT }, parent);
-  propagation.inject(trace.setSpan(parent, span), headers);
+  replaceTraceHeaders(trace.setSpan(parent, span), headers);
   const server = serverOf(call.origin);
   const q = call.path.indexOf('?');
   span.setAttributes({
@@ -71,6 +84,40 @@ export function traceUpstream<H extends ObservableHandler>(parent: Context, hand
   });
   handler.observer = new SpanObserver(span);
   return handler;
+};
+
+/**
+ * The client's traceparent/tracestate/baggage were already taken in by the server span (its trace id continues);
+ * passed on as well, the upstream would get two traceparent fields.
+ */
+function replaceTraceHeaders(ctx: Context, headers: Record<string, string | string[]>): void {
+  for (const f of traceFields()) if (headers[f] !== undefined) delete headers[f];
+  propagation.inject(ctx, headers);
+}
+
+/**
+ * Records the exchange on the request's SERVER span: the upstream's status, and each failed attempt as an event
+ * (a retried attempt is not the request's outcome; the span's own status says how the request ended).
+ */
+class ServerSpanObserver {
+  constructor(
+    private readonly span: Span,
+    private readonly origin: string,
+  ) {}
+
+  head(statusCode: number): void {
+    this.span.setAttribute('figway.upstream.status_code', statusCode);
+  }
+
+  done(err?: Error): void {
+    if (err) {
+      this.span.addEvent('upstream_failed', {
+        'figway.upstream.origin': this.origin,
+        'error.type': (err as NodeJS.ErrnoException).code ?? err.name ?? 'Error',
+        'error.message': err.message,
+      });
+    }
+  }
 }
 
 /** Ends the client span with the exchange: status on the head, error or success at the end. */
