@@ -8,7 +8,7 @@ export interface BodyTap {
 }
 
 /**
- * Watches one exchange's outcome (its client span, when tracing). A field of the handler rather than a wrapper
+ * Watches one exchange's outcome (its trace span, when tracing). A field of the handler rather than a wrapper
  * around it: undici then always calls the same class, and its hot call sites stay monomorphic.
  */
 export interface ExchangeObserver {

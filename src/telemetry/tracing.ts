@@ -13,7 +13,7 @@ import { PooledIdGenerator } from './trace-ids';
  * call comes from the chat service (llm-trace.ts), and Redis commands from the ioredis instrumentation.
  *
  * There is no undici instrumentation: subscribed to undici's diagnostics channels, it made every forwarded request
- * pay for five channel messages and its handlers, even though the forwarder makes its own client span (the
+ * pay for five channel messages and its handlers, even though the forwarder records the exchange itself (the
  * bench's tracing row with sampling off: 1.17x the plain gateway's CPU per request with it, 1.07x without). The
  * gateway's remaining outbound calls of its own (legacy session introspection, importing legacy chat history,
  * JWKS refreshes) are therefore not traced.
