@@ -206,7 +206,7 @@ async function main() {
     };
     sessions.push(session);
     console.log(
-      `  session ${s + 1} (${order[0][0]} started first): A ${fmt(median(pairs.map((p) => p.a.rps)))} req/s ${session.cpuUsA.toFixed(1)} µs/req, ` +
+      `  session ${s + 1} (${order[0][0]} started first; pids A ${A.child.pid} B ${B.child.pid}): A ${fmt(median(pairs.map((p) => p.a.rps)))} req/s ${session.cpuUsA.toFixed(1)} µs/req, ` +
         `B ${fmt(median(pairs.map((p) => p.b.rps)))} req/s ${session.cpuUsB.toFixed(1)} µs/req; ` +
         `B/A req/s ${session.rps.median.toFixed(3)} (${session.rps.q1.toFixed(3)}-${session.rps.q3.toFixed(3)}), CPU/req ${session.cpu.median.toFixed(3)}, whole session CPU/req ${session.wholeCpuRatio.toFixed(3)}`,
     );
