@@ -59,6 +59,9 @@ async function main(): Promise<void> {
   installShutdown(gw, config);
   const url = await gw.listen();
   gw.fastify.log.info({ url }, 'figway listening');
+  void tracing?.collectorCheck.then((err) => {
+    if (err) gw.fastify.log.warn({ err }, 'the OTLP collector did not take the start-up export; spans may not arrive (check OTEL_EXPORTER_OTLP_ENDPOINT)');
+  });
 }
 
 main().catch((err) => {
