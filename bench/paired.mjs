@@ -5,8 +5,10 @@
 // itself wanders by up to half within seconds to tens of seconds (a fixed CPU-bound loop on CPU 1 took 58 to 91 ms
 // per pass within one minute, with nothing else running and 0% steal), which is the same time scale as one row. Two
 // rows measured a minute apart then differ by more than the feature being priced. Here both gateways run at once
-// and take turns in short slices (A B, then B A, ...), so each B slice is compared with an A slice measured
-// seconds away on the same machine, and the median of those per-pair ratios is the figure.
+// and, by default, take load at the same time in short slices on one core, so each B slice is compared with an A
+// slice measured over the very same seconds (BENCH_TOGETHER=0: in turn, A B then B A, ...), and the median of
+// those per-pair ratios is the figure. Fresh process pairs per session, because a process's steady state is luck
+// as much as code.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,8 +22,8 @@ const BENCH_PATH = '/api/v1/bench';
 function settingsOrExit() {
   try {
     return {
-      SESSIONS: Math.round(numEnv('BENCH_SESSIONS', 4, 1, 50)),
-      PAIRS: Math.round(numEnv('BENCH_PAIRS', 12, 2, 400)),
+      SESSIONS: Math.round(numEnv('BENCH_SESSIONS', 8, 1, 50)),
+      PAIRS: Math.round(numEnv('BENCH_PAIRS', 5, 2, 400)),
       SLICE_S: numEnv('BENCH_SLICE_S', 1, 0.5, 60),
       WARMUP_S: numEnv('BENCH_WARMUP', 5, 1, 120),
       CONNECTIONS: Math.round(numEnv('BENCH_CONNECTIONS', 50, 1, 10_000)),
@@ -90,9 +92,9 @@ const quantile = (xs, q) => {
 };
 // Node flags for both gateways, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile A and B under the same drift.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-// BENCH_TOGETHER=1: A and B are loaded at the same time in each slice instead of in turn, sharing CPU 1 (the
-// kernel gives each runnable gateway an equal share), so no drift at all separates the two measurements.
-const TOGETHER = process.env.BENCH_TOGETHER === '1';
+// A and B are loaded at the same time in each slice, sharing CPU 1 (the kernel gives each runnable gateway an equal
+// share), so no drift at all separates the two measurements; BENCH_TOGETHER=0 loads them in turn instead.
+const TOGETHER = process.env.BENCH_TOGETHER !== '0';
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 /** One slice: autocannon for the ramp plus SLICE_S, of which only the last SLICE_S seconds count. */
@@ -163,7 +165,7 @@ async function main() {
     : { ...plain, ...parseEnvList(process.env.BENCH_PAIR_ENV) };
   const labelB = tracingB ? `tracing on (${envB.OTEL_TRACES_SAMPLER}${envB.OTEL_TRACES_SAMPLER_ARG ? ` ${envB.OTEL_TRACES_SAMPLER_ARG}` : ''}, OTLP to a sink)` : process.env.BENCH_PAIR_ENV.trim();
 
-  console.log(`paired bench: GET ${BENCH_PATH}, ${CONNECTIONS} connections, ${SESSIONS} sessions of ${PAIRS} pairs of ${SLICE_S} s slices (after a ${RAMP_S} s ramp each)`);
+  console.log(`paired bench: GET ${BENCH_PATH}, ${CONNECTIONS} connections, ${SESSIONS} sessions of ${PAIRS} pairs of ${SLICE_S} s slices (after a ${RAMP_S} s ramp each), ${TOGETHER ? 'A and B loaded together' : 'A and B loaded in turn'}`);
   console.log(`  A: the plain gateway (RATE_LIMIT=off CACHE_ENABLED=false)`);
   console.log(`  B: A plus ${labelB}`);
   console.log(pin.enabled ? `  both gateways and the upstream on CPU ${pin.serverCpu}, load from CPU ${pin.clientCpu}` : `  pinning off (${pin.reason})`);
@@ -227,7 +229,7 @@ async function main() {
   const r = summary.rpsRatio;
   const c = summary.cpuRatio;
   console.log('');
-  console.log(`A alone moved ${summary.machineDrift.toFixed(2)}x between its fastest and slowest slice (the machine's drift the pairing takes out)`);
+  console.log(`A's req/s moved ${summary.machineDrift.toFixed(2)}x between its fastest and slowest slice (the machine's drift the pairing takes out)`);
   console.log(`B/A req/s ${r.median.toFixed(3)} (middle half of all pairs ${r.q1.toFixed(3)}-${r.q3.toFixed(3)}; by session ${summary.sessionRpsRatios.map((x) => x.toFixed(3)).join(' ')})`);
   console.log(`B/A CPU/req ${c.median.toFixed(3)} (${c.q1.toFixed(3)}-${c.q3.toFixed(3)}); over whole sessions, deferred work included, ${summary.wholeCpuRatio.toFixed(3)}`);
   console.log(`cost of B: ${((1 - r.median) * 100).toFixed(1)}% of the plain gateway's req/s, ${((c.median - 1) * 100).toFixed(1)}% more CPU per request`);
@@ -235,7 +237,7 @@ async function main() {
 
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const file = path.join(ROOT, 'bench', 'results', `paired-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const settings = { sessions: SESSIONS, pairs: PAIRS, sliceS: SLICE_S, warmupS: WARMUP_S, connections: CONNECTIONS, b: labelB, node: process.version, pinning: pin };
+  const settings = { together: TOGETHER, sessions: SESSIONS, pairs: PAIRS, sliceS: SLICE_S, warmupS: WARMUP_S, connections: CONNECTIONS, b: labelB, node: process.version, pinning: pin };
   writeFileSync(file, `${JSON.stringify({ settings, summary, exports, failures, sessions }, null, 2)}\n`);
   console.log(`results: ${path.relative(ROOT, file)}`);
 
