@@ -29,7 +29,7 @@ export interface Tracing {
   /** Flushes buffered spans to the exporter and stops it; call once the server no longer takes requests. */
   shutdown(): Promise<void>;
   /**
-   * The start-up export's outcome (see warmUpExporter): undefined when the collector took it, else why not.
+   * The start-up exports' outcome (see warmUpExporter): undefined when the collector took them, else why not.
    * Never rejects; already settled when the exporter is not one the gateway builds itself.
    */
   collectorCheck: Promise<string | undefined>;
@@ -101,9 +101,11 @@ function otlpHttpExporter(env: NodeJS.ProcessEnv): SpanExporter | undefined {
  * own request path; when its first export came only after V8 had optimised that path for the server's objects
  * alone, some 40 hot functions (Readable.push, Writable.write, OutgoingMessage._storeHeader, ...) were
  * deoptimised and recompiled (`--trace-deopt`), and the tracing gateway settled about 8 points slower: at 10%
- * sampling 0.85x-0.87x the plain gateway's req/s, against 0.94x with such exchanges made at start-up
- * (`BENCH_TOGETHER=1 node bench/paired.mjs`, bench/README.md).
+ * sampling 0.85x-0.87x the plain gateway's req/s, against 0.90x-0.94x with the exchanges below made at start-up
+ * (`npm run bench:paired`, bench/README.md).
  */
+const WARM_UP_EXPORTS = 16;
+
 async function warmUpExporter(exporter: SpanExporter): Promise<string | undefined> {
   // Several, one after the other: V8 keeps type feedback for a function only from about its eighth call on
   // (lazy feedback allocation), and the later ones go over the kept-alive connection as real exports do.
@@ -119,7 +121,6 @@ async function warmUpExporter(exporter: SpanExporter): Promise<string | undefine
   }
   return undefined;
 }
-const WARM_UP_EXPORTS = 16;
 
 export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
   if (!tracingWanted(env)) return undefined;
