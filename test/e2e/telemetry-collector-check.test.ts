@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { routesFile, startGateway } from '../support/gateway';
+import { waitFor } from '../support/migration';
 import { startReceiver } from '../support/otlp-receiver';
 import { freePort } from '../support/ports';
 
-// At start-up the gateway sends its OTLP collector one empty batch: an operator learns at boot whether spans can
+// At start-up the gateway sends its OTLP collector empty batches: an operator learns at boot whether spans can
 // be delivered (src/telemetry/tracing.ts, warmUpExporter, also says what it does for throughput).
 
 const ROUTES = `
@@ -14,12 +15,11 @@ routes:
     target: legacy
 `;
 
-async function until(pred: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** waitFor, with the gateway's output in the error when it times out. */
+function until(pred: () => boolean, timeoutMs: number, output: () => string): Promise<unknown> {
+  return waitFor(pred, timeoutMs).catch((err: Error) => {
+    throw new Error(`${err.message}\n${output()}`);
+  });
 }
 
 test('a reachable collector gets an empty batch before any request, and nothing is logged about it', async () => {
