@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { send, type RawResponse } from '../support/http';
 import { startLegacy, type LegacyApp } from '../support/legacy-flask';
-import { freePort } from '../support/ports';
+import { CLOSED_PORT } from '../support/ports';
 import { startRedis, type RedisServer } from '../support/redis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +54,7 @@ let withOneDeadLegacy: RunningGateway;
 let neverReachedLegacy: RunningGateway;
 
 before(async () => {
-  const deadPort = await freePort();
+  const deadPort = CLOSED_PORT;
   [legacy, doomedLegacy, redis] = await Promise.all([startLegacy(), startLegacy(), startRedis()]);
   [withRedis, failClosed, withDoomedLegacy, withOneDeadLegacy, neverReachedLegacy] = await Promise.all([
     startGateway({ LEGACY_URL: legacy.url, REDIS_URL: redis.url }),

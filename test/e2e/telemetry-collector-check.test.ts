@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { routesFile, startGateway } from '../support/gateway';
 import { waitFor } from '../support/migration';
 import { startReceiver } from '../support/otlp-receiver';
-import { freePort } from '../support/ports';
+import { CLOSED_PORT } from '../support/ports';
 
 // At start-up the gateway sends its OTLP collector empty batches: an operator learns at boot whether spans can
 // be delivered (src/telemetry/tracing.ts, warmUpExporter, also says what it does for throughput).
@@ -43,7 +43,7 @@ test('a reachable collector gets an empty batch before any request, and nothing 
 });
 
 test('an unreachable collector is reported at start-up, and the gateway serves on', async () => {
-  const dead = `http://127.0.0.1:${await freePort()}`;
+  const dead = `http://127.0.0.1:${CLOSED_PORT}`;
   const gw = await startGateway({
     ROUTES_FILE: routesFile(ROUTES),
     LEGACY_URL: 'http://127.0.0.1:9',

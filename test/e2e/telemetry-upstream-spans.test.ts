@@ -4,7 +4,7 @@ import { startCountingUpstream, type CountingUpstream } from '../support/countin
 import { routesFile, startGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { CLIENT, parseTraceparent, SERVER, startReceiver, type Receiver } from '../support/otlp-receiver';
-import { freePort } from '../support/ports';
+import { CLOSED_PORT } from '../support/ports';
 
 // How a forwarded request's upstream exchange shows in a trace: on the request's server span by default (one span
 // per request), or as a client span per attempt with TRACE_UPSTREAM_SPANS=true.
@@ -65,7 +65,7 @@ test('TRACE_UPSTREAM_SPANS=true: a client span under the server span, and the up
 });
 
 test('an upstream that cannot be reached: the server span records the failed attempt and ends in error', async () => {
-  const dead = `http://127.0.0.1:${await freePort()}`;
+  const dead = `http://127.0.0.1:${CLOSED_PORT}`;
   const gw = await startGateway({ ...tracingEnv(receiver), LEGACY_URL: dead });
   try {
     const traceId = 'dead0000000000000000000000000001';

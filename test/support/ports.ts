@@ -1,5 +1,12 @@
 import { createServer } from 'node:net';
 
+/**
+ * A port nothing listens on, for "legacy is down" set-ups: 9 (discard) lies below the range the OS picks ports
+ * from for listen(0), so no server started meanwhile (this test's or a parallel file's) can take it, as one can
+ * take a freePort() number.
+ */
+export const CLOSED_PORT = 9;
+
 /** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
