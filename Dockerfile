@@ -20,7 +20,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 
 FROM deps AS build
 # tsconfig.build.json extends tsconfig.json, so both are needed; it compiles src/ (specs excluded) into dist/.
+# scripts/build.mjs is what `npm run build` runs (tsc into a fresh directory, then renamed to dist/).
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
 RUN npm run build
 
@@ -48,5 +50,5 @@ STOPSIGNAL SIGTERM
 # not mark the container unhealthy. Kubernetes ignores HEALTHCHECK and uses the probes in k8s/deployment.yaml.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Node directly as PID 1, not `npm start`: npm would not forward SIGTERM reliably, and `prestart` would rebuild.
+# Node directly as PID 1, not `npm start`: npm would not forward SIGTERM reliably, and `prestart` would hash the sources first.
 CMD ["node", "dist/main.js"]

@@ -560,7 +560,9 @@ test('Dockerfile: multi-stage on Node 20, runs the built dist/main.js as a non-r
 
   // CMD runs what `npm run build` produces and `npm start` runs.
   const pkg = JSON.parse(read('package.json'));
-  assert.match(pkg.scripts.build, /tsconfig\.build\.json/);
+  // `npm run build` runs scripts/build.mjs, which compiles tsconfig.build.json into dist/ (by a rename).
+  assert.match(pkg.scripts.build, /^node scripts\/build\.mjs$/);
+  assert.match(read('scripts/build.mjs'), /tsconfig\.build\.json/);
   const startEntry = /^node\s+(\S+)$/.exec(pkg.scripts.start)?.[1];
   assert.ok(startEntry, `unexpected start script: ${pkg.scripts.start}`);
   const build = JSON.parse(read('tsconfig.build.json')).compilerOptions;
