@@ -3,7 +3,7 @@ import CachePolicy from 'http-cache-semantics';
 import type { Exchange, ExchangeCache, UpstreamResponse } from '../proxy/forwarder';
 import { isHtml } from '../security/csp-policy';
 import type { KeyValueStore } from '../store/key-value-store';
-import { baseKey, normalizeUrl, variantKey, varyNames } from './cache-key';
+import { baseKey, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
 
@@ -24,10 +24,10 @@ export interface CacheEvents {
 const POLICY_OPTIONS = { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 };
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
 
-/** The request as the cache key sees it (sorted query, lowercase Host), so equal keys mean equal policy inputs. */
+/** The request as the cache key sees it (lowercase Host), so equal keys mean equal policy inputs. */
 function policyRequest(req: IncomingMessage): CachePolicy.Request {
   const host = req.headers.host;
-  return { url: normalizeUrl(req.url ?? '/'), method: 'GET', headers: host ? { ...req.headers, host: host.toLowerCase() } : req.headers };
+  return { url: req.url ?? '/', method: 'GET', headers: host ? { ...req.headers, host: host.toLowerCase() } : req.headers };
 }
 
 /** The record naming a key's Vary fields outlives any one variant; it is tiny, and a stale one only costs a miss. */
