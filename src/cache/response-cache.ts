@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import CachePolicy from 'http-cache-semantics';
-import type { Exchange, ExchangeCache, UpstreamResponse } from '../proxy/forwarder';
+import { hasBody, type Exchange, type ExchangeCache, type UpstreamResponse } from '../proxy/forwarder';
 import { isHtml } from '../security/csp-policy';
 import type { KeyValueStore } from '../store/key-value-store';
 import { baseKey, variantKey, varyNames } from './cache-key';
@@ -85,6 +85,9 @@ export class ResponseCache implements ExchangeCache {
   private bypasses(req: IncomingMessage, ex: Exchange): boolean {
     const h = req.headers;
     if ((h.authorization || h.cookie) && !ex.route.cache?.withCredentials) return true;
+    // A GET/HEAD body has no defined meaning (RFC 9110 9.3.1) but is forwarded, and an app that reads it answers
+    // for a body the key does not hold: stored, that answer would be every bodiless GET's (fat-GET poisoning).
+    if (hasBody(ex.request)) return true;
     // A range is served by the origin; a request forbidding storage is honoured by not touching the cache.
     return h.range !== undefined || /(^|,)\s*no-store/i.test(h['cache-control'] ?? '');
   }
