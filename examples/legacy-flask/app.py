@@ -174,6 +174,15 @@ def items():
     return {"items": ITEMS, "query": request.args.to_dict()}
 
 
+@app.get("/api/v1/search")
+def search():
+    """Public for 60 s, and the answer depends on the query alone: `first` is
+    what request.args.get reads (the first value of each name), `all` every
+    value of each name in request order."""
+    body = {"first": request.args.to_dict(), "all": request.args.to_dict(flat=False)}
+    return body, 200, {"Cache-Control": "public, max-age=60"}
+
+
 @app.get("/api/v1/etag")
 def etag():
     headers = {"ETag": '"v1-items"', "Cache-Control": "public, max-age=30"}

@@ -1,11 +1,11 @@
 import { BadRequestException, Controller, Delete, HttpCode, Inject, Query, UseGuards } from '@nestjs/common';
-import { CACHE_PREFIX, normalizeUrl } from '../cache/cache-key';
+import { CACHE_PREFIX } from '../cache/cache-key';
 import { KV_STORE, type KeyValueStore } from '../store/key-value-store';
 import { AdminTokenGuard } from './admin-token.guard';
 
 /**
- * Operator purge. `url` removes one URL (every host, route and Vary variant); `prefix` removes every URL whose
- * path starts with it. Purges reach all instances, since entries live in the shared store.
+ * Operator purge. `url` removes one URL, query in the order it was requested, since keys are the target as sent
+ * (every host, route and Vary variant); `prefix` removes every URL that starts with it (`/p?` is every query of /p). Purges reach all instances, since entries live in the shared store.
  */
 @Controller('admin/cache')
 @UseGuards(AdminTokenGuard)
@@ -18,7 +18,7 @@ export class CacheAdminController {
     if ((url === undefined) === (prefix === undefined)) throw new BadRequestException('Give exactly one of url= or prefix=.');
     const target = (url ?? prefix)!;
     if (!target.startsWith('/')) throw new BadRequestException('url and prefix are paths starting with /.');
-    const deleted = await this.store.deleteByPrefix(CACHE_PREFIX + normalizeUrl(target) + (url !== undefined ? '|' : ''));
+    const deleted = await this.store.deleteByPrefix(CACHE_PREFIX + target + (url !== undefined ? '|' : ''));
     return { deleted };
   }
 }

@@ -4,20 +4,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 export const CACHE_PREFIX = 'fc:';
 
 /**
- * `fc:<path>?<sorted query>|h=<host>|r=<route>`: the path comes first so an operator can purge by URL prefix.
- * Query parameters are sorted so `?a=1&b=2` and `?b=2&a=1` share an entry; the request sent upstream keeps its
- * own order. The Host is part of the key because legacy apps may answer per virtual host.
+ * `fc:<request target as sent>|h=<host>|r=<route>`: the path comes first so an operator can purge by URL prefix.
+ * The query is keyed as sent (nginx's `$request_uri`, Varnish's default), never sorted: apps read a repeated name
+ * positionally (Flask's `request.args.get` takes the first value, PHP the last), so reordering the values of one
+ * name would hand one client's answer to another (cache poisoning). Sorting by name alone is not safe either:
+ * apps decode names before comparing them (Flask reads `%76=evil&v=good` as `v=evil, v=good`), some also split on
+ * `;` (Rack 2, Python before 3.9.2, CVE-2021-23336) or ignore case (ASP.NET), so two names that sort apart can
+ * be one name to the app. Another order only costs a miss. The Host is part of the key because legacy apps may
+ * answer per virtual host.
  */
 export function baseKey(routeId: string, rawUrl: string, host: string | undefined): string {
-  return `${CACHE_PREFIX}${normalizeUrl(rawUrl)}|h=${(host ?? '').toLowerCase()}|r=${routeId}`;
-}
-
-/** Path untouched, query parameters sorted. */
-export function normalizeUrl(rawUrl: string): string {
-  const q = rawUrl.indexOf('?');
-  if (q === -1) return rawUrl;
-  const query = rawUrl.slice(q + 1).split('&').filter(Boolean).sort().join('&');
-  return rawUrl.slice(0, q) + (query ? '?' + query : '');
+  return `${CACHE_PREFIX}${rawUrl}|h=${(host ?? '').toLowerCase()}|r=${routeId}`;
 }
 
 /** The key of one Vary variant: the base key plus a hash of the request's values for the named fields. */

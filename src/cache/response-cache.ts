@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import CachePolicy from 'http-cache-semantics';
-import type { Exchange, ExchangeCache, UpstreamResponse } from '../proxy/forwarder';
+import { hasBody, type Exchange, type ExchangeCache, type UpstreamResponse } from '../proxy/forwarder';
 import { isHtml } from '../security/csp-policy';
 import type { KeyValueStore } from '../store/key-value-store';
-import { baseKey, normalizeUrl, variantKey, varyNames } from './cache-key';
+import { baseKey, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
 
@@ -24,10 +24,10 @@ export interface CacheEvents {
 const POLICY_OPTIONS = { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 };
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
 
-/** The request as the cache key sees it (sorted query, lowercase Host), so equal keys mean equal policy inputs. */
+/** The request as the cache key sees it (lowercase Host), so equal keys mean equal policy inputs. */
 function policyRequest(req: IncomingMessage): CachePolicy.Request {
   const host = req.headers.host;
-  return { url: normalizeUrl(req.url ?? '/'), method: 'GET', headers: host ? { ...req.headers, host: host.toLowerCase() } : req.headers };
+  return { url: req.url ?? '/', method: 'GET', headers: host ? { ...req.headers, host: host.toLowerCase() } : req.headers };
 }
 
 /** The record naming a key's Vary fields outlives any one variant; it is tiny, and a stale one only costs a miss. */
@@ -85,6 +85,9 @@ export class ResponseCache implements ExchangeCache {
   private bypasses(req: IncomingMessage, ex: Exchange): boolean {
     const h = req.headers;
     if ((h.authorization || h.cookie) && !ex.route.cache?.withCredentials) return true;
+    // A GET/HEAD body has no defined meaning (RFC 9110 9.3.1) but is forwarded, and an app that reads it answers
+    // for a body the key does not hold: stored, that answer would be every bodiless GET's (fat-GET poisoning).
+    if (hasBody(ex.request)) return true;
     // A range is served by the origin; a request forbidding storage is honoured by not touching the cache.
     return h.range !== undefined || /(^|,)\s*no-store/i.test(h['cache-control'] ?? '');
   }

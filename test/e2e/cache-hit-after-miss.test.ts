@@ -79,17 +79,19 @@ test('a client If-None-Match naming the cached ETag gets a 304 from the cache', 
   assert.equal(hitsFor('/pages/news'), 1);
 });
 
-// The key sorts the query and lowercases Host; the cache policy must see the same normalised request, or
-// http-cache-semantics refuses the match and every other spelling refetches.
+// The key lowercases Host; the cache policy must see the same normalised request, or http-cache-semantics refuses
+// the match and every other spelling refetches.
 
-test('the same query parameters in another order are served from the same entry', async () => {
+test('the same query parameters in another order are another entry: the query is keyed as sent', async () => {
   const first = await send(`${gw.url}/pages/search?a=1&b=2`);
   assert.equal(first.headers['x-cache'], 'MISS');
   const swapped = await send(`${gw.url}/pages/search?b=2&a=1`);
   assert.equal(swapped.status, 200);
-  assert.equal(swapped.headers['x-cache'], 'HIT');
-  assert.equal(swapped.body.toString(), first.body.toString());
-  assert.equal(hitsFor('/pages/search?a=1&b=2') + hitsFor('/pages/search?b=2&a=1'), 1);
+  assert.equal(swapped.headers['x-cache'], 'MISS');
+  assert.match(swapped.body.toString(), /^page \/pages\/search\?b=2&a=1 /);
+  assert.equal((await send(`${gw.url}/pages/search?b=2&a=1`)).headers['x-cache'], 'HIT');
+  assert.equal(hitsFor('/pages/search?a=1&b=2'), 1);
+  assert.equal(hitsFor('/pages/search?b=2&a=1'), 1);
 });
 
 test('different Host headers get separate entries', async () => {
