@@ -150,9 +150,9 @@ export async function createGateway(
     // Keep-alive clients reconnect to an instance that is staying up (HTTP/2 has no Connection field: GOAWAY).
     if (lifecycle.shuttingDown && http1) {
       reply.header('connection', 'close');
-      closeAfter(request.raw);
+      closeAfter(request);
     }
-    const refusal = edgeRefusal(request.raw);
+    const refusal = edgeRefusal(request);
     if (refusal === 'too_many_fields') {
       if (http1) reply.header('connection', 'close');
       const problem = toProblem(new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`), request.id);

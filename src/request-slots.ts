@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import type { EdgeRefusal } from './edge/closing-connections';
 
 /**
  * Per-request values the gateway keeps on Fastify's request and reply objects, declared once at boot so every
@@ -15,6 +16,10 @@ declare module 'fastify' {
     figwayTraceRecorded: Context | null;
     /** Socket bytes written before this response started (access log); -1 when not noted. */
     figwayBytesBefore: number;
+    /** Its place among the requests of its HTTP/1.1 connection, from 1 in parse order; 0 for HTTP/2 (closing-connections.ts). */
+    figwayParseOrder: number;
+    /** What the pipeline guard found wrong with it, for the gateway's hook to answer; null when nothing. */
+    figwayEdgeRefusal: EdgeRefusal | null;
   }
   interface FastifyReply {
     /** Taken over by the forwarder, which counts and logs it itself. */
@@ -28,6 +33,8 @@ export function declareRequestSlots(fastify: FastifyInstance): void {
   fastify.decorateRequest('figwayTrace', null);
   fastify.decorateRequest('figwayTraceRecorded', null);
   fastify.decorateRequest('figwayBytesBefore', -1);
+  fastify.decorateRequest('figwayParseOrder', 0);
+  fastify.decorateRequest('figwayEdgeRefusal', null);
   fastify.decorateReply('figwayForwarded', false);
   fastify.decorateReply('figwayFirstByteMs', -1);
 }

@@ -114,7 +114,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
   return function forward(request, reply) {
     reply.hijack();
     // Pipelined behind an answer that closes the connection (src/edge/closing-connections.ts): never forwarded.
-    if (behindClose(request.raw)) return;
+    if (behindClose(request)) return;
     reply.figwayForwarded = true;
     const startedAt = process.hrtime.bigint();
     const req = request.raw;
@@ -149,7 +149,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
     if (bodyLimit !== undefined && declaredTooLarge(request.headers['content-length'], bodyLimit)) {
       // The unread body is not worth draining: close once the answer is out (nginx does the same for 413).
       if (req.httpVersionMajor === 1) reply.header('connection', 'close');
-      closeAfter(req);
+      closeAfter(request);
       writeRawProblem(res, toProblem(new BodyTooLarge(bodyLimit), request.id), security ? security.withFixed(own()) : own());
       headAt = process.hrtime.bigint();
       return;
@@ -218,7 +218,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       const tooLarge = err instanceof BodyTooLarge ? err : (err as { cause?: unknown })?.cause instanceof BodyTooLarge ? (err as { cause: BodyTooLarge }).cause : undefined;
       if (tooLarge && req.httpVersionMajor === 1) {
         reply.header('connection', 'close');
-        closeAfter(req);
+        closeAfter(request);
       }
       const o = own();
       writeRawProblem(res, toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id), security ? security.withFixed(o) : o);

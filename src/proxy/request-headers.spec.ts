@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { compileTrust } from './client-address';
-import { buildUpstreamHeaders } from './request-headers';
+import { buildUpstreamHeaders, isProtectedTwin } from './request-headers';
 
 function req(headers: Record<string, string>, remoteAddress = '203.0.113.9', method = 'GET'): IncomingMessage {
   return { headers, method, socket: { remoteAddress } } as unknown as IncomingMessage;
@@ -64,4 +64,24 @@ test('a method override is relayed on a POST (tunnelled PUT/PATCH/DELETE), never
   const post = buildUpstreamHeaders(req(sent, '127.0.0.1', 'POST'), compileTrust([]), ctx);
   assert.equal(post['x-http-method-override'], 'PATCH');
   assert.equal(post['x-original-url'], undefined);
+});
+
+test('underscore twins of protected fields are dropped, whoever sends them; other underscore names pass', () => {
+  const sent = {
+    transfer_encoding: 'chunked', content_length: '5', x_forwarded_for: '6.6.6.6', 'x-real_ip': '6.6.6.6', 'x-forwarded_host': 'evil',
+    x_forwarded_proto: 'https', x_request_id: 'forged', x_csp_nonce: 'n', x_original_url: '/admin', keep_alive: 'timeout=5',
+    x_figway_user_id: 'admin', x_custom_thing: 'kept', host: 'shop.example',
+  };
+  for (const peer of ['203.0.113.9', '10.0.0.5']) {
+    const h = buildUpstreamHeaders(req(sent, peer, 'POST'), compileTrust(['10.0.0.0/8']), ctx);
+    for (const gone of Object.keys(sent).filter((k) => k.includes('_') && k !== 'x_custom_thing')) assert.equal(h[gone], undefined, `${gone} from ${peer}`);
+    assert.equal(h.x_custom_thing, 'kept');
+  }
+});
+
+test('isProtectedTwin reads `_` as `-` against hop-by-hop, framing, forwarding, override and identity fields', () => {
+  for (const name of ['transfer_encoding', 'proxy_connection', 'content_length', 'x-forwarded_for', 'true_client_ip', 'x_http_method_override', 'x_forwarded', 'x_figway_anything']) {
+    assert.equal(isProtectedTwin(name), true, name);
+  }
+  for (const name of ['x_custom_thing', 'content_type', 'accept_language', 'x_requested_with']) assert.equal(isProtectedTwin(name), false, name);
 });

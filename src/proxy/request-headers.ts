@@ -14,7 +14,7 @@ export interface ForwardContext {
 }
 
 /** The gateway's own identity fields; a client's copy (any case, `_` for `-`) never passes. */
-const IDENTITY_PREFIX = 'x-figway-';
+export const IDENTITY_PREFIX = 'x-figway-';
 
 /**
  * Fields undici refuses to send or that only make sense for this hop. `x-csp-nonce` is the gateway's to set: a
@@ -54,6 +54,21 @@ export const FORWARDING_FIELDS = [
   'fastly-client-ip', 'x-cluster-client-ip', 'x-original-forwarded-for',
 ];
 
+/**
+ * Every field the gateway drops or sets itself, whoever sends it: framing, hop-by-hop (isHopByHop), forwarding,
+ * overrides, request id, nonce, identity (IDENTITY_PREFIX). A client's copy spelled with `_` for `-`
+ * (`Transfer_Encoding`, `X_Forwarded_For`) is dropped too: servers that fold `_` into `-` (CGI-style stacks, older
+ * gunicorn, Puma before CVE-2024-45614) would read it as the field itself, a framing or client address the client
+ * picked. Other underscore names pass (nginx drops them all by default; Envoy's headers_with_underscores_action).
+ */
+const UNDERSCORE_TWIN_OF = new Set([...NEVER_FORWARDED, ...OVERRIDE_FIELDS, ...FORWARDING_FIELDS]);
+
+/** Whether `name` (lower case, with a `_`) reads as a field the gateway owns once `_` is taken for `-`. */
+export function isProtectedTwin(name: string): boolean {
+  const folded = name.replace(/_/g, '-');
+  return isHopByHop(folded) || UNDERSCORE_TWIN_OF.has(folded) || folded.startsWith(IDENTITY_PREFIX);
+}
+
 /** The authority the client asked for: Host in HTTP/1.1, the `:authority` pseudo-header in HTTP/2 (RFC 9113 8.3.1). */
 export function clientHost(req: { headers: IncomingHttpHeaders }): string | undefined {
   return req.headers.host ?? (req.headers[':authority'] as string | undefined);
@@ -61,7 +76,7 @@ export function clientHost(req: { headers: IncomingHttpHeaders }): string | unde
 
 /**
  * Builds the headers of the outgoing request from the incoming one. Transforms, in order:
- * drop hop-by-hop and Connection-named fields (RFC 9110 7.6.1); set Host; set X-Forwarded-* believing the
+ * drop hop-by-hop and Connection-named fields (RFC 9110 7.6.1) and the underscore twins of the gateway's fields; set Host; set X-Forwarded-* believing the
  * client's values only when the socket peer is a trusted proxy; pass the request id (traceparent and all
  * end-to-end fields pass untouched).
  */
@@ -72,7 +87,8 @@ export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: 
   const safe = SAFE_METHODS.has(req.method ?? 'GET');
   for (const name in incoming) {
     if (isHopByHop(name) || NEVER_FORWARDED.has(name) || (safe ? OVERRIDE_FIELDS : PATH_OVERRIDE_FIELDS).has(name)) continue;
-    if (name.replace(/_/g, '-').startsWith(IDENTITY_PREFIX)) continue;
+    // Most names have no `_`: the fold is paid only by the few that do.
+    if (name.includes('_') ? isProtectedTwin(name) : name.startsWith(IDENTITY_PREFIX)) continue;
     const value = incoming[name];
     if (value === undefined) continue;
     out[name] = value;

@@ -10,7 +10,7 @@ import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { canonicalUrl, type PathCheck } from '../routing/path-guard';
 import { securityHeadLines } from '../security/security-headers';
 import { compileTrust, plainAddress } from './client-address';
-import { buildUpstreamHeaders, FORWARDING_FIELDS, OVERRIDE_FIELDS } from './request-headers';
+import { buildUpstreamHeaders } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
 
@@ -63,7 +63,8 @@ export interface UpgradeIdentity {
  */
 export type UpgradeAdmission = (req: IncomingMessage, route: CompiledRoute) => Promise<{ refusal: unknown } | { identity?: UpgradeIdentity }>;
 
-const IDENTITY_PREFIX = 'x-figway-';
+/** What carries the upgrade itself; buildUpstreamHeaders drops Connection and Upgrade as hop-by-hop. */
+const HANDSHAKE_FIELDS = new Set(['connection', 'upgrade', 'host']);
 const identities = new WeakMap<IncomingMessage, UpgradeIdentity>();
 
 /** What became of one upgrade request, reported (metrics, access log) when its client connection closes. */
@@ -125,24 +126,16 @@ export function attachWebSocketProxy(
             // A refusal by the upstream (401, 404, ...) is relayed to the client as it came.
             proxyReq.once('response', (res) => answered(res.statusCode ?? 502));
           }
+          // http-proxy copied the client's head as it came: the upstream gets the fields a forwarded request would
+          // (request-headers.ts: hop-by-hop, forwarding, overrides, underscore twins, a client's X-Figway-*), plus
+          // the handshake's own Connection and Upgrade, and the Host http-proxy chose (route `host:`).
           const h = buildUpstreamHeaders(req, trust, {
             requestId: (req.headers['x-request-id'] as string) ?? '',
-            host: req.headers.host ?? '',
+            host: '',
+            identity: identities.get(req),
           });
-          for (const name of FORWARDING_FIELDS) if (!(name in h)) proxyReq.removeHeader(name);
-          for (const name of OVERRIDE_FIELDS) proxyReq.removeHeader(name);
-          for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id']) {
-            proxyReq.setHeader(name, h[name]);
-          }
-          // A client's own X-Figway-* (any case, `_` for `-`) never reaches the upstream; the gateway's identity does.
-          for (const name of proxyReq.getHeaderNames()) {
-            if (name.replace(/_/g, '-').startsWith(IDENTITY_PREFIX)) proxyReq.removeHeader(name);
-          }
-          const identity = identities.get(req);
-          if (identity) {
-            proxyReq.setHeader('x-figway-user-id', identity.userId);
-            proxyReq.setHeader('x-figway-auth-method', identity.method);
-          }
+          for (const name of proxyReq.getHeaderNames()) if (!(name in h) && !HANDSHAKE_FIELDS.has(name)) proxyReq.removeHeader(name);
+          for (const name in h) if (name !== 'host') proxyReq.setHeader(name, h[name]);
         },
         error: (err, req, target) => {
           log.warn({ err, route: route.id, url: req.url }, 'websocket upstream failed');

@@ -41,3 +41,11 @@ test('a literal percent stays literal; broken escapes are reported', () => {
   assert.deepEqual(alternativeReadings('/a/%252F'), { folded: '/a/%252f' });
   assert.equal(alternativeReadings('/a/%zz'), null);
 });
+
+test('path parameters are dropped from every segment, then dot segments and escapes are read', () => {
+  assert.deepEqual(alternativeReadings('/api/v1/admin;x=y/users'), { withoutParams: '/api/v1/admin/users' });
+  assert.deepEqual(alternativeReadings('/api/v1/echo/..;/admin/x'), { withoutParams: '/api/v1/admin/x' });
+  assert.deepEqual(alternativeReadings('/api/v1;x=1/admin'), { withoutParams: '/api/v1/admin' });
+  assert.deepEqual(alternativeReadings('/api/v1/a;x=%2F..%2F/b'), { decoded: '/api/v1/b', withoutParams: '/api/v1/a/b' });
+  assert.deepEqual(alternativeReadings('/cart;jsessionid=abc'), { withoutParams: '/cart' });
+});

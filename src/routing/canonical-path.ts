@@ -42,9 +42,24 @@ function decodeLax(path: string): string | undefined {
   }
 }
 
+/** Encoded and back-slashes taken as `/`, escapes decoded, dot segments removed; undefined for a malformed escape. */
+function readLax(path: string): string | undefined {
+  const d = decodeLax(path.replace(SLASH_LIKE, '/'));
+  return d === undefined ? undefined : normalizePath(d);
+}
+
+/**
+ * RFC 3986 3.3 path parameters: from a `;` to the end of its segment. Servlet containers and the frameworks on them
+ * (Tomcat, Jetty, Spring's UrlPathHelper, Shiro) remove them from the raw path before decoding and routing, so
+ * `/a;x=y/b` is `/a/b` there and `/a/..;/b` is `/b` (CVE-2020-1957).
+ */
+const PATH_PARAMS = /;[^/]*/g;
+
 export interface Readings {
   /** Encoded and back-slashes taken as `/`, escapes decoded, dot segments removed; undefined when nothing changes. */
   decoded?: string;
+  /** `;parameters` removed from every segment, then read as `decoded` is; undefined when there are none. */
+  withoutParams?: string;
   /** The decoded reading in lower case (Werkzeug and Express keep case; IIS and many Java stacks fold it). */
   folded?: string;
 }
@@ -58,14 +73,21 @@ export interface Readings {
 export function alternativeReadings(path: string, alwaysFold = false): Readings | undefined | null {
   const escaped = path.includes('%') || path.includes('\\');
   const upper = alwaysFold || /[A-Z]/.test(path);
-  if (!escaped && !upper) return undefined;
+  const params = path.includes(';');
+  if (!escaped && !upper && !params) return undefined;
   const out: Readings = {};
   let decoded = path;
   if (escaped) {
-    const d = decodeLax(path.replace(SLASH_LIKE, '/'));
+    const d = readLax(path);
     if (d === undefined) return null;
-    decoded = normalizePath(d);
+    decoded = d;
     if (decoded !== path) out.decoded = decoded;
+  }
+  if (params) {
+    const bare = path.replace(PATH_PARAMS, '');
+    // Any malformed escape was already reported above: stripping only removes bytes.
+    const read = escaped ? readLax(bare) : normalizePath(bare);
+    if (read !== undefined && read !== path) out.withoutParams = read;
   }
   const folded = decoded.toLowerCase();
   if (folded !== decoded || alwaysFold) out.folded = folded;

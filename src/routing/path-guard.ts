@@ -35,9 +35,11 @@ export function canonicalUrl(req: { url?: string; headers?: Record<string, strin
 export type PathCheck = (path: string, method: string) => string | undefined;
 
 /**
- * Refuses a path that, read the way a lax upstream might (encoded slashes as `/`, escapes decoded, case folded),
- * would be decided by another route: otherwise `/api/v1%2Fadmin` could reach, through the catch-all, what a route
- * guards under `/api/v1/admin` (the bypass Envoy's `path_with_escaped_slashes_action` exists for).
+ * Refuses a path that, read the way a lax upstream might (encoded slashes as `/`, escapes decoded, case folded,
+ * `;parameters` dropped), would be decided by another route: otherwise `/api/v1%2Fadmin` or `/api/v1/admin;x/y` could
+ * reach, through the catch-all, what a route guards under `/api/v1/admin` (the bypasses Envoy's
+ * `path_with_escaped_slashes_action` and Spring's StrictHttpFirewall exist for). Unlike that firewall, a `;` that
+ * keeps the route (`;jsessionid=` on an ordinary path) passes.
  */
 export function compilePathCheck(table: RouteTable, foldedTable: RouteTable): PathCheck {
   const decide = (t: RouteTable, path: string, method: string) => (isGatewayOwnPath(path) ? 'gateway' : t.match(path, method).id);
@@ -47,6 +49,9 @@ export function compilePathCheck(table: RouteTable, foldedTable: RouteTable): Pa
     if (readings === undefined) return undefined;
     if (readings === null) return 'The path has malformed percent-encoding.';
     const chosen = decide(table, path, method);
+    if (readings.withoutParams !== undefined && decide(table, readings.withoutParams, method) !== chosen) {
+      return 'Read without its `;` path parameters, as servlet containers read it, the path names another route; send the canonical path.';
+    }
     // Case is compared against the route table folded the same way, so a route declared as /Users still serves
     // /Users while /USERS, which a case-blind upstream would serve as the same page, is refused.
     const ambiguous =

@@ -72,3 +72,29 @@ export function rawExchange(port: number, payload: string, quietMs = 1_000): Pro
     s.on('error', (err) => (out ? finish() : reject(err)));
   });
 }
+
+/**
+ * Writes bytes on a raw TCP socket and collects what comes back until the server ends the connection. Rejects
+ * (with what came so far) if it is still open after `timeoutMs`: a test of "the server closes" cannot pass by going
+ * quiet, as rawExchange would.
+ */
+export function rawUntilClosed(port: number, payload: string, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => s.write(payload));
+    let out = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`connection still open after ${timeoutMs} ms; received:\n${out}`));
+    }, timeoutMs);
+    s.on('data', (d) => (out += d.toString('latin1')));
+    s.on('end', () => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(out);
+    });
+    s.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
