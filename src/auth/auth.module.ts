@@ -35,7 +35,8 @@ function legacyReader(c: GatewayConfig, redisGet?: (key: string) => Promise<Buff
     case 'introspect': {
       let next = 0;
       return new IntrospectReader({
-        legacyOrigin: () => new URL(c.legacyUrls[next++ % c.legacyUrls.length]).origin,
+        // With its path prefix, if LEGACY_URL has one: the introspection path is one of legacy's request paths.
+        legacyBase: () => c.legacyUrls[next++ % c.legacyUrls.length],
         path: a.legacyIntrospectPath,
         cookieName: a.legacySessionCookie,
         userKey: a.legacySessionUserKey,

@@ -1,12 +1,23 @@
 import { z } from 'zod';
 import { dataKeysSchema } from './data-keys';
 import { redisUrlSchema } from './redis-target';
+import { upstreamUrlSchema } from './upstream-url';
 
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const BOOL_WORDS = [...TRUE_WORDS, 'false', '0', 'no', 'off'] as const;
+
+/**
+ * Any case, spaces trimmed: `ROUTE_ALL_TO_LEGACY=TRUE` typed during an emergency rollback must not put the gateway
+ * in a crash loop. Anything else still stops the start, naming the variable.
+ */
 const bool = (fallback: boolean) =>
   z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(BOOL_WORDS, { error: 'must be true or false (or 1/0, yes/no, on/off; any case)' }))
+    .transform((v) => TRUE_WORDS.includes(v))
+    .default(fallback);
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -38,7 +49,7 @@ export const envSchema = z.object({
     .string()
     .default('http://127.0.0.1:5000')
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(httpUrl).min(1, 'needs at least one URL')),
+    .pipe(z.array(upstreamUrlSchema).min(1, 'needs at least one URL')),
   ROUTES_FILE: z.string().default('config/routes.yaml'),
   REDIS_URL: redisUrlSchema.optional(),
   UPSTREAM_TIMEOUT_MS: int(30_000, 1, 3_600_000),

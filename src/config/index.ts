@@ -2,5 +2,5 @@ export { ConfigError } from './config-error';
 export { effectiveFlags, loadConfig, loadRoutes, parseRateLimit, type GatewayConfig, type LlmConfig, type RateLimitSpec } from './load-config';
 export type { RouteSpec } from './routes.schema';
 export { GATEWAY_CONFIG } from './config.token';
-export type { RedisTarget } from './redis-target';
+export { redisTargetName, type RedisTarget } from './redis-target';
 export type { DataKey } from './data-keys';

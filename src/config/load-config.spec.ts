@@ -101,3 +101,39 @@ test('CORS_ORIGINS: exact origins, or * alone; anything else is named with how t
     }, bad);
   }
 });
+
+test('boolean variables take true/false, 1/0, yes/no, on/off in any case, spaces trimmed; another word is named', () => {
+  const dir = dirWithRoutes('routes: []\n');
+  const load = (v: string) => loadConfig({ ROUTES_FILE: 'routes.yaml', ROUTE_ALL_TO_LEGACY: v }, dir).routeAllToLegacy;
+  for (const v of ['true', 'TRUE', 'True', ' yes ', 'YES', 'On', '1', '\ttrue\n']) assert.equal(load(v), true, JSON.stringify(v));
+  for (const v of ['false', 'FALSE', 'No', ' off', 'OFF', '0']) assert.equal(load(v), false, JSON.stringify(v));
+  for (const v of ['maybe', 'yes please', 'tru', '', '2', 'enabled']) {
+    assert.throws(() => load(v), (err: Error) => err instanceof ConfigError && /ROUTE_ALL_TO_LEGACY: must be true or false/.test(err.message), JSON.stringify(v));
+  }
+  // Every boolean variable reads the same way.
+  const c = loadConfig(
+    { ROUTES_FILE: 'routes.yaml', CACHE_ENABLED: 'FALSE', RATE_LIMIT_FAIL_OPEN: 'Off', ACCESS_LOG: 'NO', TRACE_UPSTREAM_SPANS: 'Yes', LEGACY_SESSION_SIGNER: 'ON' },
+    dir,
+  );
+  assert.deepEqual(
+    [c.cacheEnabled, c.rateLimitFailOpen, c.accessLog, c.traceUpstreamSpans, c.auth.legacySessionSigner],
+    [false, false, false, true, true],
+  );
+});
+
+test('an upstream URL path is a prefix, kept without its trailing slash; query, fragment and credentials are refused', () => {
+  const dir = dirWithRoutes('routes:\n  - id: r\n    path: /api/v1/r/*\n    target: http://svc:9000/base/v2/\n');
+  const load = (legacy: string) => loadConfig({ ROUTES_FILE: 'routes.yaml', LEGACY_URL: legacy }, dir);
+  assert.deepEqual(load('http://host:5000/legacy').legacyUrls, ['http://host:5000/legacy']);
+  assert.deepEqual(load('http://host:5000/legacy/, http://other:5000/, HTTP://Other:80').legacyUrls, [
+    'http://host:5000/legacy',
+    'http://other:5000',
+    'http://other',
+  ]);
+  assert.equal(load('http://host:5000').routes[0].target, 'http://svc:9000/base/v2');
+  for (const bad of ['http://host/legacy?tenant=a', 'http://host/legacy#x', 'http://user:pw@host/legacy', 'http://host/?']) {
+    assert.throws(() => load(bad), (err: Error) => err instanceof ConfigError && /LEGACY_URL/.test(err.message), bad);
+  }
+  const badTarget = dirWithRoutes('routes:\n  - id: r\n    path: /r\n    target: http://svc:9000/base?x=1\n');
+  assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml' }, badTarget), /routes\.0\.target/);
+});

@@ -37,6 +37,7 @@ export interface GatewayConfig {
   host: string;
   /** When set, /metrics is served on its own listener on this port and not on `port`. */
   metricsPort?: number;
+  /** LEGACY_URL's instances: origin plus path prefix, no trailing slash (src/config/upstream-url.ts). */
   legacyUrls: string[];
   routesFile: string;
   routes: RouteSpec[];
@@ -298,7 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
   return {
     port: c.port,
-    legacy: c.legacyUrls.map((u) => new URL(u).origin),
+    legacy: c.legacyUrls,
     routesFile: c.routesFile,
     routes: c.routes.length,
     store: c.redis ? `redis (${c.redis.mode})` : 'memory',

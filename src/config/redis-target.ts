@@ -48,3 +48,16 @@ export const redisUrlSchema = z.string().transform((v, ctx): RedisTarget => {
     return z.NEVER;
   }
 });
+
+/** Where the store is, for log lines: hosts and mode, never the credentials a URL may carry. */
+export function redisTargetName(t: RedisTarget): string {
+  const list = (hs: { host: string; port: number }[]) => hs.map((h) => `${h.host}:${h.port}`).join(',');
+  switch (t.mode) {
+    case 'single':
+      return `redis ${new URL(t.url).host}`;
+    case 'cluster':
+      return `redis cluster ${list(t.nodes)}`;
+    case 'sentinel':
+      return `redis sentinel ${list(t.sentinels)} (master ${t.name})`;
+  }
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { upstreamUrlSchema } from './upstream-url';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -19,11 +20,19 @@ function parseSize(v: string): number {
   return Number(m[1]) * SIZE_UNITS[(m[2] || 'b').toLowerCase()];
 }
 
-const target = z.union([
-  z.literal('legacy'),
-  z.string().regex(/^module:[a-z][a-z0-9-]*$/, 'a module target looks like module:chat'),
-  z.url({ protocol: /^https?$/, error: 'an upstream target must be an http(s) URL' }),
-]);
+const moduleTarget = z.string().regex(/^module:[a-z][a-z0-9-]*$/, 'a module target looks like module:chat');
+
+/**
+ * `legacy`, `module:<name>`, or an http(s) upstream URL whose path, if any, is a prefix before every request path
+ * (src/config/upstream-url.ts). Judged by its form, so the message is about what was meant (a union reports the
+ * first branch's complaint: "a module target looks like..." for a URL with a query).
+ */
+const target = z.string().transform((v, ctx) => {
+  const parsed = (v === 'legacy' ? z.literal('legacy') : v.startsWith('module:') ? moduleTarget : upstreamUrlSchema).safeParse(v);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+  return z.NEVER;
+});
 
 /**
  * Migration controls (README "Migration controls"); run-time fields: a routes.yaml reload applies them live.

@@ -4,6 +4,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { LIFECYCLE, type Lifecycle } from '../lifecycle/lifecycle';
+import { MigrationControl } from '../migration/migration-control';
 import { KV_STORE, type KeyValueStore } from '../store/key-value-store';
 import { METRICS, type GatewayMetrics } from '../telemetry/metrics';
 import { canConnect } from './legacy-reachability';
@@ -15,6 +16,7 @@ export class HealthController {
     @Inject(KV_STORE) private readonly store: KeyValueStore,
     @Inject(LIFECYCLE) private readonly lifecycle: Lifecycle,
     @Inject(METRICS) private readonly metrics: GatewayMetrics,
+    @Inject(MigrationControl) private readonly migration: MigrationControl,
   ) {}
 
   @Get()
@@ -31,10 +33,12 @@ export class HealthController {
       Promise.all(this.config.legacyUrls.map((u) => canConnect(u, 1_000))),
     ]);
     const legacyUp = legacy.some(Boolean);
+    const overridesRead = this.migration.overridesRead;
     const checks = {
       shutdown: this.lifecycle.shuttingDown ? 'in progress' : 'no',
       store: `${this.store.kind}: ${store ? 'up' : this.storeNeeded || !this.storeSeen ? 'down' : 'down (degraded: cache passes through, limits per pod)'}`,
       legacy: `${legacy.filter(Boolean).length}/${legacy.length} reachable${legacyUp || !this.legacySeen ? '' : ' (degraded: v1 answers 502, v2 modules serve)'}`,
+      overrides: overridesRead ? 'read' : `not read: ${this.store.kind} has not answered since start; serving by the environment and the routes file`,
     };
     if (store) this.storeSeen = true;
     if (legacyUp) this.legacySeen = true;
@@ -43,9 +47,13 @@ export class HealthController {
     // (Kubernetes' probe guidance: do not fail readiness on shared dependencies). So each gates a starting pod
     // until it has answered once (a wrong REDIS_URL or LEGACY_URL stalls a rollout instead of serving degraded),
     // and later outages leave the pod ready, except the store when requests cannot be served without it
-    // (fail-closed rate limits).
+    // (fail-closed rate limits). The operators' overrides (figway:flags: a rollback in force) gate a starting pod the
+    // same way: until they are read it would serve by the routes file, perhaps against a rollback.
     const ok =
-      !this.lifecycle.shuttingDown && (store || (this.storeSeen && !this.storeNeeded)) && (legacyUp || this.legacySeen);
+      !this.lifecycle.shuttingDown &&
+      (store || (this.storeSeen && !this.storeNeeded)) &&
+      (legacyUp || this.legacySeen) &&
+      overridesRead;
     this.metrics.ready.set(ok ? 1 : 0);
     this.metrics.dependencyUp.set({ dependency: 'store' }, store ? 1 : 0);
     this.metrics.dependencyUp.set({ dependency: 'legacy' }, legacyUp ? 1 : 0);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MigrationModule } from '../migration/migration.module';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController] })
+@Module({ imports: [MigrationModule], controllers: [HealthController] })
 export class HealthModule {}

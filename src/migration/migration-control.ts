@@ -3,12 +3,13 @@ import { basename, dirname } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
-import { ConfigError, loadRoutes, type GatewayConfig, type RouteSpec } from '../config';
+import { ConfigError, loadRoutes, redisTargetName, type GatewayConfig, type RouteSpec } from '../config';
 import { GatewayError } from '../errors/gateway-error';
 import type { SideSteering } from '../proxy/proxy-routes';
 import type { RouteTable } from '../routing';
 import { createFlagBus, type FlagBus } from '../store/flag-bus';
 import type { KeyValueStore } from '../store/key-value-store';
+import { STORE_TIMEOUTS } from '../store/redis-client';
 import type { GatewayMetrics } from '../telemetry/metrics';
 import { CircuitBreaker } from './breaker';
 import {
@@ -45,6 +46,8 @@ export class MigrationControl {
   private readonly bootSpecs: Map<string, RouteSpec>;
   private fileSpecs: Map<string, RouteSpec>;
   private overrides: Overrides = emptyOverrides();
+  private read = false;
+  private unreadAtStart = false;
   private table?: RouteTable;
   private bus?: FlagBus;
   private watcher?: FSWatcher;
@@ -74,6 +77,11 @@ export class MigrationControl {
       this.routes.set(spec.id, { id: spec.id, newPercent: 100, rollback: false, served: { legacy: 0, new: 0, fallback: 0 } });
     }
     this.apply();
+  }
+
+  /** Whether `figway:flags` has been read from the store once since start (readiness waits for it: src/health). */
+  get overridesRead(): boolean {
+    return this.read;
   }
 
   /** The proxy's side-steering hooks; built once at boot. */
@@ -106,12 +114,18 @@ export class MigrationControl {
     };
   }
 
-  start(): void {
+  /**
+   * Before the gateway listens (Nest's bootstrap hook, awaited by app.init): an instance started during a rollback
+   * must not serve its first requests by the routes file's table. Subscribes first, so a change published while
+   * the overrides are read is not missed.
+   */
+  async start(): Promise<void> {
     this.bus = createFlagBus(this.store, CHANNEL);
     this.bus.subscribe(
       (message) => this.receive(message),
       () => void this.loadPersisted(),
     );
+    await this.readAtStart();
     try {
       // The directory, not the file: editors and ConfigMap updates replace the file rather than write it.
       const name = basename(this.config.routesFile);
@@ -177,15 +191,42 @@ export class MigrationControl {
     this.log.log(`flags changed by an operator: ${this.summary()}`);
   }
 
-  /** At start and after each (re)subscription: messages missed while away are in the store. */
+  /**
+   * Bounded by the store's own timeouts (connect, then one command): with the store down the gateway starts
+   * anyway, on the environment and the routes file, and stays not ready until a later read succeeds.
+   */
+  private async readAtStart(): Promise<void> {
+    if ((await this.store.connected(STORE_TIMEOUTS.connectMs)) && (await this.readPersisted())) return;
+    // A read after the subscription came up may have succeeded meanwhile.
+    if (this.overridesRead) return;
+    const store = this.config.redis ? redisTargetName(this.config.redis) : 'memory';
+    this.unreadAtStart = true;
+    this.log.warn(
+      `persisted overrides (${FLAGS_KEY}) could not be read from the store (${store}) at start: serving by the ` +
+        'environment and the routes file, not ready, until the store answers',
+    );
+  }
+
+  /** After each (re)subscription: messages missed while away are in the store. */
   private async loadPersisted(attempt = 0): Promise<void> {
+    if (await this.readPersisted()) return;
+    // Redis may still be connecting: a few tries, then the next reconnect tries again.
+    if (attempt < 10) setTimeout(() => void this.loadPersisted(attempt + 1), 200).unref();
+  }
+
+  /** One read of `figway:flags`; false when the store did not answer. */
+  private async readPersisted(): Promise<boolean> {
+    let raw: Buffer | null;
     try {
-      const raw = await this.store.get(FLAGS_KEY);
-      if (raw) this.receive(raw.toString('utf8'));
+      raw = await this.store.get(FLAGS_KEY);
     } catch {
-      // Redis may still be connecting at start: a few tries, then the next reconnect tries again.
-      if (attempt < 10) setTimeout(() => void this.loadPersisted(attempt + 1), 200).unref();
+      return false;
     }
+    if (raw) this.receive(raw.toString('utf8'));
+    // After the start-up warning, say when the store finally answered.
+    if (!this.read && this.unreadAtStart) this.log.log(`persisted overrides read from the store: ${this.summary()}`);
+    this.read = true;
+    return true;
   }
 
   private async commit(next: Overrides): Promise<void> {

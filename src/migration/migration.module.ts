@@ -19,8 +19,9 @@ import { MigrationControl } from './migration-control';
 export class MigrationModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(MigrationControl) private readonly control: MigrationControl) {}
 
-  onApplicationBootstrap(): void {
-    this.control.start();
+  /** Awaited by app.init(), before the gateway listens: see MigrationControl.start. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.control.start();
   }
 
   async onApplicationShutdown(): Promise<void> {

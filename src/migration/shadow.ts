@@ -75,7 +75,7 @@ export function httpTarget(set: UpstreamSet, route: CompiledRoute, trust: TrustF
     headers[SHADOW_TOKEN_HEADER] = '1';
     const method = request.method as 'GET';
     return async (max) => {
-      const res = await upstream.pool.request({ path: route.rewrite(path) + query, method, headers, headersTimeout: route.timeoutMs, bodyTimeout: route.timeoutMs });
+      const res = await upstream.pool.request({ path: upstream.prefix + route.rewrite(path) + query, method, headers, headersTimeout: route.timeoutMs, bodyTimeout: route.timeoutMs });
       return { status: res.statusCode, headers: res.headers, body: await readCapped(res.body, max) };
     };
   };

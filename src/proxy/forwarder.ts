@@ -194,12 +194,14 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
             },
           );
           if (!o.detached) inFlight = response;
+          // The instance's path prefix (LEGACY_URL=http://host/legacy), joined here: instances of a set may differ.
+          const fullPath = upstream.prefix + upstreamPath;
           const handler = traceContext
-            ? traceCall(traceContext, response, { method, origin: upstream.origin, path: upstreamPath }, headers)
+            ? traceCall(traceContext, response, { method, origin: upstream.origin, path: fullPath }, headers)
             : response;
           upstream.pool.dispatch(
             {
-              path: upstreamPath,
+              path: fullPath,
               method: method as Dispatcher.HttpMethod,
               headers,
               body: withBody ? (bodyLimit === undefined || declaredLength ? req : limitBody(req, bodyLimit)) : null,

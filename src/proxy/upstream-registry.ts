@@ -5,7 +5,8 @@ import { UpstreamSet } from './upstream-set';
 /** One keep-alive pool set per upstream, chosen at boot for each route (never looked up by URL per request). */
 export class UpstreamRegistry {
   readonly legacy: UpstreamSet;
-  private readonly byOrigin = new Map<string, UpstreamSet>();
+  /** By upstream URL (origin and path prefix). */
+  private readonly byUrl = new Map<string, UpstreamSet>();
 
   constructor(private readonly config: GatewayConfig) {
     this.legacy = new UpstreamSet(config.legacyUrls, this.options());
@@ -18,8 +19,8 @@ export class UpstreamRegistry {
 
   forTarget(target: Target): UpstreamSet {
     if (target.kind === 'upstream') {
-      let set = this.byOrigin.get(target.origin);
-      if (!set) this.byOrigin.set(target.origin, (set = new UpstreamSet([target.origin], this.options())));
+      let set = this.byUrl.get(target.url);
+      if (!set) this.byUrl.set(target.url, (set = new UpstreamSet([target.url], this.options())));
       return set;
     }
     return this.legacy;
@@ -30,7 +31,7 @@ export class UpstreamRegistry {
   }
 
   all(): UpstreamSet[] {
-    return [this.legacy, ...this.byOrigin.values()];
+    return [this.legacy, ...this.byUrl.values()];
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { splitUpstreamUrl } from '../config/upstream-url';
 
 export interface UpstreamOptions {
   connections: number;
@@ -8,6 +9,8 @@ export interface UpstreamOptions {
 
 export interface Upstream {
   readonly origin: string;
+  /** The upstream URL's path, put before every request path ('' when it has none): src/config/upstream-url.ts. */
+  readonly prefix: string;
   readonly host: string;
   readonly pool: Pool;
   /** Passive health: skipped until this time (ms since epoch) after a connect failure. */
@@ -28,13 +31,15 @@ export class UpstreamSet {
   readonly upstreams: Upstream[];
   private next = 0;
 
-  constructor(origins: string[], opts: UpstreamOptions) {
-    this.upstreams = origins.map((o) => {
-      const url = new URL(o);
+  /** `urls`: normalised upstream URLs, an origin with an optional path prefix. */
+  constructor(urls: string[], opts: UpstreamOptions) {
+    this.upstreams = urls.map((u) => {
+      const { origin, prefix } = splitUpstreamUrl(u);
       return {
-        origin: url.origin,
-        host: url.host,
-        pool: new Pool(url.origin, {
+        origin,
+        prefix,
+        host: new URL(origin).host,
+        pool: new Pool(origin, {
           connections: opts.connections,
           pipelining: 1,
           keepAliveTimeout: opts.keepAliveTimeoutMs ?? 4_000,

@@ -13,6 +13,7 @@ import { compileTrust, plainAddress } from './client-address';
 import { buildUpstreamHeaders } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
+import type { Upstream } from './upstream-set';
 
 /**
  * Why an upgrade is not a WebSocket opening handshake the gateway will relay, or undefined when it is one.
@@ -104,9 +105,11 @@ export function attachWebSocketProxy(
     let p = proxies.get(route);
     if (p) return p;
     const set = w.upstreams.forRoute(route);
+    // With a path in the target URL, http-proxy puts it before the request path: the instance's prefix, as for HTTP.
+    const base = (u: Upstream) => u.origin + u.prefix;
     p = createProxyMiddleware<IncomingMessage>({
-      target: set.upstreams[0].origin,
-      router: () => set.pick().origin,
+      target: base(set.upstreams[0]),
+      router: () => base(set.pick()),
       ws: true,
       changeOrigin: !route.preserveHost,
       pathRewrite: (url) => {

@@ -15,6 +15,8 @@ export interface KeyValueStore {
   /** Deletes every key starting with `prefix`; returns how many went. */
   deleteByPrefix(prefix: string): Promise<number>;
   ping(): Promise<boolean>;
+  /** Resolves true once the store takes commands (at once in memory), false if it does not within `timeoutMs`. */
+  connected(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
   /** The raw client for libraries that speak Redis themselves (rate-limiter-flexible); undefined in memory mode. */
   readonly redis?: Redis | Cluster;

@@ -19,6 +19,10 @@ export class MemoryStore implements KeyValueStore {
     this.sweeper = setInterval(() => this.sweep(), 30_000).unref();
   }
 
+  async connected(): Promise<boolean> {
+    return true;
+  }
+
   async get(key: string): Promise<Buffer | null> {
     const e = this.entries.get(key);
     if (!e) return null;

@@ -5,11 +5,13 @@ import type { RedisTarget } from '../config';
  * Short timeouts and no offline queue: with Redis down a command fails in milliseconds instead of queueing behind
  * a reconnect, so callers degrade (fail open, skip the cache) instead of making clients wait.
  */
+export const STORE_TIMEOUTS = { connectMs: 1_000, commandMs: 500 };
+
 const COMMON: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
-  connectTimeout: 1_000,
-  commandTimeout: 500,
+  connectTimeout: STORE_TIMEOUTS.connectMs,
+  commandTimeout: STORE_TIMEOUTS.commandMs,
   retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
 };
 

@@ -56,6 +56,22 @@ export class RedisStore implements KeyValueStore {
     }
   }
 
+  /** The client connects on its own after construction; without an offline queue, commands fail until it is ready. */
+  connected(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      this.redis.once('ready', onReady);
+    });
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

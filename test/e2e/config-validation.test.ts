@@ -33,3 +33,17 @@ test('a route naming a module that does not exist stops the start', async () => 
   assert.equal(code, 1);
   assert.match(output, /unknown module\(s\): nope/);
 });
+
+test('an upstream URL with parts a request cannot carry (query, credentials) stops the start naming the variable', async () => {
+  const { code, output } = await boot({ LEGACY_URL: 'http://127.0.0.1:5000/legacy?tenant=a' });
+  assert.equal(code, 1);
+  const lines = output.trim().split('\n');
+  assert.equal(lines.length, 1, output);
+  assert.match(lines[0], /LEGACY_URL.*must not have a query/);
+  assert.doesNotMatch(lines[0], /tenant=a/, 'the URL is not repeated');
+  const file = routesFile('routes:\n  - id: x\n    path: /x\n    target: http://user:pw@127.0.0.1:9000/base\n');
+  const route = await boot({ ROUTES_FILE: file });
+  assert.equal(route.code, 1);
+  assert.match(route.output, /routes\.0\.target/);
+  assert.doesNotMatch(route.output, /user:pw/, 'no credentials in the message');
+});

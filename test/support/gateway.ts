@@ -20,11 +20,12 @@ export function routesFile(yaml: string): string {
 }
 
 /**
- * Starts the real gateway process (compiled main.js) on a free port and waits for /health.
+ * Starts the real gateway process (compiled main.js) on a free port (or `opts.port`, for a test that must reach it
+ * the moment it listens) and waits until the port accepts connections.
  * The test's env replaces the machine's Figway variables, so a developer's shell cannot leak into a test.
  */
-export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const port = await freePort();
+export async function startGateway(env: Record<string, string>, opts: { port?: number } = {}): Promise<RunningGateway> {
+  const port = opts.port ?? (await freePort());
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && /^(PATH|HOME|LANG|TMPDIR|NODE_OPTIONS)$/.test(k)) base[k] = v;

@@ -13,7 +13,7 @@ export class IntrospectReader implements LegacySessionReader {
   private readonly cache = new Map<string, { at: number; session: LegacySession | null }>();
 
   constructor(
-    private readonly opts: { legacyOrigin: () => string; path: string; cookieName: string; userKey: string; timeoutMs?: number },
+    private readonly opts: { legacyBase: () => string; path: string; cookieName: string; userKey: string; timeoutMs?: number },
   ) {}
 
   async read(cookieValue: string): Promise<LegacySession | null> {
@@ -28,7 +28,7 @@ export class IntrospectReader implements LegacySessionReader {
 
   private async ask(cookieValue: string): Promise<LegacySession | null> {
     try {
-      const res = await request(this.opts.legacyOrigin() + this.opts.path, {
+      const res = await request(this.opts.legacyBase() + this.opts.path, {
         method: 'GET',
         headers: { cookie: `${this.opts.cookieName}=${cookieValue}`, accept: 'application/json' },
         headersTimeout: this.opts.timeoutMs ?? 3_000,

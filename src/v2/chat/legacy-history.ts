@@ -44,9 +44,10 @@ export class LegacyHistory {
     if (!session || session.userId !== userId) return [];
     if (this.config.auth.legacySessionMode !== 'introspect') return cleanHistory(session.data?.chat_history);
     const urls = this.config.legacyUrls;
-    const origin = new URL(urls[this.next++ % urls.length]).origin;
+    // An instance's URL with its path prefix, if it has one (LEGACY_URL=http://host/legacy).
+    const base = urls[this.next++ % urls.length];
     try {
-      const res = await request(origin + this.config.llm.legacyHistoryPath, {
+      const res = await request(base + this.config.llm.legacyHistoryPath, {
         headers: { cookie: `${cookieName}=${cookie}`, accept: 'application/json' },
         headersTimeout: 3_000,
         bodyTimeout: 3_000,
