@@ -23,7 +23,9 @@ import { installAuthHook } from './auth/auth-hook';
 import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
+import { zeroKnownSeries } from './telemetry/known-series';
 import { GatewayMetrics } from './telemetry/metrics';
+import { probeDependencies } from './health/dependency-probe';
 import { declareRequestSlots } from './request-slots';
 import { firstByteMs } from './telemetry/first-byte';
 import { startMetricsListener } from './telemetry/metrics-listener';
@@ -231,6 +233,15 @@ export async function createGateway(
 
   await app.init();
   await registerProxyRoutes(fastify, wiring);
+  // After the proxied routes: their upstream sets exist now.
+  const proxied = [...table.routes.filter((r) => r.target.kind !== 'module'), table.catchAll];
+  zeroKnownSeries(metrics, {
+    cachedRoutes: config.cacheEnabled ? proxied.filter((r) => r.cache).map((r) => r.id) : [],
+    limitedRoutes: [...(limiter ? [...table.routes, table.catchAll].filter((r) => policyFor(r.id)).map((r) => r.id) : []), 'csp-report'],
+    upstreams: upstreams.all().flatMap((set) => set.upstreams.map((u) => u.origin)),
+    storeUsers: [...(config.cacheEnabled ? ['cache'] : []), ...(limiter ? ['rate_limit'] : [])],
+  });
+  metrics.watchDependencies(() => probeDependencies(store, config.legacyUrls));
   attachWebSocketProxy(
     app.getHttpServer(),
     wiring,

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config';
 import type { GatewayMetrics } from '../telemetry/metrics';
-import { AuthFailure } from './auth-failure';
+import { AuthFailure, JWT_REASONS } from './auth-failure';
 import { readCookie } from './cookies';
 import type { AccessClaims, JwtVerifier } from './jwt-verifier';
 import type { LegacySession, LegacySessionReader } from './legacy-session/legacy-session';
@@ -27,6 +27,15 @@ function bearer(headers: IncomingHttpHeaders): string | undefined {
  * - `legacy_session`: a valid JWT wins; when it is missing or invalid, a valid legacy session is accepted.
  * - `legacy_only`: bearer tokens are ignored; only the legacy session counts.
  */
+/** Every `gateway_auth_total` label set authenticate() and legacySession() can count. */
+export const AUTH_OUTCOMES: { method: string; result: string }[] = [
+  { method: 'jwt', result: 'ok' },
+  ...JWT_REASONS.map((result) => ({ method: 'jwt', result })),
+  { method: 'legacy_session', result: 'ok' },
+  { method: 'legacy_session', result: 'session_invalid' },
+  { method: 'none', result: 'refused' },
+];
+
 export class AuthService {
   constructor(
     private readonly config: GatewayConfig,

@@ -7,7 +7,8 @@ import { baseKey, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
 
-export type CacheResult = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
+export const CACHE_RESULTS = ['HIT', 'MISS', 'STALE', 'BYPASS'] as const;
+export type CacheResult = (typeof CACHE_RESULTS)[number];
 type StoredResponse = Extract<StoredValue, { kind: 'response' }>;
 
 export interface CacheOptions {

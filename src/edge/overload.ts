@@ -7,7 +7,8 @@ export interface OverloadLimits {
   maxHeapRatio: number;
 }
 
-export type OverloadReason = 'event_loop_lag' | 'heap';
+export const OVERLOAD_REASONS = ['event_loop_lag', 'heap'] as const;
+export type OverloadReason = (typeof OVERLOAD_REASONS)[number];
 
 /**
  * Decides, off the request path, whether the process is past what it can serve well. A timer that should fire

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { securityHeadLines, type SecurityHeaders } from '../security/security-headers';
 import { GatewayError } from './gateway-error';
-import { toProblem } from './problem';
+import { codeForStatus, toProblem } from './problem';
+
+/** What Node's parser error means for the client: the status (its code from CODE_BY_STATUS) and why. */
+function refusalOf(code: string | undefined): { status: number; detail: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, detail: 'The request head is larger than the gateway accepts.' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, detail: 'The request head did not arrive in time.' };
+  return { status: 400, detail: 'The request could not be parsed as HTTP/1.1.' };
+}
 
 type ClientErrorHandler = (err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket) => void;
 
@@ -22,14 +30,11 @@ export function clientErrorHandler(security: SecurityHeaders): ClientErrorHandle
       socket.destroy();
       return;
     }
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const status = tooLarge ? 431 : timedOut ? 408 : 400;
-    const reason = tooLarge ? 'Request Header Fields Too Large' : timedOut ? 'Request Timeout' : 'Bad Request';
+    const { status, detail } = refusalOf(err.code);
     // DESIGN.md: every response carries X-Request-Id, also one no route saw.
     const requestId = randomUUID();
-    const problem = toProblem(new GatewayError('BAD_REQUEST', 'The request could not be parsed as HTTP/1.1.'), requestId);
-    Object.assign(problem, { status, title: reason });
+    const problem = toProblem(new GatewayError(codeForStatus(status), detail), requestId);
+    const reason = STATUS_CODES[status];
     const body = JSON.stringify(problem);
     const answer = () => {
       if (socket.destroyed || socket.writableEnded) return;

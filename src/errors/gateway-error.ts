@@ -1,22 +1,25 @@
 /**
  * Every error the gateway answers itself has a stable code, a status and a cause; `problem.ts` maps them to
- * RFC 9457 problem details in one place.
+ * RFC 9457 problem details in one place, and maps an error that carries only a status to its code
+ * (CODE_BY_STATUS there). Order here means nothing.
  */
 export const ERROR_CATALOG = {
   BAD_REQUEST: { status: 400, title: 'Bad request' },
   BAD_PATH: { status: 400, title: 'Ambiguous or malformed path' },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
   CSRF_REJECTED: { status: 403, title: 'Cross-site request refused' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timeout' },
+  CONFLICT: { status: 409, title: 'Conflict' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   URI_TOO_LONG: { status: 414, title: 'URI too long' },
   HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   VALIDATION_FAILED: { status: 422, title: 'Validation failed' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
-  // The chat model's failures. Listed before the upstream and readiness codes that share their statuses: a bare
-  // status maps to the last code listed for it (problem.ts), and those must stay the generic ones.
+  // The chat model's failures: only ever thrown by name, never the code of a bare 502/503/504.
   LLM_FAILED: { status: 502, title: 'The model failed' },
   LLM_UNAVAILABLE: { status: 503, title: 'The model is unavailable' },
   LLM_TIMEOUT: { status: 504, title: 'The model timed out' },
@@ -25,6 +28,7 @@ export const ERROR_CATALOG = {
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out' },
   FLAG_FORCED_BY_ENV: { status: 409, title: 'Flag forced by the environment' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   NOT_READY: { status: 503, title: 'Not ready' },
   OVERLOADED: { status: 503, title: 'Overloaded' },
   FLAG_STORE_UNAVAILABLE: { status: 503, title: 'Flag store unavailable' },

@@ -13,14 +13,35 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-/** The first (most generic) code of each status, for errors that carry only a status (Nest's HttpException). */
-const CODE_BY_STATUS = new Map<number, ErrorCode>();
-for (const [code, v] of Object.entries(ERROR_CATALOG)) {
-  if (!CODE_BY_STATUS.has(v.status)) CODE_BY_STATUS.set(v.status, code as ErrorCode);
-}
+/**
+ * The code of an answer that has only a status: Nest's HttpException, Fastify's own errors, Node's parser
+ * refusing a request (client-error.ts). Always the generic code for the status (RFC 9110 section 15 meanings:
+ * 502 an invalid answer from upstream, 504 none in time), never a feature's: a bare 502 is not the chat model
+ * failing. One explicit table, so the catalog's order decides nothing.
+ */
+export const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'VALIDATION_FAILED',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
+  500: 'INTERNAL',
+  502: 'UPSTREAM_BAD_RESPONSE',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'UPSTREAM_TIMEOUT',
+};
 
-function codeForStatus(status: number): ErrorCode {
-  return CODE_BY_STATUS.get(status) ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+/** Statuses outside the table: BAD_REQUEST for a 4xx, INTERNAL for a 5xx (the status itself is kept). */
+export function codeForStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
 }
 
 /**

@@ -7,7 +7,7 @@ import { LIFECYCLE, type Lifecycle } from '../lifecycle/lifecycle';
 import { MigrationControl } from '../migration/migration-control';
 import { KV_STORE, type KeyValueStore } from '../store/key-value-store';
 import { METRICS, type GatewayMetrics } from '../telemetry/metrics';
-import { canConnect } from './legacy-reachability';
+import { probeDependencies } from './dependency-probe';
 
 @Controller('health')
 export class HealthController {
@@ -28,10 +28,7 @@ export class HealthController {
   @Get('ready')
   @Header('cache-control', 'no-store')
   async ready(@Res() reply: FastifyReply) {
-    const [store, legacy] = await Promise.all([
-      this.store.ping(),
-      Promise.all(this.config.legacyUrls.map((u) => canConnect(u, 1_000))),
-    ]);
+    const { store, legacy } = await probeDependencies(this.store, this.config.legacyUrls);
     const legacyUp = legacy.some(Boolean);
     const overridesRead = this.migration.overridesRead;
     const checks = {
@@ -54,9 +51,8 @@ export class HealthController {
       (store || (this.storeSeen && !this.storeNeeded)) &&
       (legacyUp || this.legacySeen) &&
       overridesRead;
+    // gateway_dependency_up is checked at each scrape (GatewayMetrics.watchDependencies), not here.
     this.metrics.ready.set(ok ? 1 : 0);
-    this.metrics.dependencyUp.set({ dependency: 'store' }, store ? 1 : 0);
-    this.metrics.dependencyUp.set({ dependency: 'legacy' }, legacyUp ? 1 : 0);
     if (ok) return reply.status(HttpStatus.OK).send({ status: store && legacyUp ? 'ready' : 'degraded', checks });
     const problem = toProblem(
       new GatewayError('NOT_READY', 'The gateway is not ready to take traffic.', { extra: { checks } }),

@@ -75,6 +75,8 @@ export class MigrationControl {
     for (const spec of config.routes) {
       if (spec.target === 'legacy') continue;
       this.routes.set(spec.id, { id: spec.id, newPercent: 100, rollback: false, served: { legacy: 0, new: 0, fallback: 0 } });
+      // A reload may give any of these routes `shadow:`.
+      this.shadow.expect(spec.id);
     }
     this.apply();
   }

@@ -23,6 +23,8 @@ export type ShadowCall = (maxBytes: number) => Promise<Captured>;
 export type ShadowTarget = (request: FastifyRequest) => ShadowCall;
 
 const SAFE = new Set(['GET', 'HEAD']);
+/** Every `result` of gateway_shadow_total. */
+const SHADOW_RESULTS = ['same', 'diff', 'error', 'too_large', 'skipped'] as const;
 const REDACTED = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-authorization']);
 const RING_SIZE = 50;
 const MAX_IN_FLIGHT = 32;
@@ -149,6 +151,12 @@ export class ShadowRunner {
       labelNames: ['route', 'result'] as const,
       registers: [registry],
     });
+  }
+
+  /** Starts a route's series at 0 (known at boot, see telemetry/known-series.ts): its first difference is seen. */
+  expect(route: string): void {
+    for (const result of SHADOW_RESULTS) this.total.inc({ route, result }, 0);
+    this.diffs.inc({ route }, 0);
   }
 
   /** The sampling decision, made when the primary request starts. */

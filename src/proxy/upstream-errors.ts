@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/gateway-error';
 
-export type UpstreamFailure = 'connect' | 'timeout' | 'reset' | 'aborted' | 'protocol';
+export const UPSTREAM_FAILURES = ['connect', 'timeout', 'reset', 'aborted', 'protocol'] as const;
+export type UpstreamFailure = (typeof UPSTREAM_FAILURES)[number];
 
 const CONNECT_CODES = new Set([
   'ECONNREFUSED',

@@ -17,6 +17,9 @@ const DIRECTIVES = new Set([
   'require-trusted-types-for', 'trusted-types', 'upgrade-insecure-requests', 'webrtc', 'fenced-frame-src',
 ]);
 
+/** Every value of the metric's `directive` label. */
+export const DIRECTIVE_LABELS = [...DIRECTIVES, 'other'];
+
 export function directiveLabel(raw: unknown): string {
   if (typeof raw !== 'string') return 'other';
   // Level 2 reports put the whole directive ("script-src 'self'") in violated-directive.

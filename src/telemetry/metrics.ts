@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config';
+import type { DependencyStates } from '../health/dependency-probe';
 import type { UpstreamSet } from '../proxy/upstream-set';
 import { VERSION } from '../version';
 
@@ -41,7 +42,7 @@ export class GatewayMetrics {
   });
   readonly upstreamErrors = new Counter({
     name: 'gateway_upstream_errors_total',
-    help: 'Failed upstream exchanges, by upstream origin and kind (connect, timeout, reset, protocol)',
+    help: 'Failed upstream exchanges, by upstream origin and kind (connect, timeout, reset, aborted, protocol)',
     labelNames: ['upstream', 'kind'] as const,
     registers: [this.registry],
   });
@@ -139,12 +140,6 @@ export class GatewayMetrics {
     help: 'What /health/ready last answered: 1 ready (or degraded but serving), 0 not ready',
     registers: [this.registry],
   });
-  readonly dependencyUp = new Gauge({
-    name: 'gateway_dependency_up',
-    help: 'Whether a dependency answered the last readiness check (store: Redis PING; legacy: any instance accepts a connection)',
-    labelNames: ['dependency'] as const,
-    registers: [this.registry],
-  });
   readonly flag = new Gauge({
     name: 'gateway_flag',
     help: 'SRE flags in force, live (env, admin API overrides): 1 on, 0 off (see the effective configuration log line)',
@@ -187,6 +182,25 @@ export class GatewayMetrics {
             this.set({ upstream: u.origin, state: 'queued' }, st.pending);
           }
         }
+      },
+    });
+  }
+
+  /**
+   * Whether each dependency answers, checked at scrape time rather than by whoever calls /health/ready: a gateway
+   * nobody probes (or probed before the outage) would otherwise report a dead Redis as up, and a fresh one would
+   * have no series at all. The probe is bounded (Redis command timeout, 1 s per legacy connect).
+   */
+  watchDependencies(probe: () => Promise<DependencyStates>): void {
+    new Gauge({
+      name: 'gateway_dependency_up',
+      help: 'Whether a dependency answers, checked at each scrape (store: Redis PING; legacy: any instance accepts a connection)',
+      labelNames: ['dependency'] as const,
+      registers: [this.registry],
+      async collect() {
+        const up = await probe();
+        this.set({ dependency: 'store' }, up.store ? 1 : 0);
+        this.set({ dependency: 'legacy' }, up.legacy.some(Boolean) ? 1 : 0);
       },
     });
   }

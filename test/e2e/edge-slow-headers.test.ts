@@ -17,7 +17,7 @@ after(async () => {
   await up?.close();
 });
 
-test('a client that trickles its request head is cut off after the header timeout (slowloris)', async () => {
+test('a client that trickles its request head is cut off after the header timeout with a 408 REQUEST_TIMEOUT problem (slowloris)', async () => {
   const started = Date.now();
   const sock = connect({ host: '127.0.0.1', port: gw.port });
   let answer = '';
@@ -31,6 +31,9 @@ test('a client that trickles its request head is cut off after the header timeou
   const elapsed = Date.now() - started;
   assert.ok(elapsed >= 1_400, `closed too early: ${elapsed} ms`);
   assert.ok(elapsed < 4_500, `held for ${elapsed} ms`);
-  assert.match(answer, /^HTTP\/1\.1 408/);
+  assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  const problem = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+  assert.equal(problem.status, 408);
+  assert.equal(problem.code, 'REQUEST_TIMEOUT');
   assert.equal(up.hits(), 0);
 });

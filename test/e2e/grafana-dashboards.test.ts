@@ -76,9 +76,10 @@ routes:
     headers: { authorization: `Bearer ${tokens.valid()}`, 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ message: 'hello' }),
   });
-  // Migration controls: a breaker gauge from boot, a shadow comparison shortly after the answer.
+  // Migration controls: a breaker gauge from boot, a shadow comparison shortly after the answer (its series start
+  // at 0 at boot, so wait for a count).
   await send(`${gw.url}/api/v1/mirrored/a`);
-  for (let i = 0; i < 50 && !(await send(`${gw.url}/metrics`)).body.toString().includes('gateway_shadow_total{'); i++) {
+  for (let i = 0; i < 50 && !/^gateway_shadow_total\{route="mirrored",[^}]*\} [1-9]/m.test((await send(`${gw.url}/metrics`)).body.toString()); i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
   await send(`${gw.url}/api/v1/items`); // proxied 200
@@ -95,8 +96,8 @@ routes:
     headers: { 'content-type': 'application/csp-report' },
     body: JSON.stringify({ 'csp-report': { 'effective-directive': 'script-src-elem' } }),
   }); // gateway_csp_reports_total
-  // Failure series only appear once something fails: a second gateway whose legacy and Redis are unreachable
-  // gives gateway_upstream_errors_total and gateway_store_errors_total real samples.
+  // Failure series start at 0 at boot (metrics-present-on-fresh-instance checks that); a second gateway whose legacy
+  // and Redis are unreachable gives gateway_upstream_errors_total and gateway_store_errors_total real samples too.
   broken = await startGateway({
     LEGACY_URL: `http://127.0.0.1:${await freePort()}`,
     REDIS_URL: `redis://127.0.0.1:${await freePort()}`,

@@ -165,8 +165,15 @@ test('the label values the alerts rely on are the ones the gateway uses', () => 
 test('the PromQL scanner finds what it should (guards the checks above)', () => {
   const r = promqlNames('histogram_quantile(0.95, sum by (job, le) (rate(a_bucket{target!="gateway", x=~"a,}b"}[2m]))) / on(job) group_left b or vector(0)');
   assert.deepEqual(r.selectors, [
-    { metric: 'a_bucket', labels: ['target', 'x'] },
-    { metric: 'b', labels: [] },
+    {
+      metric: 'a_bucket',
+      labels: ['target', 'x'],
+      matchers: [
+        { label: 'target', op: '!=', value: 'gateway' },
+        { label: 'x', op: '=~', value: 'a,}b' },
+      ],
+    },
+    { metric: 'b', labels: [], matchers: [] },
   ]);
   assert.deepEqual(r.grouping, ['job', 'le', 'job']);
 });

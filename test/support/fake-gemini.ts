@@ -15,13 +15,15 @@ export interface GeminiCall {
 export async function startFakeGemini(): Promise<{
   baseUrl: string;
   calls: GeminiCall[];
-  behave(b: { chunks?: string[]; delayMs?: number; statusForKey?: Record<string, number> }): void;
+  /** `truncateAfter`: end the response cleanly after this many chunks, none of them with a finishReason. */
+  behave(b: { chunks?: string[]; delayMs?: number; statusForKey?: Record<string, number>; truncateAfter?: number }): void;
   close(): Promise<void>;
   server: Server;
 }> {
   let chunks = ['Gemini', ' says', ' hi.'];
   let delayMs = 0;
   let statusForKey: Record<string, number> = {};
+  let truncateAfter: number | undefined;
   const calls: GeminiCall[] = [];
   const server = createServer(async (req, res) => {
     const parts: Buffer[] = [];
@@ -43,8 +45,12 @@ export async function startFakeGemini(): Promise<{
     for (const [i, text] of chunks.entries()) {
       if (i) await new Promise((r) => setTimeout(r, delayMs));
       if (res.destroyed) return;
+      if (truncateAfter === i) break;
       const usageMetadata = { promptTokenCount: 5, candidatesTokenCount: i + 1, totalTokenCount: 6 + i };
-      res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0 }], usageMetadata })}\r\n\r\n`);
+      // The API marks the last chunk of a finished reply with its finishReason.
+      const last = i === chunks.length - 1 && truncateAfter === undefined;
+      const candidate = { content: { role: 'model', parts: [{ text }] }, index: 0, ...(last ? { finishReason: 'STOP' } : {}) };
+      res.write(`data: ${JSON.stringify({ candidates: [candidate], usageMetadata })}\r\n\r\n`);
     }
     res.end();
   });
@@ -57,6 +63,7 @@ export async function startFakeGemini(): Promise<{
       chunks = b.chunks ?? chunks;
       delayMs = b.delayMs ?? delayMs;
       statusForKey = b.statusForKey ?? statusForKey;
+      if ('truncateAfter' in b) truncateAfter = b.truncateAfter;
     },
     close: () =>
       new Promise<void>((r) => {

@@ -11,6 +11,8 @@ export interface FakeBehaviour {
   dieAfter?: number;
   /** Stop sending after this many chunks and keep the connection open (0: never send a chunk). */
   hangAfter?: number;
+  /** End the response cleanly after this many chunks: no finish_reason chunk, no usage, no `[DONE]`. */
+  truncateAfter?: number;
   /** Status to answer (with an OpenAI-style error body) when the request carries this API key. */
   statusForKey: Record<string, number>;
 }
@@ -95,6 +97,10 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         return;
       }
       if (b.hangAfter === i) return;
+      if (b.truncateAfter === i) {
+        res.end();
+        return;
+      }
       res.write(chunk(i === 0 ? { role: 'assistant', content: b.chunks[i] } : { content: b.chunks[i] }, null));
       record.sent++;
     }

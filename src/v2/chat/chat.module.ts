@@ -14,6 +14,8 @@ import { ChatService } from './chat.service';
 import { ConversationStore } from './conversation-store';
 import { LegacyHistory } from './legacy-history';
 import { createProvider } from './providers/create-provider';
+import { LLM_ERROR_KINDS } from './providers/llm-provider';
+import { zeroChatSeries } from '../../telemetry/known-series';
 
 function createChat(config: GatewayConfig, store: KeyValueStore, sealed: EncryptedStore, metrics: GatewayMetrics, auth: AuthService): ChatService {
   const provider = createProvider(config.llm, (name, kind) => {
@@ -22,7 +24,15 @@ function createChat(config: GatewayConfig, store: KeyValueStore, sealed: Encrypt
   });
   const conversations = new ConversationStore(sealed, new LegacyHistory(auth, config), config.llm.sessionTtlS * 1000);
   const cache = new AiCache(store, config.llm.cacheTtlS, () => metrics.storeErrors.inc({ user: 'ai_cache' }));
-  return new ChatService(config.llm, provider, conversations, cache, metrics);
+  const chat = new ChatService(config.llm, provider, conversations, cache, metrics);
+  zeroChatSeries(metrics, {
+    provider: provider.name,
+    models: [chat.modelFor('pro'), chat.modelFor('flash')],
+    // An aborted call (the client left) is not a provider error and is not counted.
+    errorKinds: LLM_ERROR_KINDS.filter((kind) => kind !== 'aborted'),
+    storeUsers: cache.enabled ? ['chat', 'ai_cache'] : ['chat'],
+  });
+  return chat;
 }
 
 /** v2 streaming chat (issue 7): POST /api/v2/chat, GET /api/v2/chat/history, and the /chat page. */

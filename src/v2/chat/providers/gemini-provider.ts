@@ -31,12 +31,17 @@ export class GeminiProvider implements LlmProvider {
         config: { abortSignal: request.signal, httpOptions: request.headers ? { headers: request.headers } : undefined },
       });
       let usage: LlmEvent | undefined;
+      let finished = false;
       for await (const chunk of stream) {
         const text = chunk.text;
         if (text) yield { type: 'delta', text };
+        finished ||= Boolean(chunk.candidates?.[0]?.finishReason);
         const u = chunk.usageMetadata;
         if (u) usage = { type: 'usage', usage: { prompt_tokens: u.promptTokenCount ?? 0, completion_tokens: u.candidatesTokenCount ?? 0 } };
       }
+      // The last chunk of a finished reply carries its finishReason (the SDK clears it on chunks it will continue
+      // from); a stream that ends without one was cut short, and the SDK does not say so.
+      if (!finished) throw new LlmError('broken', 'model stream ended without a finish reason');
       // Every chunk repeats the running totals; the last one is the call's.
       if (usage) yield usage;
     } catch (err) {

@@ -34,13 +34,19 @@ export class OpenAiProvider implements LlmProvider {
         { model: request.model, messages: request.messages, stream: true, stream_options: { include_usage: true } },
         { signal: request.signal, headers: request.headers },
       );
+      let finished = false;
       for await (const chunk of stream) {
-        const text = chunk.choices?.[0]?.delta?.content;
+        const choice = chunk.choices?.[0];
+        const text = choice?.delta?.content;
         if (text) yield { type: 'delta', text };
+        finished ||= Boolean(choice?.finish_reason);
         if (chunk.usage) {
           yield { type: 'usage', usage: { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens } };
         }
       }
+      // The SDK ends quietly when the connection closes before `[DONE]`; only the finish_reason chunk says the
+      // model finished. Without it the reply was cut short, however cleanly the server hung up.
+      if (!finished) throw new LlmError('broken', 'model stream ended without a finish reason');
     } catch (err) {
       throw openAiError(err, request.signal);
     }
