@@ -15,6 +15,11 @@ declare module 'fastify' {
     figwayTraceRecorded: Context | null;
     /** Socket bytes written before this response started (access log); -1 when not noted. */
     figwayBytesBefore: number;
+    /**
+     * Admitted while a rollback sent its route to legacy, so with `auth: required` relaxed to optional (auth-hook.ts):
+     * the side decision keeps it on legacy even if the rollback ends before the side is chosen.
+     */
+    figwayRolledBack: boolean;
   }
   interface FastifyReply {
     /** Taken over by the forwarder, which counts and logs it itself. */
@@ -28,6 +33,7 @@ export function declareRequestSlots(fastify: FastifyInstance): void {
   fastify.decorateRequest('figwayTrace', null);
   fastify.decorateRequest('figwayTraceRecorded', null);
   fastify.decorateRequest('figwayBytesBefore', -1);
+  fastify.decorateRequest('figwayRolledBack', false);
   fastify.decorateReply('figwayForwarded', false);
   fastify.decorateReply('figwayFirstByteMs', -1);
 }
