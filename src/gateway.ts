@@ -19,7 +19,7 @@ import { compilePolicies, type RateLimitPolicy } from './rate-limit/rate-limit-p
 import { compileRouteTable, labelRoutes, type RouteConfig } from './routing';
 import { KV_STORE, type KeyValueStore } from './store/key-value-store';
 import { ResponseCache } from './cache/response-cache';
-import { installAuthHook } from './auth/auth-hook';
+import { installAuthHook, type AuthRouteConfig } from './auth/auth-hook';
 import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
@@ -191,9 +191,10 @@ export async function createGateway(
   fastify.addHttpMethod('QUERY', { hasBody: false, overrideExisting: true });
   const policyFor = compilePolicies(config);
   const authModes = new Map(table.routes.map((r) => [r.id, r.auth]));
-  labelRoutes(fastify, table, (cfg: RouteConfig & { rateLimit?: RateLimitPolicy; auth?: 'required' | 'optional' }) => {
+  labelRoutes(fastify, table, (cfg: RouteConfig & { rateLimit?: RateLimitPolicy } & AuthRouteConfig) => {
     cfg.rateLimit = cfg.gatewayOwn ? undefined : policyFor(cfg.routeId);
     cfg.auth = cfg.routeId ? authModes.get(cfg.routeId) : undefined;
+    cfg.rolledBack = cfg.auth ? migration.rollbackProbe(cfg.routeId!) : undefined;
   });
   // Also for module routes marked `auth:`: identified before the limiter runs, their callers are counted per user.
   const authService = table.routes.some((r) => r.auth) ? app.get<symbol, AuthService>(AUTH_SERVICE) : undefined;

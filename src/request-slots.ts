@@ -20,6 +20,11 @@ declare module 'fastify' {
     figwayParseOrder: number;
     /** What the pipeline guard found wrong with it, for the gateway's hook to answer; null when nothing. */
     figwayEdgeRefusal: EdgeRefusal | null;
+    /**
+     * Admitted while a rollback sent its route to legacy, so with `auth: required` relaxed to optional (auth-hook.ts):
+     * the side decision keeps it on legacy even if the rollback ends before the side is chosen.
+     */
+    figwayRolledBack: boolean;
   }
   interface FastifyReply {
     /** Taken over by the forwarder, which counts and logs it itself. */
@@ -35,6 +40,7 @@ export function declareRequestSlots(fastify: FastifyInstance): void {
   fastify.decorateRequest('figwayBytesBefore', -1);
   fastify.decorateRequest('figwayParseOrder', 0);
   fastify.decorateRequest('figwayEdgeRefusal', null);
+  fastify.decorateRequest('figwayRolledBack', false);
   fastify.decorateReply('figwayForwarded', false);
   fastify.decorateReply('figwayFirstByteMs', -1);
 }

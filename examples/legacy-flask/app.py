@@ -345,6 +345,16 @@ def slow():
     return {"slept_ms": ms}
 
 
+# --- what the gateway's v2 routes reach on a rollback -----------------------
+
+
+@app.get("/api/v2/meta")
+def meta():
+    # The legacy_path of the gateway's /api/v2/meta: a rolled-back gateway
+    # answers from here, so a client can tell legacy is serving.
+    return {"service": "tavern", "api": "legacy"}
+
+
 # --- chat -----------------------------------------------------------------
 
 

@@ -6,16 +6,33 @@ import { AuthFailure } from './auth-failure';
 import type { AuthService, Identity } from './auth.service';
 import { crossSiteRefused } from './csrf';
 
+/** What a route carries from registration for this hook. */
+export interface AuthRouteConfig {
+  auth?: 'required' | 'optional';
+  /** On a route whose normal target is the new side: whether a rollback sends it to legacy now (src/migration). */
+  rolledBack?: () => boolean;
+}
+
 /**
  * Authentication for proxied routes that ask for it (`auth:` in routes.yaml), in onRequest: before the rate limiter
  * (so limits count per user) and before any byte goes upstream. The route's mode was attached at registration.
+ *
+ * A rollback sends a new-side route to legacy, which then authenticates as it did before the migration (its own
+ * session; the rollback runbook must not depend on gateway credentials): the route is `auth: optional` meanwhile,
+ * valid credentials still naming the user upstream. Routes that target legacy keep their `auth:`, which guards
+ * legacy itself.
  */
 export function installAuthHook(fastify: FastifyInstance, auth: AuthService): void {
   fastify.addHook(
     'onRequest',
     traced(async (request: FastifyRequest, reply: FastifyReply) => {
-      const mode = (request.routeOptions.config as { auth?: 'required' | 'optional' }).auth;
-      if (!mode) return;
+      const cfg = request.routeOptions.config as AuthRouteConfig;
+      if (!cfg.auth) return;
+      let mode = cfg.auth;
+      if (cfg.rolledBack?.()) {
+        request.figwayRolledBack = true;
+        mode = 'optional';
+      }
       let refusal: unknown;
       try {
         const identity = await auth.authenticate(request.headers);

@@ -35,7 +35,10 @@ export class AuthController {
     if (crossSiteRefused(request.method, request.headers)) {
       throw new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');
     }
-    return this.auth.tokens.issue(session.userId, 'legacy_session');
+    const pair = await this.auth.tokens.issue(session.userId, 'legacy_session');
+    // The tokens are the session's user's, and so is whatever the listeners carry over from this session.
+    await this.auth.exchanged(session.userId, request.headers);
+    return pair;
   }
 
   @Post('auth/refresh')

@@ -21,12 +21,9 @@ function bearer(headers: IncomingHttpHeaders): string | undefined {
   return m ? m[1] : '';
 }
 
-/**
- * Who is calling, per FALLBACK_AUTH:
- * - `off`: a valid JWT is required; cookies are not looked at.
- * - `legacy_session`: a valid JWT wins; when it is missing or invalid, a valid legacy session is accepted.
- * - `legacy_only`: bearer tokens are ignored; only the legacy session counts.
- */
+/** What a module does when a legacy session is exchanged for tokens; never fails the exchange. */
+export type ExchangeListener = (userId: string, headers: IncomingHttpHeaders) => Promise<void>;
+
 /** Every `gateway_auth_total` label set authenticate() and legacySession() can count. */
 export const AUTH_OUTCOMES: { method: string; result: string }[] = [
   { method: 'jwt', result: 'ok' },
@@ -36,7 +33,15 @@ export const AUTH_OUTCOMES: { method: string; result: string }[] = [
   { method: 'none', result: 'refused' },
 ];
 
+/**
+ * Who is calling, per FALLBACK_AUTH:
+ * - `off`: a valid JWT is required; cookies are not looked at.
+ * - `legacy_session`: a valid JWT wins; when it is missing or invalid, a valid legacy session is accepted.
+ * - `legacy_only`: bearer tokens are ignored; only the legacy session counts.
+ */
 export class AuthService {
+  private readonly exchangeListeners: ExchangeListener[] = [];
+
   constructor(
     private readonly config: GatewayConfig,
     private readonly verifier: JwtVerifier,
@@ -75,6 +80,19 @@ export class AuthService {
     const session = await this.legacy.read(cookie);
     this.metrics.auth.inc({ method: 'legacy_session', result: session ? 'ok' : 'session_invalid' });
     return session;
+  }
+
+  /**
+   * Registers work for the moment a legacy session is proven by `POST /api/v2/auth/token` (the chat migrates the
+   * legacy history then: a client that uses only its token afterwards never shows the cookie again).
+   */
+  onExchange(listener: ExchangeListener): void {
+    this.exchangeListeners.push(listener);
+  }
+
+  /** Runs the listeners for the session's user, awaited so the client's next call sees their effect. */
+  async exchanged(userId: string, headers: IncomingHttpHeaders): Promise<void> {
+    await Promise.allSettled(this.exchangeListeners.map((listener) => listener(userId, headers)));
   }
 
   async verifyBearer(token: string): Promise<AccessClaims> {

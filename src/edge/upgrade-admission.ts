@@ -21,7 +21,7 @@ export interface AdmissionParts {
  * The checks an HTTP request on the route would meet, for a WebSocket upgrade. Cookie-authenticated upgrades must
  * come from the same origin: a browser sends cookies with a cross-site upgrade as with any GET, and that is how
  * cross-site WebSocket hijacking works, so the upgrade is judged like an unsafe method (RFC 6455 10.2: servers
- * check Origin).
+ * check Origin). A browser always sends Origin on an upgrade (RFC 6455 4.1), so one without it is not a browser's.
  */
 export function upgradeAdmission(parts: AdmissionParts): UpgradeAdmission {
   return async (req: IncomingMessage, route: CompiledRoute) => {

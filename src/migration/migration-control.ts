@@ -117,6 +117,18 @@ export class MigrationControl {
   }
 
   /**
+   * For a route whose normal target is the new side: whether a rollback (ROUTE_ALL_TO_LEGACY, the admin flag, the
+   * route's `rollback`) sends it to legacy right now. Two boolean reads of the live objects, which follow the admin
+   * API and the other instances; undefined for a route that always targets legacy.
+   */
+  rollbackProbe(routeId: string): (() => boolean) | undefined {
+    const live = this.routes.get(routeId);
+    if (!live) return undefined;
+    const flags = this.flags;
+    return () => flags.routeAllToLegacy || live.rollback;
+  }
+
+  /**
    * Before the gateway listens (Nest's bootstrap hook, awaited by app.init): an instance started during a rollback
    * must not serve its first requests by the routes file's table. Subscribes first, so a change published while
    * the overrides are read is not missed.

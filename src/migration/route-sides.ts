@@ -18,9 +18,12 @@ export const enum Side {
   Shadow,
 }
 
-/** The per-request decision: plain reads of the live objects, a hash only on split routes. */
+/**
+ * The per-request decision: plain reads of the live objects, a hash only on split routes. A request the auth hook
+ * let through without credentials because of a rollback stays on legacy, even if the rollback ended meanwhile.
+ */
 export function decideSide(live: RouteLive, flags: LiveFlags, request: FastifyRequest, reply: FastifyReply): Side {
-  if (flags.routeAllToLegacy || live.rollback) return Side.Legacy;
+  if (flags.routeAllToLegacy || live.rollback || request.figwayRolledBack) return Side.Legacy;
   const p = live.newPercent;
   if (p < 100 && (p <= 0 || !choosesNew(bucketOf(live.id, stickyKey(request, reply)), p))) return Side.Legacy;
   if (live.breaker && !live.breaker.allow()) return Side.Fallback;

@@ -23,6 +23,15 @@ function createChat(config: GatewayConfig, store: KeyValueStore, sealed: Encrypt
     metrics.chatKeyFallbacks.inc({ provider: name });
   });
   const conversations = new ConversationStore(sealed, new LegacyHistory(auth, config), config.llm.sessionTtlS * 1000);
+  // A client that exchanges its cookie and then sends only the token would start empty: its conversation is
+  // created (from the legacy history, once: SET NX) when the session is proven. The chat path still does the same
+  // for cookie callers; whichever comes first writes the record.
+  auth.onExchange((userId, headers) =>
+    conversations.load(userId, headers).then(
+      () => undefined,
+      () => metrics.storeErrors.inc({ user: 'chat' }),
+    ),
+  );
   const cache = new AiCache(store, config.llm.cacheTtlS, () => metrics.storeErrors.inc({ user: 'ai_cache' }));
   const chat = new ChatService(config.llm, provider, conversations, cache, metrics);
   zeroChatSeries(metrics, {
