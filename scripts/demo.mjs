@@ -1,21 +1,19 @@
 // `npm run demo`: the Flask example app under gunicorn on :5000 and the gateway on :8080 in front of it.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { LEGACY_APP_DIR, LEGACY_PYTHON, prepareLegacyPython } from './legacy-python.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const flaskDir = join(root, 'examples/legacy-flask');
-const check = ['-c', 'import flask, gunicorn, wsproto'];
-if (spawnSync('python3', check).status !== 0) {
-  const pip = spawnSync('python3', ['-m', 'pip', 'install', '-q', '-r', join(flaskDir, 'requirements.txt')], { stdio: 'inherit' });
-  if (pip.status !== 0) {
-    console.error('demo: could not install the Flask app; run: python3 -m pip install -r examples/legacy-flask/requirements.txt');
-    process.exit(1);
-  }
+// The Flask app runs from its own venv (examples/legacy-flask/.venv): PEP 668 systems refuse system-wide pip installs.
+const problem = prepareLegacyPython((line) => console.log(`demo: ${line}`));
+if (problem) {
+  console.error(`demo: ${problem}`);
+  process.exit(1);
 }
 const legacyPort = process.env.LEGACY_PORT ?? '5000';
 const children = [
-  spawn('python3', ['-m', 'gunicorn', '-c', 'gunicorn.conf.py', 'app:app'], {
-    cwd: flaskDir,
+  spawn(LEGACY_PYTHON, ['-m', 'gunicorn', '-c', 'gunicorn.conf.py', 'app:app'], {
+    cwd: LEGACY_APP_DIR,
     stdio: 'inherit',
     env: { ...process.env, PORT: legacyPort },
   }),
