@@ -7,10 +7,12 @@
 #   docker build -t figway:dev .
 #   docker run --rm -p 8080:8080 -e LEGACY_URL=http://host.docker.internal:5000 figway:dev
 #
-# Pinned by Node major (20 LTS, the line package.json's engines and the test machine use) and Debian release,
-# not by patch: rebuilding picks up Node and OS security fixes. Pin a digest in CI if builds must be bit-for-bit
-# reproducible. The slim variant has no curl or wget, hence the node-based HEALTHCHECK below.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pinned by Node major and Debian release, not by patch: rebuilding picks up Node and OS security fixes. Node 24
+# is the current LTS line; Node 20 reached end of life on 2026-04-30 and gets no more security releases, so a
+# production image must not run it (package.json's engines still accepts 20.19+ for development, and .ci/run tests
+# on both). Pin a digest in CI if builds must be bit-for-bit reproducible. The slim variant has no curl or wget,
+# hence the node-based HEALTHCHECK below.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

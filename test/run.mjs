@@ -1,8 +1,9 @@
-// `npm test`: checks what the tests need beyond npm (installing the Flask app's Python deps if missing),
+// `npm test`: checks what the tests need beyond npm (installing the Flask app's Python deps into its venv if missing),
 // then runs every compiled unit spec and e2e test with node's test runner.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { prepareLegacyPython } from '../scripts/legacy-python.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const compiled = join(root, 'dist-test');
@@ -17,19 +18,14 @@ function has(cmd, args = ['--version']) {
 }
 
 if (!has('redis-server')) fail('redis-server not found; install it (Debian: apt-get install redis-server)');
-if (!has('python3')) fail('python3 not found; install it (Debian: apt-get install python3 python3-pip)');
+if (!has('python3')) fail('python3 not found; install it (Debian: apt-get install python3 python3-venv)');
 if (!has('promtool')) fail('promtool not found; install it (Debian: apt-get install prometheus)');
 // Browser tests (CSP, the chat page) drive Debian's Chromium through playwright-core.
 if (!existsSync('/usr/bin/chromium')) fail('/usr/bin/chromium not found; install it (Debian: apt-get install chromium)');
-const pyCheck = ['-c', 'import flask, gunicorn, wsproto, flask_session, redis'];
-if (!has('python3', pyCheck)) {
-  const req = join(root, 'examples/legacy-flask/requirements.txt');
-  process.stderr.write('figway tests: installing the Flask example app\'s Python packages\n');
-  const pip = spawnSync('python3', ['-m', 'pip', 'install', '-q', '-r', req], { stdio: 'inherit' });
-  if (pip.status !== 0 || !has('python3', pyCheck)) {
-    fail(`could not install the Flask example's Python packages; run: python3 -m pip install -r ${relative(process.cwd(), req)}`);
-  }
-}
+// The Flask app runs from a venv of its own (examples/legacy-flask/.venv): PEP 668 systems refuse pip installs
+// into the system Python. Made, and filled from requirements.txt, when its imports are missing.
+const python = prepareLegacyPython((line) => process.stdout.write(`figway tests: ${line}\n`));
+if (python) fail(python);
 
 function collect(dir, out = []) {
   for (const name of readdirSync(dir)) {

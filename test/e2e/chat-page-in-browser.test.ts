@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBrowser, type RunningBrowser } from '../support/browser';
+import { screenshot, signIn, watchConsole } from '../support/chat-page';
 import { send } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
 import { TEST_JWT_SECRET } from '../support/tokens';
@@ -19,27 +20,27 @@ after(async () => {
   await stack?.stop();
 });
 
-// The policy another part of the gateway will send on every response; the page must work under it.
+// Stricter than the gateway's own HTML policy (no nonces, no data: images): the page must need none of it.
 const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-test('the page has no inline script, style or event handler', async () => {
+test('the page has no inline script, style or event handler; its script, stylesheet and icon are same-origin files', async () => {
   const html = (await send(`${stack.gateway.url}/chat`)).body.toString();
   assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(html), 'inline <script>');
   assert.ok(!/<style|\sstyle=/i.test(html), 'inline style');
   assert.ok(!/\son[a-z]+=/i.test(html), 'inline event handler');
-  const js = await send(`${stack.gateway.url}/chat/app.js`);
-  assert.equal(js.status, 200);
-  assert.match(String(js.headers['content-type']), /^text\/javascript/);
+  for (const [path, type] of [['/chat/app.js', /^text\/javascript/], ['/chat/app.css', /^text\/css/], ['/chat/icon.svg', /^image\/svg\+xml/]] as const) {
+    assert.ok(html.includes(`"${path}"`), `the page does not use ${path}`);
+    const res = await send(`${stack.gateway.url}${path}`);
+    assert.equal(res.status, 200, path);
+    assert.match(String(res.headers['content-type']), type, path);
+  }
 });
 
-test('a legacy user signs in on /chat, sees the legacy history and watches the reply grow under a strict CSP', async () => {
+test('a legacy user signs in, sees the legacy history, presses Enter and watches the reply grow; the console stays clean', async (t) => {
   const context = await browser.context();
+  t.after(() => context.close());
   const page = await context.newPage();
-  const violations: string[] = [];
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
-  });
-  page.on('pageerror', (e) => violations.push(e.message));
+  const problems = watchConsole(page);
   // Only the document: its policy governs the page, and intercepting the API calls would buffer the stream.
   await page.route(`${stack.gateway.url}/chat`, async (route) => {
     const response = await route.fetch();
@@ -47,18 +48,21 @@ test('a legacy user signs in on /chat, sees the legacy history and watches the r
   });
 
   await page.goto(`${stack.gateway.url}/chat`);
-  await page.waitForSelector('#signin:not([hidden])', { timeout: 10_000 });
-  await page.fill('#username', 'alice');
-  await page.fill('#password', 'wonderland');
-  await page.click('#login-form button[type=submit]');
+  await signIn(page, 'alice', 'wonderland');
   await page.waitForSelector('#chat:not([hidden])', { timeout: 10_000 });
   // Locators, not page.evaluate: under the strict policy the page forbids eval, Playwright's string predicates too.
   await page.locator('#messages li').nth(1).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('#messages li').count(), 2);
   assert.match(await page.textContent('#messages li:first-child .text') ?? '', /Hello, who are you tonight\?/);
 
+  // Shift+Enter is a new line in the message, not a send.
+  await page.fill('#message', 'first line');
+  await page.press('#message', 'Shift+Enter');
+  assert.equal(await page.inputValue('#message'), 'first line\n');
+  assert.equal(await page.locator('#messages li').count(), 2);
+
   await page.fill('#message', 'Is there a room free tonight?');
-  await page.click('#send');
+  await page.press('#message', 'Enter');
   // Sample the reply as it renders: with 120 ms between words the page must show it partially, more than once.
   const seen = new Set<string>();
   const deadline = Date.now() + 20_000;
@@ -75,10 +79,12 @@ test('a legacy user signs in on /chat, sees the legacy history and watches the r
     if (state.text) seen.add(state.text);
     await new Promise((r) => setTimeout(r, 25));
   }
+  t.diagnostic(`screenshot: ${await screenshot(page, 'chat-page-reply')}`);
   assert.match(final, /^You said "Is there a room free tonight\?" \(turn 2, local-flash\)\./);
+  assert.equal(await page.inputValue('#message'), '', 'Enter left the message in the box');
   // Proper prefixes of the final reply: the same message element, caught part-way, at two or more lengths.
   const partial = [...seen].filter((t) => t.length < final.length && final.startsWith(t));
   assert.ok(partial.length >= 2, `the reply did not grow in the page (seen: ${JSON.stringify([...seen])})`);
-  assert.deepEqual(violations, []);
-  await context.close();
+  // From load to reply: the signed-out probe, the icon, the stylesheet and the stream all without an error.
+  assert.deepEqual(problems, []);
 });

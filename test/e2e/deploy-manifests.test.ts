@@ -549,9 +549,16 @@ test('dev-only Redis: persistent, marked dev-only, reachable by the gateway pods
   assert.equal(sts.spec.template.spec.securityContext.runAsNonRoot, true);
 });
 
-test('Dockerfile: multi-stage on Node 20, runs the built dist/main.js as a non-root user with a HEALTHCHECK', () => {
+// Node 24 is the LTS line; 20 reached end of life on 2026-04-30 (no more security releases), so no stage may build
+// on it, nor on an odd-numbered line, which never becomes LTS. Development may still run 20.19+ (engines).
+const IMAGE_NODE_LINE = 24;
+
+test('Dockerfile: multi-stage on the Node LTS line (24), runs the built dist/main.js as a non-root user with a HEALTHCHECK', () => {
   assert.ok(gatewayImage.length >= 3, 'deps, build and runtime stages');
-  for (const s of gatewayImage) assert.match(s.from, /^node:20[-.]/, `stage ${s.name ?? ''} is not on Node 20: ${s.from}`);
+  for (const s of gatewayImage) {
+    assert.match(s.from, new RegExp(`^node:${IMAGE_NODE_LINE}[-.]`), `stage ${s.name ?? ''} is not on Node ${IMAGE_NODE_LINE}: ${s.from}`);
+  }
+  assert.match(JSON.parse(read('package.json')).engines.node, /^>=20\.19\./, 'engines must keep accepting 20.19+ for development');
   const runs = (s: Stage) => ops(s, 'RUN').join('\n');
   assert.ok(gatewayImage.some((s) => /npm ci(?![^\n]*--omit=dev)/.test(runs(s))), 'a stage installs all dependencies with npm ci');
   assert.ok(gatewayImage.some((s) => /npm run build/.test(runs(s))), 'a stage runs npm run build');

@@ -10,11 +10,17 @@ export interface LegacyApp {
   stop(): Promise<void>;
 }
 
-/** The real Flask example app under gunicorn (deps are installed by test/run.mjs before any test starts). */
+/**
+ * The interpreter of the app's venv, named by the one helper the test runner and the demo use too
+ * (scripts/legacy-python.cjs). Loaded by path at run time: it is plain JavaScript outside the compiled tree.
+ */
+const { LEGACY_APP_DIR, LEGACY_PYTHON } = require(join(ROOT, 'scripts/legacy-python.cjs')) as { LEGACY_APP_DIR: string; LEGACY_PYTHON: string };
+
+/** The real Flask example app under gunicorn (its venv is made and filled by test/run.mjs before any test starts). */
 export async function startLegacy(env: Record<string, string> = {}): Promise<LegacyApp> {
   const port = await freePort();
-  const child = startChild('python3', ['-m', 'gunicorn', '-c', 'gunicorn.conf.py', 'app:app'], {
-    cwd: join(ROOT, 'examples/legacy-flask'),
+  const child = startChild(LEGACY_PYTHON, ['-m', 'gunicorn', '-c', 'gunicorn.conf.py', 'app:app'], {
+    cwd: LEGACY_APP_DIR,
     env: { ...process.env, PORT: String(port), ...env },
   });
   await waitForPort(port, 15_000, child.alive).catch((err) => {
