@@ -6,6 +6,7 @@ import type { KeyValueStore } from '../store/key-value-store';
 import { baseKey, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
+import { UncacheableMemory } from './uncacheable-memory';
 
 export type CacheResult = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
 type StoredResponse = Extract<StoredValue, { kind: 'response' }>;
@@ -13,6 +14,8 @@ type StoredResponse = Extract<StoredValue, { kind: 'response' }>;
 export interface CacheOptions {
   maxEntryBytes: number;
   lockTimeoutMs: number;
+  /** How long a key or route seen answering uncacheable skips the store lookup (UncacheableMemory); 0: never. */
+  uncacheableTtlMs?: number;
 }
 
 export interface CacheEvents {
@@ -56,12 +59,15 @@ function noncedHtml(ex: Exchange, contentType: unknown): boolean {
 export class ResponseCache implements ExchangeCache {
   private readonly inflight = new Map<string, Promise<boolean>>();
   private readonly revalidating = new Set<string>();
+  private readonly uncacheable: UncacheableMemory | undefined;
 
   constructor(
     private readonly store: KeyValueStore,
     private readonly opts: CacheOptions,
     private readonly events: CacheEvents = {},
-  ) {}
+  ) {
+    this.uncacheable = opts.uncacheableTtlMs ? new UncacheableMemory(opts.uncacheableTtlMs) : undefined;
+  }
 
   takes(ex: Exchange): boolean {
     const m = ex.request.raw.method;
@@ -72,6 +78,8 @@ export class ResponseCache implements ExchangeCache {
     const req = ex.request.raw;
     if (this.bypasses(req, ex)) return this.relay(ex, await ex.call(), 'BYPASS');
     const base = baseKey(ex.route.id, req.url ?? '/', req.headers.host);
+    // Recently uncacheable here: the lookup could only miss, and waiting on another request's fill is pointless.
+    if (this.uncacheable?.skips(ex.route.id, base, Date.now())) return this.fetch(ex, base, ex.call(), false);
     const found = await this.lookup(base, req.headers);
     if (found && !noncedHtml(ex, found.value.headers['content-type'])) return this.fromEntry(ex, base, found.key, found.value);
     const pending = this.inflight.get(base);
@@ -150,9 +158,10 @@ export class ResponseCache implements ExchangeCache {
     await this.storeDetached(ex, base, up);
   }
 
-  private async fetch(ex: Exchange, base: string, response: Promise<UpstreamResponse>): Promise<void> {
+  /** `lookedUp` is false when the store lookup was skipped (UncacheableMemory): no lock, and no new memory. */
+  private async fetch(ex: Exchange, base: string, response: Promise<UpstreamResponse>, lookedUp = true): Promise<void> {
     let settle!: (stored: boolean) => void;
-    const lock = !this.inflight.has(base);
+    const lock = lookedUp && !this.inflight.has(base);
     if (lock) this.inflight.set(base, new Promise<boolean>((r) => (settle = r)));
     const done = (stored: boolean) => {
       if (lock) {
@@ -168,6 +177,7 @@ export class ResponseCache implements ExchangeCache {
       throw err;
     }
     const plan = this.storagePlan(ex, base, up);
+    this.remember(ex, base, plan !== null, lookedUp);
     if (!plan) {
       done(false);
       return this.relay(ex, up, 'MISS');
@@ -185,6 +195,14 @@ export class ResponseCache implements ExchangeCache {
       },
     });
     this.events.onResult?.(ex.route.id, 'MISS');
+  }
+
+  /** Only GET answers teach anything: a HEAD's is never stored whatever it says. */
+  private remember(ex: Exchange, base: string, storable: boolean, lookedUp: boolean): void {
+    if (!this.uncacheable || ex.request.raw.method !== 'GET') return;
+    if (storable) this.uncacheable.cacheable(ex.route.id, base, Date.now());
+    // Not renewed by answers to skipped lookups: once the memory expires, one lookup per key checks the store again.
+    else if (lookedUp) this.uncacheable.uncacheable(ex.route.id, base, Date.now());
   }
 
   private async storeDetached(ex: Exchange, base: string, up: UpstreamResponse): Promise<void> {

@@ -77,6 +77,12 @@ export const envSchema = z.object({
   CACHE_ENABLED: bool(true),
   CACHE_MAX_ENTRY_BYTES: int(1_048_576, 1, 512 * 1_048_576),
   CACHE_LOCK_TIMEOUT_MS: int(5_000, 0, 120_000),
+  /**
+   * How long a key (or a route) that answered uncacheable skips the cache's store lookup on this instance; 0 looks
+   * up every GET. Every answer is still judged and a storable one stored at once; what a skip costs is a miss on an
+   * entry another instance stored meanwhile (see README, Response cache).
+   */
+  CACHE_UNCACHEABLE_TTL_MS: int(10_000, 0, 3_600_000),
   RATE_LIMIT: rateLimit.default('600/60s'),
   RATE_LIMIT_FAIL_OPEN: bool(true),
   TRUST_PROXY: z.string().optional(),

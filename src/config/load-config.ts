@@ -69,7 +69,7 @@ export interface GatewayConfig {
     refreshTtlS: number;
   };
   cacheEnabled: boolean;
-  cache: { maxEntryBytes: number; lockTimeoutMs: number };
+  cache: { maxEntryBytes: number; lockTimeoutMs: number; uncacheableTtlMs: number };
   rateLimit: RateLimitSpec | 'off';
   rateLimitFailOpen: boolean;
   trustProxy: string[];
@@ -248,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       refreshTtlS: e.REFRESH_TOKEN_TTL_S,
     },
     cacheEnabled: e.CACHE_ENABLED,
-    cache: { maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES, lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS },
+    cache: { maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES, lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS, uncacheableTtlMs: e.CACHE_UNCACHEABLE_TTL_MS },
     rateLimit: parseRateLimit(e.RATE_LIMIT),
     rateLimitFailOpen: e.RATE_LIMIT_FAIL_OPEN,
     trustProxy: csv(e.TRUST_PROXY),
@@ -307,6 +307,7 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     jwtKeys: c.jwt.secret ? 'secret' : c.jwt.jwksUrl ? 'jwks' : c.jwt.publicKey ? 'public key' : 'ephemeral',
     legacySessionMode: c.auth.legacySessionMode,
     cacheEnabled: c.cacheEnabled,
+    cacheUncacheableTtlMs: c.cache.uncacheableTtlMs,
     rateLimit: c.rateLimit === 'off' ? 'off' : `${c.rateLimit.points}/${c.rateLimit.durationMs}ms`,
     rateLimitFailOpen: c.rateLimitFailOpen,
     trustProxy: c.trustProxy,
