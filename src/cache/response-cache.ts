@@ -26,6 +26,13 @@ export interface CacheEvents {
 // Explicit freshness only (max-age, s-maxage, Expires, or a route ttl): no heuristic lifetimes for legacy pages.
 const POLICY_OPTIONS = { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 };
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
+/** The X-Cache field of relayed answers, one object per verdict rather than one per request (only ever read). */
+const X_CACHE: Readonly<Record<CacheResult, OutgoingHttpHeaders>> = {
+  HIT: { 'x-cache': 'HIT' },
+  MISS: { 'x-cache': 'MISS' },
+  STALE: { 'x-cache': 'STALE' },
+  BYPASS: { 'x-cache': 'BYPASS' },
+};
 
 /** The request as the cache key sees it (lowercase Host), so equal keys mean equal policy inputs. */
 function policyRequest(req: IncomingMessage): CachePolicy.Request {
@@ -184,7 +191,7 @@ export class ResponseCache implements ExchangeCache {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    ex.relay(up, { 'x-cache': 'MISS' }, {
+    ex.relay(up, X_CACHE.MISS, {
       data: (c) => {
         size += c.length;
         if (size <= this.opts.maxEntryBytes) chunks.push(c);
@@ -293,7 +300,7 @@ export class ResponseCache implements ExchangeCache {
 
   private relay(ex: Exchange, up: UpstreamResponse, result: CacheResult): void {
     this.events.onResult?.(ex.route.id, result);
-    ex.relay(up, { 'x-cache': result });
+    ex.relay(up, X_CACHE[result]);
   }
 }
 

@@ -65,7 +65,8 @@ export class RateLimiter {
     return !this.redis ? 'memory' : this.sync ? 'synced' : 'exact';
   }
 
-  async consume(policy: RateLimitPolicy, key: string): Promise<Verdict> {
+  /** A verdict at once when it is decided in memory (no Redis, synced mode); a promise in exact mode. */
+  consume(policy: RateLimitPolicy, key: string): Verdict | Promise<Verdict> {
     if (!this.redis) return this.local(this.counts, policy, key);
     if (!this.sync) return this.consumeExact(policy, key);
     if (this.syncHealthy && this.redis.status === 'ready') return this.local(this.counts, policy, key);
