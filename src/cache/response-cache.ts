@@ -37,7 +37,25 @@ const X_CACHE: Readonly<Record<CacheResult, OutgoingHttpHeaders>> = {
 /** The request as the cache key sees it (lowercase Host), so equal keys mean equal policy inputs. */
 function policyRequest(req: IncomingMessage): CachePolicy.Request {
   const host = req.headers.host;
-  return { url: req.url ?? '/', method: 'GET', headers: host ? { ...req.headers, host: host.toLowerCase() } : req.headers };
+  const lower = host?.toLowerCase();
+  // Copied only when the Host needs lowering: http-cache-semantics reads the headers, never writes them.
+  return { url: req.url ?? '/', method: 'GET', headers: host === lower ? req.headers : { ...req.headers, host: lower } };
+}
+
+/**
+ * The policy of a stored entry, rebuilt once per decoded entry rather than per hit: the in-memory store hands back
+ * the same decoded entry on every hit (cache-entry.ts). A policy is only read (evaluateRequest, revalidatedPolicy
+ * return new objects), and the time it judges by is read from the clock on each call.
+ */
+const policies = new WeakMap<StoredResponse, CachePolicy>();
+
+function policyOf(entry: StoredResponse): CachePolicy {
+  let p = policies.get(entry);
+  if (p === undefined) {
+    p = CachePolicy.fromObject(entry.policy);
+    policies.set(entry, p);
+  }
+  return p;
 }
 
 /** The record naming a key's Vary fields outlives any one variant; it is tiny, and a stale one only costs a miss. */
@@ -109,7 +127,7 @@ export class ResponseCache implements ExchangeCache {
 
   private async fromEntry(ex: Exchange, base: string, key: string, entry: StoredResponse): Promise<void> {
     const req = ex.request.raw;
-    const policy = CachePolicy.fromObject(entry.policy);
+    const policy = policyOf(entry);
     const { revalidation, response } = policy.evaluateRequest(policyRequest(req));
     if (!revalidation) return this.serve(ex, entry, response!.headers, 'HIT');
     const conditional = pickConditional(revalidation.headers);
@@ -289,10 +307,12 @@ export class ResponseCache implements ExchangeCache {
   }
 
   private serve(ex: Exchange, entry: StoredResponse, policyHeaders: CachePolicy.Headers, result: CacheResult): void {
-    const headers: OutgoingHttpHeaders = { ...(policyHeaders as OutgoingHttpHeaders), 'x-cache': result };
-    // The policy may hold a route ttl as s-maxage; clients see the upstream's own Cache-Control.
-    if (entry.headers['cache-control'] === undefined) delete headers['cache-control'];
-    else headers['cache-control'] = entry.headers['cache-control'];
+    // The policy may hold a route ttl as s-maxage; clients see the upstream's own Cache-Control (none if it sent
+    // none). Built without `delete`, which would leave V8 a slow dictionary-mode object for the rest of the way.
+    const headers: OutgoingHttpHeaders = {};
+    for (const name in policyHeaders) if (name !== 'cache-control') headers[name] = policyHeaders[name];
+    if (entry.headers['cache-control'] !== undefined) headers['cache-control'] = entry.headers['cache-control'];
+    headers['x-cache'] = result;
     this.events.onResult?.(ex.route.id, result);
     if (etagMatches(ex.request.raw.headers['if-none-match'], headers.etag)) return ex.respond(304, headers, Buffer.alloc(0));
     ex.respond(entry.status, headers, entry.body);
