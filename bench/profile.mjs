@@ -5,6 +5,7 @@
 // `--cpu-prof` and the top self-time functions are printed; the profile is kept in bench/results/.
 // `node bench/profile.mjs diff A.cpuprofile B.cpuprofile` prints what B spends more than A, per function.
 // BENCH_PROFILE_NODE_FLAGS passes flags to the gateway's node (e.g. "--trace-gc"; its output goes to the terminal).
+// BENCH_PROFILE_PATH profiles another path (e.g. /api/v1/bench-cacheable for cache hits).
 // Example, the price of tracing:
 //   BENCH_PROFILE_CPU=1 node bench/profile.mjs
 //   BENCH_PROFILE_CPU=1 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 node bench/profile.mjs   (a collector or sink)
@@ -76,7 +77,8 @@ const gateway = start(1, process.execPath, [...extraFlags, ...(cpuProfile ? ['--
   CACHE_ENABLED: process.env.CACHE_ENABLED ?? 'false',
 });
 // taskset execs the command, so gateway.pid is the gateway's own process.
-const url = `http://127.0.0.1:${gwPort}/api/v1/bench`;
+// BENCH_PROFILE_PATH: another path of the bench upstream, e.g. /api/v1/bench-cacheable (cache hits with CACHE_ENABLED=true).
+const url = `http://127.0.0.1:${gwPort}${process.env.BENCH_PROFILE_PATH ?? '/api/v1/bench'}`;
 await waitForHealth(`http://127.0.0.1:${gwPort}`, gateway);
 const ticks = () => readProcStat(gateway.pid).ticks;
 const run = (amount) => autocannon({ url, connections: 50, amount });

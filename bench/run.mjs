@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,14 +20,19 @@ const require = createRequire(import.meta.url);
 
 const UNREACHABLE_RATE_LIMIT = '1000000000/1s';
 
-const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway', 'gateway-defaults', 'gateway-cache-hit', 'gateway-jwt', 'gateway-otel'];
+const REDIS_TARGETS = ['gateway-redis-limit', 'gateway-redis-cache', 'gateway-redis', 'gateway-redis-hit'];
+const ALL_TARGETS = ['direct', 'node', 'undici', 'undici-stream', 'nginx', 'gateway', 'gateway-defaults', ...REDIS_TARGETS, 'gateway-cache-hit', 'gateway-jwt', 'gateway-otel'];
 // undici-stream is opt-in: it is not a baseline the gateway is held to, but a what-if for its forwarder.
 // gateway-otel is opt-in: it prices tracing, which deployments turn on by pointing it at a collector.
-const OPT_IN = new Set(['undici-stream', 'gateway-otel']);
+// The Redis rows are opt-in (they need redis-server), and the default of `--features` (npm run bench:features).
+const OPT_IN = new Set(['undici-stream', 'gateway-otel', ...REDIS_TARGETS]);
 const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => !OPT_IN.has(t));
+// `--features`: what the limiter and the cache cost, in memory and with Redis, against the raw Node proxy.
+const FEATURE_TARGETS = ['direct', 'node', 'gateway', 'gateway-defaults', ...REDIS_TARGETS, 'gateway-cache-hit'];
 
 function parseSettings() {
-  const targets = (process.env.BENCH_TARGETS || DEFAULT_TARGETS.join(','))
+  const features = process.argv.includes('--features');
+  const targets = (process.env.BENCH_TARGETS || (features ? FEATURE_TARGETS : DEFAULT_TARGETS).join(','))
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
@@ -35,10 +41,19 @@ function parseSettings() {
   return {
     duration: Math.round(numEnv('BENCH_DURATION', 10, 1, 600)),
     connections: Math.round(numEnv('BENCH_CONNECTIONS', 50, 1, 10_000)),
-    warmup: numEnv('BENCH_WARMUP', 2, 0, 60),
-    rounds: Math.round(numEnv('BENCH_ROUNDS', 1, 1, 50)),
+    warmup: numEnv('BENCH_WARMUP', features ? 5 : 2, 0, 60),
+    rounds: Math.round(numEnv('BENCH_ROUNDS', features ? 3 : 1, 1, 50)),
     pipelining: 1,
     targets: ALL_TARGETS.filter((t) => targets.includes(t)),
+    features,
+    // After each saturating run, a run at this fixed request rate (0: none) for latency at a moderate load.
+    fixed: {
+      rate: Math.round(numEnv('BENCH_FIXED_RATE', features ? 1000 : 0, 0, 1_000_000)),
+      duration: Math.round(numEnv('BENCH_FIXED_S', 5, 1, 600)),
+      warmup: 2,
+      connections: Math.round(numEnv('BENCH_FIXED_CONNECTIONS', 10, 1, 10_000)),
+      pipelining: 1,
+    },
   };
 }
 
@@ -46,8 +61,8 @@ function parseSettings() {
 
 const children = new Set();
 
-function startChild(name, cmd, args, { pin, env = process.env, cwd = ROOT, stdin = 'ignore' } = {}) {
-  const [file, argv] = pin.enabled ? ['taskset', ['-c', String(pin.serverCpu), cmd, ...args]] : [cmd, args];
+function startChild(name, cmd, args, { pin, env = process.env, cwd = ROOT, stdin = 'ignore', cpu = pin.serverCpu } = {}) {
+  const [file, argv] = pin.enabled ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
   const child = spawn(file, argv, { cwd, env, stdio: [stdin, 'pipe', 'pipe'] });
   child.benchName = name;
   child.logTail = [];
@@ -252,6 +267,7 @@ function snapshot(pids) {
   return {
     proxy: treeTicks(pids.proxy),
     upstream: treeTicks(pids.upstream),
+    redis: pids.redis ? treeTicks(pids.redis) : null,
     machine: machineTicks(),
     client: process.cpuUsage(),
     at: performance.now(),
@@ -271,6 +287,7 @@ async function runMeasured(port, settings, pids, urlPath = BENCH_PATH, headers =
     pipelining: settings.pipelining,
     duration: settings.warmup + settings.duration,
     timeout: 10,
+    ...(settings.rate ? { overallRate: settings.rate } : {}),
   });
   let before = settings.warmup > 0 ? null : snapshot(pids);
   const timer = settings.warmup > 0 ? setTimeout(() => (before = snapshot(pids)), settings.warmup * 1000) : null;
@@ -332,14 +349,18 @@ async function measure(row, port, settings, pids) {
     non2xx,
     statusCodes: statuses,
     wholeRun: { requests: result.requests.total, non2xx: result.non2xx, statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])) },
-    cpuUsPerRequest: { proxy: round(perReqUs(before.proxy, after.proxy), 1), upstream: round(perReqUs(before.upstream, after.upstream), 1) },
+    cpuUsPerRequest: {
+      proxy: round(perReqUs(before.proxy, after.proxy), 1),
+      upstream: round(perReqUs(before.upstream, after.upstream), 1),
+      redis: round(perReqUs(before.redis, after.redis), 1),
+    },
     clientCpuPercent: round((clientUs / 1e6 / wallS) * 100, 0),
   });
   // Other engineers' test suites and the VM's neighbours share this machine; a row measured while they were
   // busy is slower for reasons that have nothing to do with its code. Softirq time (loopback TCP) is left out,
   // since most of it is our own traffic and no process is charged for it.
   if (before.machine && after.machine) {
-    const ours = [after.proxy - before.proxy, after.upstream - before.upstream].filter(Number.isFinite).reduce((a, b) => a + b, 0);
+    const ours = [after.proxy - before.proxy, after.upstream - before.upstream, after.redis - before.redis].filter(Number.isFinite).reduce((a, b) => a + b, 0);
     const pct = (ticks) => round((ticks / (wallS * CLK_TCK)) * 100, 0);
     row.otherCpuPercent = Math.max(0, pct(after.machine.busy - before.machine.busy - ours - (clientUs / 1e6) * CLK_TCK));
     row.stealPercent = pct(after.machine.steal - before.machine.steal);
@@ -347,6 +368,30 @@ async function measure(row, port, settings, pids) {
   row.trend = trendOf(row.rpsPerSecond);
   const wholeNon2xx = result.non2xx;
   row.ok = row.errors === 0 && row.timeouts === 0 && row.resets === 0 && non2xx === 0 && wholeNon2xx === 0 && total > 0;
+}
+
+/**
+ * Latency at a fixed, moderate request rate (autocannon's `overallRate` over BENCH_FIXED_CONNECTIONS connections),
+ * right after the saturating run, in the same warm process: what a request pays when nothing queues. The
+ * saturating run's p50/p99 are mostly connections / throughput; these are the added latency a client would see.
+ */
+async function measureFixed(row, port, settings, pids) {
+  const f = settings.fixed;
+  const { result, before, after, lat } = await runMeasured(port, f, pids, row.path ?? BENCH_PATH, row.headers);
+  const sorted = Float64Array.from(lat).sort();
+  const wallS = (after.at - before.at) / 1000;
+  const errors = result.errors + result.timeouts + result.resets;
+  row.fixed = {
+    rate: f.rate,
+    rps: round(lat.length / wallS, 0),
+    p50: round(percentile(sorted, 0.5), 3),
+    p90: round(percentile(sorted, 0.9), 3),
+    p99: round(percentile(sorted, 0.99), 3),
+    errors,
+    // Over the whole run, warm-up included, like the saturating run's errors.
+    non2xx: result.non2xx,
+  };
+  if (errors || row.fixed.non2xx || !lat.length) row.ok = false;
 }
 
 function stddev(values) {
@@ -412,9 +457,10 @@ function halves(perSecond) {
   return [mean(perSecond.slice(0, half)), mean(perSecond.slice(perSecond.length - half))];
 }
 
-function computeRatios(rows) {
+function computeRatios(rows, features = false) {
   const gw = rows.find((r) => r.key === 'gateway' && r.rps != null);
-  if (!gw) return [];
+  const node = rows.find((r) => r.key === 'node' && r.rps != null);
+  if (features ? !node : !gw) return [];
   const ratio = (a, b, label) => ({
     vs: b.key,
     label,
@@ -424,6 +470,8 @@ function computeRatios(rows) {
       a.cpuUsPerRequest.proxy != null && b.cpuUsPerRequest.proxy ? round(a.cpuUsPerRequest.proxy / b.cpuUsPerRequest.proxy, 3) : null,
     comparable: a.ok && b.ok,
   });
+  // --features: every gateway row against the raw Node proxy of the same round, the yardstick of the goals.
+  if (features) return rows.filter((r) => r.key.startsWith('gateway') && r.rps != null).map((r) => ratio(r, node, `${r.ratioName}/raw-node`));
   const baselines = rows.filter((r) => !r.key.startsWith('gateway') && r.rps != null).map((r) => ratio(gw, r, `gateway/${r.ratioName}`));
   // Gateway variants are compared with the plain gateway row: the price (or gain) of each feature.
   const variants = rows.filter((r) => r.key.startsWith('gateway-') && r.rps != null).map((r) => ratio(r, gw, `${r.ratioName}/gateway`));
@@ -449,7 +497,7 @@ function medianRows(rounds) {
       rpsStddev: round(stddev(runs.map((r) => r.rps)), 0),
       rpsRounds: runs.map((r) => r.rps),
       latencyMs: { p50: m((r) => r.latencyMs.p50, 3), p90: m((r) => r.latencyMs.p90, 3), p99: m((r) => r.latencyMs.p99, 3) },
-      cpuUsPerRequest: { proxy: m((r) => r.cpuUsPerRequest.proxy, 1), upstream: m((r) => r.cpuUsPerRequest.upstream, 1) },
+      cpuUsPerRequest: { proxy: m((r) => r.cpuUsPerRequest.proxy, 1), upstream: m((r) => r.cpuUsPerRequest.upstream, 1), redis: m((r) => r.cpuUsPerRequest.redis, 1) },
       clientCpuPercent: m((r) => r.clientCpuPercent, 0),
       otherCpuPercent: m((r) => r.otherCpuPercent, 0),
       stealPercent: m((r) => r.stealPercent, 0),
@@ -459,6 +507,17 @@ function medianRows(rounds) {
       non2xx: sum((r) => r.non2xx),
       trend: null,
       ok: runs.every((r) => r.ok),
+      fixed: first.fixed
+        ? {
+            rate: first.fixed.rate,
+            rps: m((r) => r.fixed?.rps, 0),
+            p50: m((r) => r.fixed?.p50, 3),
+            p90: m((r) => r.fixed?.p90, 3),
+            p99: m((r) => r.fixed?.p99, 3),
+            errors: sum((r) => r.fixed?.errors ?? 0),
+            non2xx: sum((r) => r.fixed?.non2xx ?? 0),
+          }
+        : undefined,
     };
   });
 }
@@ -480,6 +539,38 @@ function medianRatios(perRound) {
       comparable: same.every((r) => r.comparable),
     };
   });
+}
+
+/**
+ * Added latency at the fixed rate: each row's p50 and p99 minus the direct upstream's, in the same round, then the
+ * median over rounds.
+ */
+function fixedLatency(rounds) {
+  const perRound = rounds.map((rows) => {
+    const direct = rows.find((r) => r.key === 'direct' && r.fixed);
+    return rows
+      .filter((r) => r.fixed && r.key !== 'direct')
+      .map((r) => ({ key: r.key, label: r.label, p50: r.fixed.p50, p99: r.fixed.p99, rps: r.fixed.rps, addedP50: direct ? r.fixed.p50 - direct.fixed.p50 : null, addedP99: direct ? r.fixed.p99 - direct.fixed.p99 : null }));
+  });
+  const direct = rounds.map((rows) => rows.find((r) => r.key === 'direct' && r.fixed)?.fixed).filter(Boolean);
+  const out = perRound[0].map((first) => {
+    const same = perRound.map((rows) => rows.find((r) => r.key === first.key)).filter(Boolean);
+    const m = (get) => round(median(same.map(get)), 3);
+    return { key: first.key, label: first.label, rps: m((r) => r.rps), p50: m((r) => r.p50), p99: m((r) => r.p99), addedP50: m((r) => r.addedP50), addedP99: m((r) => r.addedP99) };
+  });
+  if (direct.length) out.unshift({ key: 'direct', label: 'direct upstream', rps: round(median(direct.map((d) => d.rps)), 0), p50: round(median(direct.map((d) => d.p50)), 3), p99: round(median(direct.map((d) => d.p99)), 3), addedP50: null, addedP99: null });
+  return out;
+}
+
+function printFixed(rate, rows) {
+  if (!rows.length) return;
+  console.log(`\nat a fixed ${fmt(rate)} req/s (latency a client sees when nothing queues; added = row minus direct upstream, same round)`);
+  const w = Math.max(...rows.map((r) => r.label.length));
+  console.log(`  ${'target'.padEnd(w)}   req/s   p50 ms   p99 ms   added p50 ms   added p99 ms`);
+  for (const r of rows) {
+    const added = (v) => (v == null ? '-' : fmt(v, 3)).padStart(13);
+    console.log(`  ${r.label.padEnd(w)}  ${fmt(r.rps).padStart(6)}  ${fmt(r.p50, 3).padStart(7)}  ${fmt(r.p99, 3).padStart(7)}  ${added(r.addedP50)}  ${added(r.addedP99)}`);
+  }
 }
 
 function printRatios(ratios) {
@@ -519,6 +610,13 @@ const ROWS = {
   // What a default deployment pays: the limiter on every request (a limit never reached) and a cache lookup per
   // GET; the bench answer states no lifetime, so every request is a MISS.
   'gateway-defaults': { label: 'gateway (defaults)', ratioName: 'gateway-defaults', env: { CACHE_ENABLED: 'true' }, limiter: true },
+  // The same features with the store in Redis (a redis-server of the bench's own), as production runs them. The
+  // limiter syncs per RATE_LIMIT_SYNC_MS and the cache skips lookups per CACHE_UNCACHEABLE_TTL_MS from your
+  // environment (their defaults unless set), so `RATE_LIMIT_SYNC_MS=0` prices the exact limiter.
+  'gateway-redis-limit': { label: 'redis: limit', ratioName: 'redis-limit', env: { CACHE_ENABLED: 'false' }, limiter: true, redis: true },
+  'gateway-redis-cache': { label: 'redis: cache', ratioName: 'redis-cache', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'true' }, redis: true },
+  'gateway-redis': { label: 'redis: limit+cache', ratioName: 'redis-limit+cache', env: { CACHE_ENABLED: 'true' }, limiter: true, redis: true },
+  'gateway-redis-hit': { label: 'redis: limit+cache HIT', ratioName: 'redis-limit+cache-hit', env: { CACHE_ENABLED: 'true' }, limiter: true, redis: true, path: '/api/v1/bench-cacheable' },
   // Answers served from the response cache: the upstream marks this path public, max-age=300.
   // A route with `auth: required`, every request carrying a valid HS256 bearer token (the issue-3 figure).
   'gateway-jwt': { label: 'gateway + JWT', ratioName: 'gateway-jwt', env: { RATE_LIMIT: 'off', CACHE_ENABLED: 'false', JWT_SECRET: BENCH_JWT_SECRET }, jwt: true },
@@ -530,6 +628,47 @@ const ROWS = {
 
 let tmpDir = null;
 let cleaning = null;
+
+// ------------------------------------------------------------------------------------------------ redis
+
+/** One command over a fresh socket (RESP); resolves with the first reply line, e.g. `+PONG`. */
+function redisCall(port, ...args) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let buf = '';
+    sock.setTimeout(2000, () => sock.destroy(new Error('redis: no answer')));
+    sock.on('connect', () => sock.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')}`));
+    sock.on('data', (c) => {
+      buf += c.toString();
+      const end = buf.indexOf('\r\n');
+      if (end >= 0) {
+        sock.end();
+        resolve(buf.slice(0, end));
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+/**
+ * The Redis rows' store: a redis-server of its own on a free port, nothing on disk. It runs on the load generator's
+ * core (CPU 0 when pinned), since in production Redis is another machine and its CPU is not the gateway's.
+ */
+async function startRedisServer(pin) {
+  if (spawnSync('redis-server', ['--version']).error) return null;
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpDir, 'redis-'));
+  const child = startChild('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { pin, cpu: pin.clientCpu });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(describeExit(child));
+    if ((await redisCall(port, 'PING').catch(() => '')) === '+PONG') break;
+    if (Date.now() > deadline) throw new Error('redis-server did not answer PING in 5 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const version = (spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/) ?? [])[1] ?? 'unknown';
+  return { port, url: `redis://127.0.0.1:${port}`, child, version, flush: () => redisCall(port, 'FLUSHALL') };
+}
 
 function cleanup() {
   cleaning ??= (async () => {
@@ -558,6 +697,17 @@ process.on('exit', () => {
 async function runTarget(key, ctx) {
   const { settings, pin, nginxBin, childEnv, gatewayEnv, gatewayMain, upstream, upstreamPort, upstreamUrl, reference } = ctx;
   const row = { key, ...ROWS[key], expectBody: reference.body };
+  if (row.redis) {
+    if (ctx.redis === undefined) ctx.redis = await startRedisServer(pin);
+    if (!ctx.redis) {
+      console.log('redis-server not found: apt-get install redis-server for the Redis rows');
+      row.skipped = 'redis-server not found';
+      return row;
+    }
+    // Each row starts from an empty store: no entry or window of an earlier row helps or hinders it.
+    await ctx.redis.flush();
+    row.env = { ...row.env, REDIS_URL: ctx.redis.url };
+  }
   if (row.otlp) {
     ctx.sink ??= await startOtlpSink();
     // Explicit, so that OTEL_* variables in the caller's shell cannot turn this row into something else.
@@ -599,13 +749,16 @@ async function runTarget(key, ctx) {
     }
     process.stdout.write(`  ${row.label.padEnd(17)} :${port} ... `);
     const exportsBefore = ctx.sink?.exports() ?? 0;
-    await measure(row, port, settings, { proxy: child?.pid, upstream: upstream.pid });
+    const pids = { proxy: child?.pid, upstream: upstream.pid, redis: row.redis ? ctx.redis.child.pid : undefined };
+    await measure(row, port, settings, pids);
+    if (settings.fixed.rate && row.ok) await measureFixed(row, port, settings, pids);
     // A tracing row whose spans never reached the sink did not measure tracing (endpoint unused, sampler off).
     if (row.otlp) {
       row.otlpExports = ctx.sink.exports() - exportsBefore;
       if (row.otlpExports === 0) row.ok = false;
     }
-    console.log(`${fmt(row.rps)} req/s${row.ok ? '' : row.otlpExports === 0 ? '  (!) no span export reached the OTLP sink' : '  (!) errors or non-2xx'}${row.otlp ? ` (${row.otlpExports} OTLP exports)` : ''}`);
+    const fixedNote = row.fixed ? `, at ${fmt(row.fixed.rate)} req/s p50 ${fmt(row.fixed.p50, 2)} ms p99 ${fmt(row.fixed.p99, 2)} ms` : '';
+    console.log(`${fmt(row.rps)} req/s${fixedNote}${row.ok ? '' : row.otlpExports === 0 ? '  (!) no span export reached the OTLP sink' : '  (!) errors or non-2xx'}${row.otlp ? ` (${row.otlpExports} OTLP exports)` : ''}`);
     if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(describeExit(child));
   } catch (err) {
     row.failed = err.message.split('\n')[0];
@@ -626,7 +779,7 @@ async function main() {
   if (settings.targets.some((t) => t.startsWith('gateway')) && !existsSync(gatewayMain)) {
     throw new Error('dist/main.js not found: run `npm run build` first (or `npm run bench`, which builds)');
   }
-  const perTarget = settings.warmup + settings.duration + 30;
+  const perTarget = settings.warmup + settings.duration + 30 + (settings.fixed.rate ? settings.fixed.warmup + settings.fixed.duration + 5 : 0);
   const budgetMs = (settings.rounds * settings.targets.length * perTarget + 30) * 1000;
   setTimeout(() => {
     console.error(`bench exceeded its ${budgetMs / 1000} s budget: stopping`);
@@ -668,6 +821,14 @@ async function main() {
     console.log(`gateway (defaults): RATE_LIMIT=${gatewayEnv.RATE_LIMIT}${note}, cache on, every request a MISS`);
     console.log('gateway cache HIT: RATE_LIMIT=off, cache on, GET /api/v1/bench-cacheable (public, max-age=300)');
   }
+  if (settings.targets.some((t) => REDIS_TARGETS.includes(t))) {
+    const sync = process.env.RATE_LIMIT_SYNC_MS ? `RATE_LIMIT_SYNC_MS=${process.env.RATE_LIMIT_SYNC_MS}` : 'RATE_LIMIT_SYNC_MS default';
+    const skip = process.env.CACHE_UNCACHEABLE_TTL_MS ? `CACHE_UNCACHEABLE_TTL_MS=${process.env.CACHE_UNCACHEABLE_TTL_MS}` : 'CACHE_UNCACHEABLE_TTL_MS default';
+    console.log(`redis rows: REDIS_URL to a redis-server on the load generator's core, the same limit and cache settings (${sync}, ${skip})`);
+  }
+  if (settings.fixed.rate) {
+    console.log(`then per target: ${settings.fixed.warmup} s + ${settings.fixed.duration} s at a fixed ${fmt(settings.fixed.rate)} req/s over ${settings.fixed.connections} connections (latency when nothing queues)`);
+  }
   console.log(
     pin.enabled
       ? `pinning: upstream and each proxy on CPU ${pin.serverCpu} (proxy on one core, sharing it with the upstream); autocannon on CPU ${pin.clientCpu} (taskset)`
@@ -695,8 +856,11 @@ async function main() {
   const rows = rounds.length === 1 ? rounds[0] : medianRows(rounds);
   console.log('');
   printTable(rows);
-  const ratios = rounds.length === 1 ? computeRatios(rows) : medianRatios(rounds.map(computeRatios));
+  const ratiosOf = (rs) => computeRatios(rs, settings.features);
+  const ratios = rounds.length === 1 ? ratiosOf(rows) : medianRatios(rounds.map(ratiosOf));
   printRatios(ratios);
+  const fixed = settings.fixed.rate ? fixedLatency(rounds) : [];
+  printFixed(settings.fixed.rate, fixed);
 
   const bad = rows.filter((r) => r.rps != null && !r.ok);
   for (const r of bad) {
@@ -707,6 +871,7 @@ async function main() {
     console.log(
       `(!) ${r.label}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.resets} resets, ${r.wholeRun.non2xx} non-2xx ` +
         `(${r.non2xx} after warm-up); status codes over the whole run ${JSON.stringify(r.wholeRun.statusCodes)}` +
+        (r.fixed ? `; fixed-rate run: ${r.fixed.errors} errors, ${r.fixed.non2xx} non-2xx` : '') +
         (r.childLog ? `\n    last log lines:\n      ${r.childLog.join('\n      ')}` : ''),
     );
   }
@@ -734,7 +899,8 @@ async function main() {
   const resultsDir = path.join(BENCH_DIR, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${meta.startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...meta, finishedAt: new Date().toISOString(), rows, ratios, rounds: rounds.length > 1 ? rounds : undefined }, null, 2)}\n`);
+  meta.redis = ctx.redis ? ctx.redis.version : null;
+  writeFileSync(file, `${JSON.stringify({ ...meta, finishedAt: new Date().toISOString(), rows, ratios, fixedLatency: fixed, rounds: rounds.length > 1 ? rounds : undefined }, null, 2)}\n`);
   console.log(`results: ${path.relative(ROOT, file)}`);
   return bad.length || rows.some((r) => r.failed) ? 1 : 0;
 }

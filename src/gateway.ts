@@ -201,7 +201,7 @@ export async function createGateway(
   if (authService) installAuthHook(fastify, authService);
   // No policy anywhere (RATE_LIMIT=off, no route limits): no hook, no per-request cost.
   const anyLimit = config.rateLimit !== 'off' || config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
-  const limiter = anyLimit ? new RateLimiter(store, config.rateLimitFailOpen) : undefined;
+  const limiter = anyLimit ? new RateLimiter(store, config.rateLimitFailOpen, config.rateLimitSyncMs) : undefined;
   if (limiter) {
     installRateLimitHook(fastify, limiter, {
       onLimited: (route) => metrics.rateLimited.inc({ route }),

@@ -6,6 +6,7 @@ import type { KeyValueStore } from '../store/key-value-store';
 import { baseKey, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
+import { UncacheableMemory } from './uncacheable-memory';
 
 export const CACHE_RESULTS = ['HIT', 'MISS', 'STALE', 'BYPASS'] as const;
 export type CacheResult = (typeof CACHE_RESULTS)[number];
@@ -14,6 +15,8 @@ type StoredResponse = Extract<StoredValue, { kind: 'response' }>;
 export interface CacheOptions {
   maxEntryBytes: number;
   lockTimeoutMs: number;
+  /** How long a key or route seen answering uncacheable skips the store lookup (UncacheableMemory); 0: never. */
+  uncacheableTtlMs?: number;
 }
 
 export interface CacheEvents {
@@ -24,11 +27,36 @@ export interface CacheEvents {
 // Explicit freshness only (max-age, s-maxage, Expires, or a route ttl): no heuristic lifetimes for legacy pages.
 const POLICY_OPTIONS = { shared: true, cacheHeuristic: 0, immutableMinTimeToLive: 0 };
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
+/** The X-Cache field of relayed answers, one object per verdict rather than one per request (only ever read). */
+const X_CACHE: Readonly<Record<CacheResult, OutgoingHttpHeaders>> = {
+  HIT: { 'x-cache': 'HIT' },
+  MISS: { 'x-cache': 'MISS' },
+  STALE: { 'x-cache': 'STALE' },
+  BYPASS: { 'x-cache': 'BYPASS' },
+};
 
 /** The request as the cache key sees it (lowercase Host), so equal keys mean equal policy inputs. */
 function policyRequest(req: IncomingMessage): CachePolicy.Request {
   const host = req.headers.host;
-  return { url: req.url ?? '/', method: 'GET', headers: host ? { ...req.headers, host: host.toLowerCase() } : req.headers };
+  const lower = host?.toLowerCase();
+  // Copied only when the Host needs lowering: http-cache-semantics reads the headers, never writes them.
+  return { url: req.url ?? '/', method: 'GET', headers: host === lower ? req.headers : { ...req.headers, host: lower } };
+}
+
+/**
+ * The policy of a stored entry, rebuilt once per decoded entry rather than per hit: the in-memory store hands back
+ * the same decoded entry on every hit (cache-entry.ts). A policy is only read (evaluateRequest, revalidatedPolicy
+ * return new objects), and the time it judges by is read from the clock on each call.
+ */
+const policies = new WeakMap<StoredResponse, CachePolicy>();
+
+function policyOf(entry: StoredResponse): CachePolicy {
+  let p = policies.get(entry);
+  if (p === undefined) {
+    p = CachePolicy.fromObject(entry.policy);
+    policies.set(entry, p);
+  }
+  return p;
 }
 
 /** The record naming a key's Vary fields outlives any one variant; it is tiny, and a stale one only costs a miss. */
@@ -57,12 +85,15 @@ function noncedHtml(ex: Exchange, contentType: unknown): boolean {
 export class ResponseCache implements ExchangeCache {
   private readonly inflight = new Map<string, Promise<boolean>>();
   private readonly revalidating = new Set<string>();
+  private readonly uncacheable: UncacheableMemory | undefined;
 
   constructor(
     private readonly store: KeyValueStore,
     private readonly opts: CacheOptions,
     private readonly events: CacheEvents = {},
-  ) {}
+  ) {
+    this.uncacheable = opts.uncacheableTtlMs ? new UncacheableMemory(opts.uncacheableTtlMs) : undefined;
+  }
 
   takes(ex: Exchange): boolean {
     const m = ex.request.raw.method;
@@ -73,6 +104,8 @@ export class ResponseCache implements ExchangeCache {
     const req = ex.request.raw;
     if (this.bypasses(req, ex)) return this.relay(ex, await ex.call(), 'BYPASS');
     const base = baseKey(ex.route.id, req.url ?? '/', req.headers.host);
+    // Recently uncacheable here: the lookup could only miss, and waiting on another request's fill is pointless.
+    if (this.uncacheable?.skips(ex.route.id, base, Date.now())) return this.fetch(ex, base, ex.call(), false);
     const found = await this.lookup(base, req.headers);
     if (found && !noncedHtml(ex, found.value.headers['content-type'])) return this.fromEntry(ex, base, found.key, found.value);
     const pending = this.inflight.get(base);
@@ -95,7 +128,7 @@ export class ResponseCache implements ExchangeCache {
 
   private async fromEntry(ex: Exchange, base: string, key: string, entry: StoredResponse): Promise<void> {
     const req = ex.request.raw;
-    const policy = CachePolicy.fromObject(entry.policy);
+    const policy = policyOf(entry);
     const { revalidation, response } = policy.evaluateRequest(policyRequest(req));
     if (!revalidation) return this.serve(ex, entry, response!.headers, 'HIT');
     const conditional = pickConditional(revalidation.headers);
@@ -151,9 +184,10 @@ export class ResponseCache implements ExchangeCache {
     await this.storeDetached(ex, base, up);
   }
 
-  private async fetch(ex: Exchange, base: string, response: Promise<UpstreamResponse>): Promise<void> {
+  /** `lookedUp` is false when the store lookup was skipped (UncacheableMemory): no lock, and no new memory. */
+  private async fetch(ex: Exchange, base: string, response: Promise<UpstreamResponse>, lookedUp = true): Promise<void> {
     let settle!: (stored: boolean) => void;
-    const lock = !this.inflight.has(base);
+    const lock = lookedUp && !this.inflight.has(base);
     if (lock) this.inflight.set(base, new Promise<boolean>((r) => (settle = r)));
     const done = (stored: boolean) => {
       if (lock) {
@@ -169,13 +203,14 @@ export class ResponseCache implements ExchangeCache {
       throw err;
     }
     const plan = this.storagePlan(ex, base, up);
+    this.remember(ex, base, plan !== null, lookedUp);
     if (!plan) {
       done(false);
       return this.relay(ex, up, 'MISS');
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    ex.relay(up, { 'x-cache': 'MISS' }, {
+    ex.relay(up, X_CACHE.MISS, {
       data: (c) => {
         size += c.length;
         if (size <= this.opts.maxEntryBytes) chunks.push(c);
@@ -186,6 +221,14 @@ export class ResponseCache implements ExchangeCache {
       },
     });
     this.events.onResult?.(ex.route.id, 'MISS');
+  }
+
+  /** Only GET answers teach anything: a HEAD's is never stored whatever it says. */
+  private remember(ex: Exchange, base: string, storable: boolean, lookedUp: boolean): void {
+    if (!this.uncacheable || ex.request.raw.method !== 'GET') return;
+    if (storable) this.uncacheable.cacheable(ex.route.id, base, Date.now());
+    // Not renewed by answers to skipped lookups: once the memory expires, one lookup per key checks the store again.
+    else if (lookedUp) this.uncacheable.uncacheable(ex.route.id, base, Date.now());
   }
 
   private async storeDetached(ex: Exchange, base: string, up: UpstreamResponse): Promise<void> {
@@ -265,10 +308,12 @@ export class ResponseCache implements ExchangeCache {
   }
 
   private serve(ex: Exchange, entry: StoredResponse, policyHeaders: CachePolicy.Headers, result: CacheResult): void {
-    const headers: OutgoingHttpHeaders = { ...(policyHeaders as OutgoingHttpHeaders), 'x-cache': result };
-    // The policy may hold a route ttl as s-maxage; clients see the upstream's own Cache-Control.
-    if (entry.headers['cache-control'] === undefined) delete headers['cache-control'];
-    else headers['cache-control'] = entry.headers['cache-control'];
+    // The policy may hold a route ttl as s-maxage; clients see the upstream's own Cache-Control (none if it sent
+    // none). Built without `delete`, which would leave V8 a slow dictionary-mode object for the rest of the way.
+    const headers: OutgoingHttpHeaders = {};
+    for (const name in policyHeaders) if (name !== 'cache-control') headers[name] = policyHeaders[name];
+    if (entry.headers['cache-control'] !== undefined) headers['cache-control'] = entry.headers['cache-control'];
+    headers['x-cache'] = result;
     this.events.onResult?.(ex.route.id, result);
     if (etagMatches(ex.request.raw.headers['if-none-match'], headers.etag)) return ex.respond(304, headers, Buffer.alloc(0));
     ex.respond(entry.status, headers, entry.body);
@@ -276,7 +321,7 @@ export class ResponseCache implements ExchangeCache {
 
   private relay(ex: Exchange, up: UpstreamResponse, result: CacheResult): void {
     this.events.onResult?.(ex.route.id, result);
-    ex.relay(up, { 'x-cache': result });
+    ex.relay(up, X_CACHE[result]);
   }
 }
 

@@ -88,8 +88,20 @@ export const envSchema = z.object({
   CACHE_ENABLED: bool(true),
   CACHE_MAX_ENTRY_BYTES: int(1_048_576, 1, 512 * 1_048_576),
   CACHE_LOCK_TIMEOUT_MS: int(5_000, 0, 120_000),
+  /**
+   * How long a key (or a route) that answered uncacheable skips the cache's store lookup on this instance; 0 looks
+   * up every GET. Every answer is still judged and a storable one stored at once; what a skip costs is a miss on an
+   * entry another instance stored meanwhile (see README, Response cache).
+   */
+  CACHE_UNCACHEABLE_TTL_MS: int(10_000, 0, 3_600_000),
   RATE_LIMIT: rateLimit.default('600/60s'),
   RATE_LIMIT_FAIL_OPEN: bool(true),
+  /**
+   * With Redis: how often each instance pushes its rate-limit counts to Redis and learns the others' (Kong's
+   * `sync_rate`); requests are decided in memory in between. 0 = exact: one Redis round trip per request. The
+   * over-admission this allows across instances is bounded in the README (Rate limits).
+   */
+  RATE_LIMIT_SYNC_MS: int(100, 0, 60_000),
   TRUST_PROXY: z.string().optional(),
   CORS_ORIGINS: z.string().optional(),
   CSP_MODE: z.enum(['enforce', 'report-only', 'off']).default('enforce'),

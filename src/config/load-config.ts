@@ -70,9 +70,11 @@ export interface GatewayConfig {
     refreshTtlS: number;
   };
   cacheEnabled: boolean;
-  cache: { maxEntryBytes: number; lockTimeoutMs: number };
+  cache: { maxEntryBytes: number; lockTimeoutMs: number; uncacheableTtlMs: number };
   rateLimit: RateLimitSpec | 'off';
   rateLimitFailOpen: boolean;
+  /** 0: exact (a Redis round trip per request); else counts go to Redis in batches this often. */
+  rateLimitSyncMs: number;
   trustProxy: string[];
   /** CORS for /api/v2: exact origins (credentials allowed), or `'*'` (any origin, never with credentials). */
   cors: { origins: string[]; anyOrigin: boolean };
@@ -249,9 +251,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       refreshTtlS: e.REFRESH_TOKEN_TTL_S,
     },
     cacheEnabled: e.CACHE_ENABLED,
-    cache: { maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES, lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS },
+    cache: { maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES, lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS, uncacheableTtlMs: e.CACHE_UNCACHEABLE_TTL_MS },
     rateLimit: parseRateLimit(e.RATE_LIMIT),
     rateLimitFailOpen: e.RATE_LIMIT_FAIL_OPEN,
+    rateLimitSyncMs: e.RATE_LIMIT_SYNC_MS,
     trustProxy: csv(e.TRUST_PROXY),
     cors: corsFrom(csv(e.CORS_ORIGINS)),
     cspMode: e.CSP_MODE,
@@ -308,8 +311,10 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     jwtKeys: c.jwt.secret ? 'secret' : c.jwt.jwksUrl ? 'jwks' : c.jwt.publicKey ? 'public key' : 'ephemeral',
     legacySessionMode: c.auth.legacySessionMode,
     cacheEnabled: c.cacheEnabled,
+    cacheUncacheableTtlMs: c.cache.uncacheableTtlMs,
     rateLimit: c.rateLimit === 'off' ? 'off' : `${c.rateLimit.points}/${c.rateLimit.durationMs}ms`,
     rateLimitFailOpen: c.rateLimitFailOpen,
+    rateLimitSync: !c.redis ? 'memory' : c.rateLimitSyncMs === 0 ? 'exact' : `${c.rateLimitSyncMs}ms`,
     trustProxy: c.trustProxy,
     cspMode: c.cspMode,
     corsOrigins: c.cors.anyOrigin ? '*' : c.cors.origins.length ? c.cors.origins : 'off',

@@ -233,7 +233,8 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       let stamp = false;
       let stream = false;
       try {
-        const o = extra ? { ...own(), ...extra } : own();
+        // own() is a fresh object (Fastify copies the reply's fields), so it takes `extra` in place.
+        const o = extra ? Object.assign(own(), extra) : own();
         let edit;
         if (security) {
           const facts = headFacts(up.rawHeaders);

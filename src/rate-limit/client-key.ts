@@ -5,6 +5,8 @@ import { isIPv6 } from 'node:net';
  * trivial to dodge: IPv6 addresses are grouped by their /64 (RFC 6177 guidance on end-site prefixes).
  */
 export function addressKey(ip: string): string {
+  // Most clients are IPv4: no colon, so no IPv6 parsing (node's isIPv6 is a long regular expression).
+  if (!ip.includes(':')) return ip;
   const plain = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
   if (!isIPv6(plain)) return plain;
   return expandIPv6(plain).slice(0, 4).join(':') + '::/64';

@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
-import { traced } from '../telemetry/request-trace';
+import { tracedCallback } from '../telemetry/request-trace';
 import { addressKey } from './client-key';
 import type { RateLimitPolicy } from './rate-limit-policy';
 import type { RateLimiter, Verdict } from './rate-limiter';
@@ -17,6 +17,18 @@ function identity(request: FastifyRequest): string {
   return user ? `u:${user.userId}` : `a:${addressKey(request.ip)}`;
 }
 
+/** `600;w=60` per policy, built once: the policy objects live as long as the route table. */
+const policyFields = new WeakMap<RateLimitPolicy, string>();
+
+function policyField(p: RateLimitPolicy): string {
+  let f = policyFields.get(p);
+  if (f === undefined) {
+    f = `${p.points};w=${Math.ceil(p.durationMs / 1000)}`;
+    policyFields.set(p, f);
+  }
+  return f;
+}
+
 /**
  * RateLimit-Limit/-Remaining/-Reset and RateLimit-Policy as in draft-ietf-httpapi-ratelimit-headers-07
  * (the separate-fields form that DESIGN.md's `RateLimit-*` names); Reset is delta-seconds.
@@ -26,7 +38,7 @@ function setHeaders(reply: FastifyReply, v: Extract<Verdict, { limit: number }>)
   reply.header('ratelimit-limit', v.limit);
   reply.header('ratelimit-remaining', Math.max(0, v.remaining));
   reply.header('ratelimit-reset', resetS);
-  reply.header('ratelimit-policy', `${v.limit};w=${Math.ceil(v.policy.durationMs / 1000)}`);
+  reply.header('ratelimit-policy', policyField(v.policy));
   if (v.kind === 'limited') reply.header('retry-after', Math.max(1, resetS));
 }
 
@@ -37,25 +49,32 @@ function refuse(request: FastifyRequest, reply: FastifyReply, err: GatewayError)
 
 /**
  * Runs in onRequest, before any body is read or any upstream is called: a refused request costs the upstream
- * nothing. The policy was attached to the route at registration (`config.rateLimit`).
+ * nothing. The policy was attached to the route at registration (`config.rateLimit`). Callback-style, since the
+ * limiter decides most requests in memory (no Redis, or synced mode): those pass with no promise at all.
  */
 export function installRateLimitHook(fastify: FastifyInstance, limiter: RateLimiter, events: RateLimitEvents = {}): void {
+  const decide = (request: FastifyRequest, reply: FastifyReply, verdict: Verdict, done: HookHandlerDoneFunction): void => {
+    if (verdict.kind === 'unavailable') {
+      events.onUnavailable?.();
+      refuse(request, reply, new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.'));
+      return;
+    }
+    setHeaders(reply, verdict);
+    if (verdict.kind === 'limited') {
+      events.onLimited?.((request.routeOptions.config as { routeId?: string }).routeId ?? 'unknown');
+      refuse(request, reply, new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.'));
+      return;
+    }
+    done();
+  };
   fastify.addHook(
     'onRequest',
-    traced(async (request: FastifyRequest, reply: FastifyReply) => {
-      const cfg = request.routeOptions.config as { rateLimit?: RateLimitPolicy; routeId?: string };
-      const policy = cfg.rateLimit;
-      if (!policy) return;
-      const verdict = await limiter.consume(policy, identity(request));
-      if (verdict.kind === 'unavailable') {
-        events.onUnavailable?.();
-        return refuse(request, reply, new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.'));
-      }
-      setHeaders(reply, verdict);
-      if (verdict.kind === 'limited') {
-        events.onLimited?.(cfg.routeId ?? 'unknown');
-        return refuse(request, reply, new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.'));
-      }
+    tracedCallback((request, reply, done) => {
+      const policy = (request.routeOptions.config as { rateLimit?: RateLimitPolicy }).rateLimit;
+      if (!policy) return done();
+      const verdict = limiter.consume(policy, identity(request));
+      if (verdict instanceof Promise) verdict.then((v) => decide(request, reply, v, done), done);
+      else decide(request, reply, verdict, done);
     }),
   );
 }

@@ -3,7 +3,12 @@ import type { KeyValueStore } from './key-value-store';
 interface Entry {
   value: Buffer;
   expiresAt: number;
+  /** When the entry was last moved to the young end of the LRU order. */
+  touchedAt: number;
 }
+
+/** A hot entry is moved in the LRU order at most this often: a re-insert per hit is two Map operations. */
+const TOUCH_EVERY_MS = 1_000;
 
 /**
  * The single-instance default when REDIS_URL is unset. Bounded by total bytes; the least recently used entries go
@@ -26,12 +31,16 @@ export class MemoryStore implements KeyValueStore {
   async get(key: string): Promise<Buffer | null> {
     const e = this.entries.get(key);
     if (!e) return null;
-    if (e.expiresAt <= Date.now()) {
+    const now = Date.now();
+    if (e.expiresAt <= now) {
       this.remove(key, e);
       return null;
     }
-    this.entries.delete(key);
-    this.entries.set(key, e);
+    if (now - e.touchedAt >= TOUCH_EVERY_MS) {
+      this.entries.delete(key);
+      this.entries.set(key, e);
+      e.touchedAt = now;
+    }
     return e.value;
   }
 
@@ -39,7 +48,8 @@ export class MemoryStore implements KeyValueStore {
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
     if (value.length > this.maxBytes) return;
-    this.entries.set(key, { value, expiresAt: Date.now() + Math.max(1, ttlMs) });
+    const now = Date.now();
+    this.entries.set(key, { value, expiresAt: now + Math.max(1, ttlMs), touchedAt: now });
     this.bytes += value.length + key.length;
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;

@@ -94,6 +94,14 @@ export function traced<H extends (request: FastifyRequest, reply: FastifyReply) 
   return ((request: FastifyRequest, reply: FastifyReply) => inRequestTrace(request, () => hook(request, reply))) as H;
 }
 
+/** The same for a callback-style hook (one that calls `done`, or answers without calling it). */
+export function tracedCallback(
+  hook: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void,
+): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
+  if (!tracingOn()) return hook;
+  return (request, reply, done) => inRequestTrace(request, () => hook(request, reply, done));
+}
+
 /** Runs `fn` inside the request's trace context (or just runs it when the request is not sampled). */
 export function inRequestTrace<T>(request: FastifyRequest, fn: () => T): T {
   const ctx = request.figwayTraceRecorded;

@@ -183,6 +183,9 @@ test('Redis calls join the request trace (context survives the limiter), and SIG
       ROUTES_FILE: routesFile(ROUTES),
       REDIS_URL: redis.url,
       RATE_LIMIT: '1000/60s',
+      // Exact mode: the limiter makes a Redis call per request, the one whose span must join the request's trace
+      // (in the default synced mode the counts go to Redis in batches, on a timer, outside any request).
+      RATE_LIMIT_SYNC_MS: '0',
       CACHE_ENABLED: 'false',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
