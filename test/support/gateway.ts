@@ -34,7 +34,9 @@ export async function startGateway(env: Record<string, string>, opts: { port?: n
     cwd: ROOT,
     env: { ...base, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
   });
-  await waitForPort(port, 15_000, child.alive).catch((err) => {
+  // A bound, not a wait: it returns as soon as the port accepts. Parallel test files start several processes at
+  // once on two cores, and a start can take several seconds of CPU there.
+  await waitForPort(port, 30_000, child.alive).catch((err) => {
     throw new Error(`${err.message}\n${child.output()}`);
   });
   return {

@@ -23,7 +23,9 @@ export async function startLegacy(env: Record<string, string> = {}): Promise<Leg
     cwd: LEGACY_APP_DIR,
     env: { ...process.env, PORT: String(port), ...env },
   });
-  await waitForPort(port, 15_000, child.alive).catch((err) => {
+  // A bound, not a wait: it returns as soon as the port accepts. Parallel test files start several processes at
+  // once on two cores, and a start can take several seconds of CPU there.
+  await waitForPort(port, 30_000, child.alive).catch((err) => {
     throw new Error(`${err.message}\n${child.output()}`);
   });
   return {
