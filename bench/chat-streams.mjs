@@ -17,7 +17,6 @@ const TOKEN_DELAY_MS = numEnv('BENCH_CHAT_TOKEN_DELAY_MS', 40, 0, 10_000);
 const TIMEOUT_MS = numEnv('BENCH_CHAT_TIMEOUT_MS', 120_000, 1_000, 600_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-
 /** Resident set size of a process in bytes, from /proc (Linux). */
 function rssOf(pid) {
   try {
@@ -42,7 +41,12 @@ function chatStream(agent, port, i) {
         method: 'POST',
         path: '/api/v2/chat',
         agent,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         if (res.statusCode !== 200) {
@@ -82,7 +86,8 @@ function chatStream(agent, port, i) {
   });
 }
 
-const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const pct = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 const mib = (b) => (b === undefined ? 'n/a' : `${(b / 1_048_576).toFixed(0)} MiB`);
 
 async function main() {
@@ -100,7 +105,11 @@ async function main() {
     LLM_LOCAL_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS),
     LEGACY_URL: 'http://127.0.0.1:9',
   };
-  const gateway = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const gateway = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   gateway.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4_000)));
   const stop = () => gateway.exitCode === null && gateway.kill('SIGTERM');
@@ -135,15 +144,31 @@ async function main() {
       tokenDelayMs: TOKEN_DELAY_MS,
       wallSeconds: +(wallMs / 1000).toFixed(2),
       deltasPerSecond: Math.round(deltas / (wallMs / 1000)),
-      firstDeltaMs: { p50: Math.round(pct(first, 50)), p95: Math.round(pct(first, 95)), max: Math.round(first.at(-1) ?? NaN) },
-      streamMs: { p50: Math.round(pct(total, 50)), p95: Math.round(pct(total, 95)), max: Math.round(total.at(-1) ?? NaN) },
+      firstDeltaMs: {
+        p50: Math.round(pct(first, 50)),
+        p95: Math.round(pct(first, 95)),
+        max: Math.round(first.at(-1) ?? NaN),
+      },
+      streamMs: {
+        p50: Math.round(pct(total, 50)),
+        p95: Math.round(pct(total, 95)),
+        max: Math.round(total.at(-1) ?? NaN),
+      },
       gatewayRssBytes: { idle: idleRss, peak: peakRss, after: afterRss },
       node: process.version,
     };
-    console.log(`chat streams: ${ok.length}/${STREAMS} completed (deltas then one done), ${failures.length} failed, in ${summary.wallSeconds} s`);
-    console.log(`  first delta  p50 ${summary.firstDeltaMs.p50} ms  p95 ${summary.firstDeltaMs.p95} ms  max ${summary.firstDeltaMs.max} ms`);
-    console.log(`  whole stream p50 ${summary.streamMs.p50} ms  p95 ${summary.streamMs.p95} ms  max ${summary.streamMs.max} ms  (${TOKEN_DELAY_MS} ms between tokens)`);
-    console.log(`  ${summary.deltasPerSecond} deltas/s; gateway RSS idle ${mib(idleRss)}, peak ${mib(peakRss)}, after ${mib(afterRss)}`);
+    console.log(
+      `chat streams: ${ok.length}/${STREAMS} completed (deltas then one done), ${failures.length} failed, in ${summary.wallSeconds} s`,
+    );
+    console.log(
+      `  first delta  p50 ${summary.firstDeltaMs.p50} ms  p95 ${summary.firstDeltaMs.p95} ms  max ${summary.firstDeltaMs.max} ms`,
+    );
+    console.log(
+      `  whole stream p50 ${summary.streamMs.p50} ms  p95 ${summary.streamMs.p95} ms  max ${summary.streamMs.max} ms  (${TOKEN_DELAY_MS} ms between tokens)`,
+    );
+    console.log(
+      `  ${summary.deltasPerSecond} deltas/s; gateway RSS idle ${mib(idleRss)}, peak ${mib(peakRss)}, after ${mib(afterRss)}`,
+    );
     if (failures.length) console.log(`  failures: ${summary.failureSamples.join('; ')}`);
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     const file = path.join(ROOT, 'bench/results', `chat-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -10,7 +10,8 @@ export function numEnv(name, fallback, min, max) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`${name}=${raw}: expected a number from ${min} to ${max}`);
   return n;
 }
 
@@ -66,7 +67,9 @@ export async function waitForHealth(url, child, timeoutMs = 20_000) {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error('the gateway exited before it listened');
     const ok = await new Promise((resolve) => {
-      http.get(`${url}/health`, { agent: false }, (res) => (res.resume(), resolve(res.statusCode === 200))).on('error', () => resolve(false));
+      http
+        .get(`${url}/health`, { agent: false }, (res) => (res.resume(), resolve(res.statusCode === 200)))
+        .on('error', () => resolve(false));
     });
     if (ok) return;
     await sleep(100);
@@ -112,7 +115,10 @@ export async function startOtlpSink() {
     req.on('data', () => {});
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/v1/traces') exports++;
-      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf', 'content-length': 0 });
+      res.writeHead(200, {
+        'content-type': req.headers['content-type'] ?? 'application/x-protobuf',
+        'content-length': 0,
+      });
       res.end();
     });
   });

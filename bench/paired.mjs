@@ -14,7 +14,16 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { CLK_TCK, freePort, median, numEnv, planPinning, readProcStat, startOtlpSink, waitForHealth } from './lib-proc.mjs';
+import {
+  CLK_TCK,
+  freePort,
+  median,
+  numEnv,
+  planPinning,
+  readProcStat,
+  startOtlpSink,
+  waitForHealth,
+} from './lib-proc.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH_PATH = '/api/v1/bench';
@@ -66,7 +75,11 @@ const stopAll = () => {
 process.on('exit', () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.once(sig, () => (stopAll(), process.exit(code)));
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+])
+  process.once(sig, () => (stopAll(), process.exit(code)));
 
 const pin = planPinning();
 function start(cmd, args, env) {
@@ -143,7 +156,14 @@ const spread = (xs) => ({ median: median(xs), q1: quantile(xs, 0.25), q3: quanti
 async function main() {
   const perSession = 2 * 4 + 2 * (RAMP_S + WARMUP_S) + PAIRS * 2 * (RAMP_S + SLICE_S + 0.5) + 8;
   const budgetS = 30 + SESSIONS * perSession * 1.5;
-  setTimeout(() => (console.error(`paired bench exceeded its ${budgetS.toFixed(0)} s budget: stopping`), stopAll(), process.exit(1)), budgetS * 1000).unref();
+  setTimeout(
+    () => (
+      console.error(`paired bench exceeded its ${budgetS.toFixed(0)} s budget: stopping`),
+      stopAll(),
+      process.exit(1)
+    ),
+    budgetS * 1000,
+  ).unref();
 
   const upPort = await freePort();
   start(process.execPath, ['bench/upstream.mjs', String(upPort)], process.env);
@@ -151,7 +171,15 @@ async function main() {
   const sink = tracingB ? await startOtlpSink() : null;
   // Tracing stays off in A whatever the shell says; B gets exactly its own settings on top (a BENCH_PAIR_ENV that
   // traces must say OTEL_SDK_DISABLED=false and name an endpoint).
-  const plain = { ...process.env, HOST: '127.0.0.1', LEGACY_URL: legacy, LOG_LEVEL: 'warn', RATE_LIMIT: 'off', CACHE_ENABLED: 'false', OTEL_SDK_DISABLED: 'true' };
+  const plain = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    LEGACY_URL: legacy,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT: 'off',
+    CACHE_ENABLED: 'false',
+    OTEL_SDK_DISABLED: 'true',
+  };
   const envA = plain;
   const envB = tracingB
     ? {
@@ -163,19 +191,36 @@ async function main() {
         OTEL_TRACES_SAMPLER_ARG: process.env.OTEL_TRACES_SAMPLER ? (process.env.OTEL_TRACES_SAMPLER_ARG ?? '') : '0.1',
       }
     : { ...plain, ...parseEnvList(process.env.BENCH_PAIR_ENV) };
-  const labelB = tracingB ? `tracing on (${envB.OTEL_TRACES_SAMPLER}${envB.OTEL_TRACES_SAMPLER_ARG ? ` ${envB.OTEL_TRACES_SAMPLER_ARG}` : ''}, OTLP to a sink)` : process.env.BENCH_PAIR_ENV.trim();
+  const labelB = tracingB
+    ? `tracing on (${envB.OTEL_TRACES_SAMPLER}${envB.OTEL_TRACES_SAMPLER_ARG ? ` ${envB.OTEL_TRACES_SAMPLER_ARG}` : ''}, OTLP to a sink)`
+    : process.env.BENCH_PAIR_ENV.trim();
 
-  console.log(`paired bench: GET ${BENCH_PATH}, ${CONNECTIONS} connections, ${SESSIONS} sessions of ${PAIRS} pairs of ${SLICE_S} s slices (after a ${RAMP_S} s ramp each), ${TOGETHER ? 'A and B loaded together' : 'A and B loaded in turn'}`);
+  console.log(
+    `paired bench: GET ${BENCH_PATH}, ${CONNECTIONS} connections, ${SESSIONS} sessions of ${PAIRS} pairs of ${SLICE_S} s slices (after a ${RAMP_S} s ramp each), ${TOGETHER ? 'A and B loaded together' : 'A and B loaded in turn'}`,
+  );
   console.log(`  A: the plain gateway (RATE_LIMIT=off CACHE_ENABLED=false)`);
   console.log(`  B: A plus ${labelB}`);
-  console.log(pin.enabled ? `  both gateways and the upstream on CPU ${pin.serverCpu}, load from CPU ${pin.clientCpu}` : `  pinning off (${pin.reason})`);
+  console.log(
+    pin.enabled
+      ? `  both gateways and the upstream on CPU ${pin.serverCpu}, load from CPU ${pin.clientCpu}`
+      : `  pinning off (${pin.reason})`,
+  );
 
   const sessions = [];
   let exports = 0;
   for (let s = 0; s < SESSIONS; s++) {
     // Fresh processes per session, started in turn A first and B first: a process settles into its own steady
     // state (how V8 compiled its hot paths, where its heap landed), which is part of what a setting costs.
-    const order = s % 2 === 0 ? [['A', envA], ['B', envB]] : [['B', envB], ['A', envA]];
+    const order =
+      s % 2 === 0
+        ? [
+            ['A', envA],
+            ['B', envB],
+          ]
+        : [
+            ['B', envB],
+            ['A', envA],
+          ];
     const { A, B } = await startPair(order);
     // Warm-up: each alone, long enough for V8 to optimise the hot path.
     if (TOGETHER) await Promise.all([slice(A, WARMUP_S), slice(B, WARMUP_S)]);
@@ -184,7 +229,10 @@ async function main() {
     // Whole-session CPU per request: work a gateway defers past its own slice (a span batch exported on a timer)
     // still lands in its own process while the other one only waits, so its ticks over the session divided by
     // every response it served (ramps included) charge that work to the right side.
-    for (const t of [A, B]) (t.served = 0), (t.ticks0 = ticks(t.child.pid));
+    for (const t of [A, B]) {
+      t.served = 0;
+      t.ticks0 = ticks(t.child.pid);
+    }
     const pairs = [];
     for (let i = 0; i < PAIRS; i++) {
       const got = {};
@@ -195,7 +243,9 @@ async function main() {
     }
     // Longer than the SDK's default batch delay (OTEL_BSP_SCHEDULE_DELAY, 5 s): the last partial batch goes out.
     if (sink) await new Promise((r) => setTimeout(r, 6_000));
-    const whole = Object.fromEntries([A, B].map((t) => [t.name, ((ticks(t.child.pid) - t.ticks0) * 1e6) / CLK_TCK / t.served]));
+    const whole = Object.fromEntries(
+      [A, B].map((t) => [t.name, ((ticks(t.child.pid) - t.ticks0) * 1e6) / CLK_TCK / t.served]),
+    );
     if (sink) exports += sink.exports() - exportsBefore;
     await Promise.all([stopTarget(A), stopTarget(B)]);
     const session = {
@@ -229,21 +279,45 @@ async function main() {
   const r = summary.rpsRatio;
   const c = summary.cpuRatio;
   console.log('');
-  console.log(`A's req/s moved ${summary.machineDrift.toFixed(2)}x between its fastest and slowest slice (the machine's drift the pairing takes out)`);
-  console.log(`B/A req/s ${r.median.toFixed(3)} (middle half of all pairs ${r.q1.toFixed(3)}-${r.q3.toFixed(3)}; by session ${summary.sessionRpsRatios.map((x) => x.toFixed(3)).join(' ')})`);
-  console.log(`B/A CPU/req ${c.median.toFixed(3)} (${c.q1.toFixed(3)}-${c.q3.toFixed(3)}); over whole sessions, deferred work included, ${summary.wholeCpuRatio.toFixed(3)}`);
-  console.log(`cost of B: ${((1 - r.median) * 100).toFixed(1)}% of the plain gateway's req/s, ${((c.median - 1) * 100).toFixed(1)}% more CPU per request`);
+  console.log(
+    `A's req/s moved ${summary.machineDrift.toFixed(2)}x between its fastest and slowest slice (the machine's drift the pairing takes out)`,
+  );
+  console.log(
+    `B/A req/s ${r.median.toFixed(3)} (middle half of all pairs ${r.q1.toFixed(3)}-${r.q3.toFixed(3)}; by session ${summary.sessionRpsRatios.map((x) => x.toFixed(3)).join(' ')})`,
+  );
+  console.log(
+    `B/A CPU/req ${c.median.toFixed(3)} (${c.q1.toFixed(3)}-${c.q3.toFixed(3)}); over whole sessions, deferred work included, ${summary.wholeCpuRatio.toFixed(3)}`,
+  );
+  console.log(
+    `cost of B: ${((1 - r.median) * 100).toFixed(1)}% of the plain gateway's req/s, ${((c.median - 1) * 100).toFixed(1)}% more CPU per request`,
+  );
   if (sink) console.log(`  ${exports} OTLP exports reached the sink during the pairs`);
 
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const file = path.join(ROOT, 'bench', 'results', `paired-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const settings = { together: TOGETHER, sessions: SESSIONS, pairs: PAIRS, sliceS: SLICE_S, warmupS: WARMUP_S, connections: CONNECTIONS, b: labelB, node: process.version, pinning: pin };
+  const settings = {
+    together: TOGETHER,
+    sessions: SESSIONS,
+    pairs: PAIRS,
+    sliceS: SLICE_S,
+    warmupS: WARMUP_S,
+    connections: CONNECTIONS,
+    b: labelB,
+    node: process.version,
+    pinning: pin,
+  };
   writeFileSync(file, `${JSON.stringify({ settings, summary, exports, failures, sessions }, null, 2)}\n`);
   console.log(`results: ${path.relative(ROOT, file)}`);
 
   let bad = false;
-  if (failures > 0) (bad = true), console.log(`(!) ${failures} errors, timeouts, resets or non-2xx answers: the figures are not comparable`);
-  if (sink && exports === 0) (bad = true), console.log('(!) no span export reached the sink: B did not measure tracing');
+  if (failures > 0) {
+    bad = true;
+    console.log(`(!) ${failures} errors, timeouts, resets or non-2xx answers: the figures are not comparable`);
+  }
+  if (sink && exports === 0) {
+    bad = true;
+    console.log('(!) no span export reached the sink: B did not measure tracing');
+  }
   process.exit(bad ? 1 : 0);
 }
 

@@ -28,7 +28,9 @@ function selfTimes(file, byPackage = false) {
     const { functionName, url, lineNumber } = nodes.get(id).callFrame;
     const where = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
     const pkg = /^((@[^/]+\/)?[^/]+)\//.exec(where)?.[1];
-    const key = byPackage ? (pkg ?? (where || functionName)) : `${functionName || '(anonymous)'} ${where}:${lineNumber}`;
+    const key = byPackage
+      ? (pkg ?? (where || functionName))
+      : `${functionName || '(anonymous)'} ${where}:${lineNumber}`;
     out.set(key, (out.get(key) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
   });
   return out;
@@ -41,7 +43,10 @@ function printTop(rows, n) {
 if (process.argv[2] === 'diff') {
   const [a, b] = [selfTimes(process.argv[3]), selfTimes(process.argv[4])];
   const keys = new Set([...a.keys(), ...b.keys()]);
-  printTop([...keys].map((k) => [k, (b.get(k) ?? 0) - (a.get(k) ?? 0)]).sort((x, y) => y[1] - x[1]), 40);
+  printTop(
+    [...keys].map((k) => [k, (b.get(k) ?? 0) - (a.get(k) ?? 0)]).sort((x, y) => y[1] - x[1]),
+    40,
+  );
   process.exit(0);
 }
 
@@ -67,15 +72,20 @@ const profDir = path.join(ROOT, 'bench', 'results', `profile-${process.pid}`);
 if (cpuProfile) mkdirSync(profDir, { recursive: true });
 // BENCH_PROFILE_NODE_FLAGS: more V8/Node flags for the gateway (e.g. --trace-gc, which NODE_OPTIONS refuses).
 const extraFlags = (process.env.BENCH_PROFILE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-const gateway = start(1, process.execPath, [...extraFlags, ...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/main.js'], {
-  ...process.env,
-  PORT: String(gwPort),
-  HOST: '127.0.0.1',
-  LEGACY_URL: `http://127.0.0.1:${upPort}`,
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT: process.env.RATE_LIMIT ?? 'off',
-  CACHE_ENABLED: process.env.CACHE_ENABLED ?? 'false',
-});
+const gateway = start(
+  1,
+  process.execPath,
+  [...extraFlags, ...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), 'dist/main.js'],
+  {
+    ...process.env,
+    PORT: String(gwPort),
+    HOST: '127.0.0.1',
+    LEGACY_URL: `http://127.0.0.1:${upPort}`,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT: process.env.RATE_LIMIT ?? 'off',
+    CACHE_ENABLED: process.env.CACHE_ENABLED ?? 'false',
+  },
+);
 // taskset execs the command, so gateway.pid is the gateway's own process.
 // BENCH_PROFILE_PATH: another path of the bench upstream, e.g. /api/v1/bench-cacheable (cache hits with CACHE_ENABLED=true).
 const url = `http://127.0.0.1:${gwPort}${process.env.BENCH_PROFILE_PATH ?? '/api/v1/bench'}`;
@@ -88,17 +98,27 @@ const started = performance.now();
 const result = await run(REQUESTS);
 const seconds = (performance.now() - started) / 1000;
 const cpuUs = ((ticks() - t0) * 1e6) / CLK_TCK / REQUESTS;
-console.log(`${REQUESTS} requests: ${(REQUESTS / seconds).toFixed(0)} req/s, gateway ${cpuUs.toFixed(1)} µs CPU per request, ` +
-  `${result.non2xx} non-2xx, ${result.errors} errors${pinned ? ' (gateway and upstream on CPU 1)' : ''}`);
+console.log(
+  `${REQUESTS} requests: ${(REQUESTS / seconds).toFixed(0)} req/s, gateway ${cpuUs.toFixed(1)} µs CPU per request, ` +
+    `${result.non2xx} non-2xx, ${result.errors} errors${pinned ? ' (gateway and upstream on CPU 1)' : ''}`,
+);
 gateway.kill('SIGTERM');
 await new Promise((r) => gateway.once('exit', r));
 stopAll();
 if (cpuProfile) {
   const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-  const kept = path.join(ROOT, 'bench', 'results', `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  const kept = path.join(
+    ROOT,
+    'bench',
+    'results',
+    `gateway-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+  );
   renameSync(path.join(profDir, file), kept);
   rmSync(profDir, { recursive: true, force: true });
   console.log(`\nself time by package (the whole run, start-up included):`);
-  printTop([...selfTimes(kept, true)].sort((x, y) => y[1] - x[1]), 15);
+  printTop(
+    [...selfTimes(kept, true)].sort((x, y) => y[1] - x[1]),
+    15,
+  );
   console.log(`\nprofile: ${path.relative(ROOT, kept)}  (compare two: node bench/profile.mjs diff A B)`);
 }

@@ -12,8 +12,10 @@ const RATE = Number(process.env.BENCH_SOAK_RATE ?? 1_000);
 const SECONDS = Number(process.env.BENCH_SOAK_S ?? 600);
 const SAMPLE_S = 30;
 
-
-const upstream = spawn(process.execPath, ['bench/upstream.mjs', String(await freePort())], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+const upstream = spawn(process.execPath, ['bench/upstream.mjs', String(await freePort())], {
+  cwd: ROOT,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const upUrl = await new Promise((resolve) => {
   let out = '';
   upstream.stdout.on('data', (d) => {
@@ -61,7 +63,17 @@ await waitForHealth(`http://127.0.0.1:${gwPort}`, gateway);
 
 const load = spawn(
   process.execPath,
-  [fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url)), '-c', '20', '-R', String(RATE), '-d', String(SECONDS), '-j', `http://127.0.0.1:${gwPort}/api/v1/bench`],
+  [
+    fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url)),
+    '-c',
+    '20',
+    '-R',
+    String(RATE),
+    '-d',
+    String(SECONDS),
+    '-j',
+    `http://127.0.0.1:${gwPort}/api/v1/bench`,
+  ],
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] },
 );
 let report = '';
@@ -72,7 +84,11 @@ const samples = [];
 const t0 = Date.now();
 while (Date.now() - t0 < SECONDS * 1000) {
   await sleep(SAMPLE_S * 1000);
-  const s = { t: Math.round((Date.now() - t0) / 1000), rss: rssMiB(gateway.pid), heap: (await metric('nodejs_heap_size_used_bytes')) / 2 ** 20 };
+  const s = {
+    t: Math.round((Date.now() - t0) / 1000),
+    rss: rssMiB(gateway.pid),
+    heap: (await metric('nodejs_heap_size_used_bytes')) / 2 ** 20,
+  };
   samples.push(s);
   console.log(`t=${String(s.t).padStart(4)} s  rss ${s.rss.toFixed(1)} MiB  heap used ${s.heap.toFixed(1)} MiB`);
 }
@@ -84,7 +100,9 @@ const r = JSON.parse(report);
 const base = samples[Math.min(2, samples.length - 1)];
 const last = samples.at(-1);
 const minutes = (last.t - base.t) / 60;
-console.log(`requests: ${r.requests.total} (${r.non2xx} non-2xx, ${r.errors} errors), ${r.requests.average} req/s, p99 ${r.latency.p99} ms`);
+console.log(
+  `requests: ${r.requests.total} (${r.non2xx} non-2xx, ${r.errors} errors), ${r.requests.average} req/s, p99 ${r.latency.p99} ms`,
+);
 console.log(
   `drift from t=${base.t} s to t=${last.t} s: rss ${(last.rss - base.rss).toFixed(1)} MiB (${((last.rss - base.rss) / Math.max(minutes, 1e-9)).toFixed(2)} MiB/min), ` +
     `heap used ${(last.heap - base.heap).toFixed(1)} MiB`,

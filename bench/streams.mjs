@@ -12,7 +12,6 @@ const N = Number(process.env.BENCH_STREAMS ?? 10_000);
 const HOLD_S = Number(process.env.BENCH_HOLD ?? 10);
 const BATCH = 250;
 
-
 // The stand-in legacy SSE endpoint: opens each stream with a comment, then stays quiet (a heartbeat every 15 s).
 const upstream = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -54,7 +53,9 @@ process.on('SIGINT', () => (stop(), process.exit(130)));
 async function healthMs() {
   const t0 = performance.now();
   await new Promise((resolve, reject) =>
-    http.get({ host: '127.0.0.1', port: gwPort, path: '/health', agent: false }, (r) => r.resume().on('end', resolve)).on('error', reject),
+    http
+      .get({ host: '127.0.0.1', port: gwPort, path: '/health', agent: false }, (r) => r.resume().on('end', resolve))
+      .on('error', reject),
   );
   return performance.now() - t0;
 }
@@ -86,7 +87,10 @@ const sockets = [];
 let failed = 0;
 for (let i = 0; i < N; i += BATCH) {
   const batch = await Promise.allSettled(Array.from({ length: Math.min(BATCH, N - i) }, openStream));
-  for (const r of batch) r.status === 'fulfilled' ? sockets.push(r.value) : failed++;
+  for (const r of batch) {
+    if (r.status === 'fulfilled') sockets.push(r.value);
+    else failed++;
+  }
 }
 const openS = (performance.now() - t0) / 1000;
 await sleep(HOLD_S * 1_000);
@@ -101,8 +105,12 @@ stop();
 
 health.sort((a, b) => a - b);
 const perStream = ((held - before) * 1024) / Math.max(1, alive);
-console.log(`streams opened: ${sockets.length}/${N} in ${openS.toFixed(1)} s (${failed} failed), still open after ${HOLD_S} s: ${alive}`);
-console.log(`gateway RSS: ${before.toFixed(0)} MiB before, ${held.toFixed(0)} MiB holding them, ${after.toFixed(0)} MiB 3 s after closing`);
+console.log(
+  `streams opened: ${sockets.length}/${N} in ${openS.toFixed(1)} s (${failed} failed), still open after ${HOLD_S} s: ${alive}`,
+);
+console.log(
+  `gateway RSS: ${before.toFixed(0)} MiB before, ${held.toFixed(0)} MiB holding them, ${after.toFixed(0)} MiB 3 s after closing`,
+);
 console.log(`memory per idle stream: ${perStream.toFixed(1)} KiB (client socket, upstream socket, request state)`);
 console.log(`/health while holding them: p50 ${health[10].toFixed(1)} ms, max ${health.at(-1).toFixed(1)} ms`);
 process.exit(failed || alive < sockets.length ? 1 : 0);

@@ -24,9 +24,16 @@ function sourceFiles(dir, out = []) {
 
 /** What the compiled output depends on: the sources, the compiler settings and the installed type packages. */
 function sourcesHash() {
-  const files = [...sourceFiles(join(root, 'src')), ...['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].map((f) => join(root, f))].sort();
+  const files = [
+    ...sourceFiles(join(root, 'src')),
+    ...['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].map((f) => join(root, f)),
+  ].sort();
   const h = createHash('sha256');
-  for (const f of files) h.update(relative(root, f)).update('\0').update(existsSync(f) ? readFileSync(f) : '').update('\0');
+  for (const f of files)
+    h.update(relative(root, f))
+      .update('\0')
+      .update(existsSync(f) ? readFileSync(f) : '')
+      .update('\0');
   return h.digest('hex');
 }
 
@@ -34,12 +41,16 @@ const hash = sourcesHash();
 if (process.argv.includes('--if-stale')) {
   const built = existsSync(join(dist, STAMP)) ? readFileSync(join(dist, STAMP), 'utf8') : '';
   if (built === hash && existsSync(join(dist, 'main.js'))) process.exit(0);
-  process.stderr.write(existsSync(dist) ? 'figway: sources changed since the last build; building dist/\n' : 'figway: building dist/\n');
+  process.stderr.write(
+    existsSync(dist) ? 'figway: sources changed since the last build; building dist/\n' : 'figway: building dist/\n',
+  );
 }
 
 const fresh = join(root, `.dist-${process.pid}-${Date.now()}`);
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
-const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', fresh], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', fresh], {
+  stdio: 'inherit',
+});
 if (result.status !== 0) {
   rmSync(fresh, { recursive: true, force: true });
   process.stderr.write('figway: the TypeScript build failed (see above); dist/ is unchanged\n');

@@ -79,12 +79,17 @@ function start(name, cmd, args, opts) {
  * "Reason: Worker failed to boot." after it says less), else its last line; a JSON log line gives its message.
  */
 function lastWords(child) {
-  const all = child.held.split('\n').map((l) => l.trim()).filter(Boolean);
+  const all = child.held
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line = all.findLast((l) => /^[\w.]+(Error|Exception): /.test(l)) ?? all.at(-1) ?? '';
   let text = line;
   try {
     text = JSON.parse(line).message ?? line;
-  } catch {}
+  } catch {
+    // not JSON: the line itself is the message
+  }
   return String(text).replace(/\s+/g, ' ').slice(0, 300);
 }
 
@@ -93,9 +98,12 @@ async function waitUp(child, port, host) {
   while (!stopping && !(await accepts(port, host))) {
     if (!running(child)) {
       const said = lastWords(child);
-      return finish(`the ${child.name} exited (${child.proc.exitCode ?? child.proc.signalCode}) before listening on :${port}${said ? `: ${said}` : ''}`);
+      return finish(
+        `the ${child.name} exited (${child.proc.exitCode ?? child.proc.signalCode}) before listening on :${port}${said ? `: ${said}` : ''}`,
+      );
     }
-    if (Date.now() > deadline) return finish(`the ${child.name} did not listen on :${port} within ${START_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline)
+      return finish(`the ${child.name} did not listen on :${port} within ${START_TIMEOUT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -107,9 +115,13 @@ const gatewayEntry = resolve(root, process.env.DEMO_GATEWAY_ENTRY ?? 'dist/main.
 
 const problem = prepareLegacyPython((line) => console.log(`demo: ${line}`));
 if (problem) finish(problem);
-for (const [port, host, name] of [[legacyPort, '127.0.0.1', 'LEGACY_PORT'], [gatewayPort, gatewayHost, 'PORT']]) {
+for (const [port, host, name] of [
+  [legacyPort, '127.0.0.1', 'LEGACY_PORT'],
+  [gatewayPort, gatewayHost, 'PORT'],
+]) {
   const code = await portFree(port, host);
-  if (code === 'EADDRINUSE') finish(`port ${port} is already in use; stop what listens there or set ${name} to another port`);
+  if (code === 'EADDRINUSE')
+    finish(`port ${port} is already in use; stop what listens there or set ${name} to another port`);
   else if (code) finish(`cannot listen on ${host}:${port} (${code}); set ${name} to another port`);
 }
 

@@ -30,22 +30,32 @@ function shown(path) {
  */
 function prepareLegacyPython(say = () => {}) {
   if (succeeds(LEGACY_PYTHON, ['-c', IMPORTS])) return null;
-  if (!succeeds('python3', ['--version'])) return 'python3 not found; install it (Debian: apt-get install python3 python3-venv)';
+  if (!succeeds('python3', ['--version']))
+    return 'python3 not found; install it (Debian: apt-get install python3 python3-venv)';
   // A venv without pip is what `python3 -m venv` leaves behind on Debian when python3-venv is missing; a venv
   // whose python is gone (the system Python changed) is no better. Both are made again.
   if (!succeeds(LEGACY_PYTHON, ['-m', 'pip', '--version'])) {
     say(`creating a Python virtual environment in ${shown(LEGACY_VENV)}`);
     rmSync(LEGACY_VENV, { recursive: true, force: true });
-    if (spawnSync('python3', ['-m', 'venv', LEGACY_VENV], { stdio: 'ignore' }).status !== 0 || !existsSync(LEGACY_PYTHON)) {
+    if (
+      spawnSync('python3', ['-m', 'venv', LEGACY_VENV], { stdio: 'ignore' }).status !== 0 ||
+      !existsSync(LEGACY_PYTHON)
+    ) {
       rmSync(LEGACY_VENV, { recursive: true, force: true });
       return `could not create ${shown(LEGACY_VENV)} with python3 -m venv; install it (Debian: apt-get install python3-venv)`;
     }
   }
   say(`installing the Flask example app's Python packages into ${shown(LEGACY_VENV)}`);
   // pip's output is kept, not shown: on failure its last ERROR line goes into the one line returned.
-  const pip = spawnSync(LEGACY_PYTHON, ['-m', 'pip', 'install', '-q', '-r', REQUIREMENTS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const pip = spawnSync(LEGACY_PYTHON, ['-m', 'pip', 'install', '-q', '-r', REQUIREMENTS], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (pip.status !== 0 || !succeeds(LEGACY_PYTHON, ['-c', IMPORTS])) {
-    const error = `${pip.stdout ?? ''}\n${pip.stderr ?? ''}`.split('\n').filter((l) => l.startsWith('ERROR:')).pop();
+    const error = `${pip.stdout ?? ''}\n${pip.stderr ?? ''}`
+      .split('\n')
+      .filter((l) => l.startsWith('ERROR:'))
+      .pop();
     const run = `${shown(LEGACY_PYTHON)} -m pip install -r ${shown(REQUIREMENTS)}`;
     return `could not install the Flask example app's Python packages${error ? ` (pip: ${error.slice(7).trim()})` : ''}; run: ${run}`;
   }

@@ -91,12 +91,15 @@ export async function createGateway(
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   tuneServer(app.getHttpServer(), config);
-  capConnections(app.getHttpServer(), config.edge.maxConnections, () => metrics.shed.inc({ reason: 'max_connections' }));
+  capConnections(app.getHttpServer(), config.edge.maxConnections, () =>
+    metrics.shed.inc({ reason: 'max_connections' }),
+  );
   const overload = new OverloadMonitor(
     { maxEventLoopLagMs: config.edge.shedEventLoopLagMs, maxHeapRatio: config.edge.shedHeapRatio },
     (reason) => {
       metrics.overloaded.set(reason ? 1 : 0);
-      if (reason) fastify.log.warn({ reason, lagMs: Math.round(overload.lagMs) }, 'overloaded: shedding requests with 503');
+      if (reason)
+        fastify.log.warn({ reason, lagMs: Math.round(overload.lagMs) }, 'overloaded: shedding requests with 503');
       else fastify.log.info('load back to normal: no longer shedding');
     },
   );
@@ -157,27 +160,43 @@ export async function createGateway(
     const refusal = edgeRefusal(request);
     if (refusal === 'too_many_fields') {
       if (http1) reply.header('connection', 'close');
-      const problem = toProblem(new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`), request.id);
+      const problem = toProblem(
+        new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`),
+        request.id,
+      );
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;
     }
     if (refusal === 'duplicate_host') {
       reply.header('connection', 'close');
-      const problem = toProblem(new GatewayError('BAD_REQUEST', 'A request must carry exactly one Host field (RFC 9112 3.2).'), request.id);
+      const problem = toProblem(
+        new GatewayError('BAD_REQUEST', 'A request must carry exactly one Host field (RFC 9112 3.2).'),
+        request.id,
+      );
       reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
       return;
     }
     // Probes and scrapes still answer while shedding: an overloaded pod is alive and must stay observable.
     if (overload.reason && !(request.routeOptions.config as RouteConfig).gatewayOwn) {
       metrics.shed.inc({ reason: overload.reason });
-      const problem = toProblem(new GatewayError('OVERLOADED', 'The gateway is overloaded; retry shortly.'), request.id);
-      reply.status(problem.status).header('retry-after', '1').header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+      const problem = toProblem(
+        new GatewayError('OVERLOADED', 'The gateway is overloaded; retry shortly.'),
+        request.id,
+      );
+      reply
+        .status(problem.status)
+        .header('retry-after', '1')
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(problem);
       return;
     }
     // Last: with tracing on, the hooks and handler after this one run inside the request's server span.
     enterRequestTrace(request, reply, done);
   });
-  const pathCheck = compilePathCheck(table, compileRouteTable({ ...config, routes: foldRoutes(config.routes) }, modules));
+  const pathCheck = compilePathCheck(
+    table,
+    compileRouteTable({ ...config, routes: foldRoutes(config.routes) }, modules),
+  );
   installPathGuard(fastify, pathCheck);
   // Before auth and rate limits: a preflight carries no credentials and is answered by the gateway (Fetch CORS).
   installCors(fastify, config);
@@ -217,7 +236,14 @@ export async function createGateway(
     if (wasForwarded(reply) || isShadowCopy(request)) return done();
     const routeId = (request.routeOptions.config as RouteConfig).routeId ?? 'unmatched';
     const target = routeId === 'gateway' ? 'gateway' : 'module';
-    metrics.observe(routeId, target, request.method, reply.statusCode, reply.elapsedTime / 1000, firstByteMs(reply) / 1000);
+    metrics.observe(
+      routeId,
+      target,
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+      firstByteMs(reply) / 1000,
+    );
     accessLog?.write(request, routeId, targets.get(routeId) ?? target, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
@@ -238,7 +264,10 @@ export async function createGateway(
   const proxied = [...table.routes.filter((r) => r.target.kind !== 'module'), table.catchAll];
   zeroKnownSeries(metrics, {
     cachedRoutes: config.cacheEnabled ? proxied.filter((r) => r.cache).map((r) => r.id) : [],
-    limitedRoutes: [...(limiter ? [...table.routes, table.catchAll].filter((r) => policyFor(r.id)).map((r) => r.id) : []), 'csp-report'],
+    limitedRoutes: [
+      ...(limiter ? [...table.routes, table.catchAll].filter((r) => policyFor(r.id)).map((r) => r.id) : []),
+      'csp-report',
+    ],
     upstreams: upstreams.all().flatMap((set) => set.upstreams.map((u) => u.origin)),
     storeUsers: [...(config.cacheEnabled ? ['cache'] : []), ...(limiter ? ['rate_limit'] : [])],
   });
@@ -248,14 +277,22 @@ export async function createGateway(
     wiring,
     fastify.log,
     pathCheck,
-    upgradeAdmission({ auth: authService, limiter, policyFor, onLimited: (route) => metrics.rateLimited.inc({ route }) }),
+    upgradeAdmission({
+      auth: authService,
+      limiter,
+      policyFor,
+      onLimited: (route) => metrics.rateLimited.inc({ route }),
+    }),
     (req, o) => {
       metrics.observe(o.routeId, o.target, req.method, o.status, o.seconds, o.firstByteSeconds);
       accessLog?.writeUpgrade(req, o);
     },
   );
 
-  fastify.log.info({ flags: effectiveFlags(config), routes: table.routes.map((r) => `${r.id} -> ${r.targetLabel}`) }, 'effective configuration');
+  fastify.log.info(
+    { flags: effectiveFlags(config), routes: table.routes.map((r) => `${r.id} -> ${r.targetLabel}`) },
+    'effective configuration',
+  );
 
   return {
     app,
@@ -264,7 +301,8 @@ export async function createGateway(
     upstreams,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
-      if (config.metricsPort !== undefined) metricsServer = await startMetricsListener(metrics.registry, config.host, config.metricsPort);
+      if (config.metricsPort !== undefined)
+        metricsServer = await startMetricsListener(metrics.registry, config.host, config.metricsPort);
       return app.getUrl();
     },
     async close() {

@@ -60,7 +60,11 @@ async function main(): Promise<void> {
   const url = await gw.listen();
   gw.fastify.log.info({ url }, 'figway listening');
   void tracing?.collectorCheck.then((err) => {
-    if (err) gw.fastify.log.warn({ err }, 'the OTLP collector did not take the start-up export; spans may not arrive (check OTEL_EXPORTER_OTLP_ENDPOINT)');
+    if (err)
+      gw.fastify.log.warn(
+        { err },
+        'the OTLP collector did not take the start-up export; spans may not arrive (check OTEL_EXPORTER_OTLP_ENDPOINT)',
+      );
   });
 }
 

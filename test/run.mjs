@@ -21,7 +21,8 @@ if (!has('redis-server')) fail('redis-server not found; install it (Debian: apt-
 if (!has('python3')) fail('python3 not found; install it (Debian: apt-get install python3 python3-venv)');
 if (!has('promtool')) fail('promtool not found; install it (Debian: apt-get install prometheus)');
 // Browser tests (CSP, the chat page) drive Debian's Chromium through playwright-core.
-if (!existsSync('/usr/bin/chromium')) fail('/usr/bin/chromium not found; install it (Debian: apt-get install chromium)');
+if (!existsSync('/usr/bin/chromium'))
+  fail('/usr/bin/chromium not found; install it (Debian: apt-get install chromium)');
 // The Flask app runs from a venv of its own (examples/legacy-flask/.venv): PEP 668 systems refuse pip installs
 // into the system Python. Made, and filled from requirements.txt, when its imports are missing.
 const python = prepareLegacyPython((line) => process.stdout.write(`figway tests: ${line}\n`));
@@ -42,11 +43,11 @@ const files = collect(compiled)
   // Matched on the path inside dist-test: the checkout's own path (a worktree named wt-chat, say) must not match.
   .filter((f) => filters.length === 0 || filters.some((x) => relative(compiled, f).includes(x.replace(/\.ts$/, ''))))
   .sort();
-if (files.length === 0) fail(`no compiled tests under ${compiled}${filters.length ? ' matching ' + filters.join(' ') : ''}`);
+if (files.length === 0)
+  fail(`no compiled tests under ${compiled}${filters.length ? ' matching ' + filters.join(' ') : ''}`);
 
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { stdio: 'inherit', cwd: root },
-);
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(result.status ?? 1);

@@ -1,4 +1,11 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
@@ -18,7 +25,8 @@ export class AdminTokenGuard implements CanActivate {
     if (!this.expected) throw new NotFoundException('The admin API is off (ADMIN_TOKEN is not set).');
     const header = ctx.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
     const token = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? '';
-    if (!timingSafeEqual(digest(token), this.expected)) throw new UnauthorizedException('A valid admin bearer token is required.');
+    if (!timingSafeEqual(digest(token), this.expected))
+      throw new UnauthorizedException('A valid admin bearer token is required.');
     return true;
   }
 }

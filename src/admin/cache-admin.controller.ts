@@ -15,7 +15,8 @@ export class CacheAdminController {
   @Delete()
   @HttpCode(200)
   async purge(@Query('url') url?: string, @Query('prefix') prefix?: string) {
-    if ((url === undefined) === (prefix === undefined)) throw new BadRequestException('Give exactly one of url= or prefix=.');
+    if ((url === undefined) === (prefix === undefined))
+      throw new BadRequestException('Give exactly one of url= or prefix=.');
     const target = (url ?? prefix)!;
     if (!target.startsWith('/')) throw new BadRequestException('url and prefix are paths starting with /.');
     const deleted = await this.store.deleteByPrefix(CACHE_PREFIX + target + (url !== undefined ? '|' : ''));

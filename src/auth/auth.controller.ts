@@ -15,7 +15,10 @@ const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) }).stri
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
-    throw new GatewayError('VALIDATION_FAILED', r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    throw new GatewayError(
+      'VALIDATION_FAILED',
+      r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
   }
   return r.data;
 }
@@ -29,7 +32,8 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', TOKEN_CACHE_CONTROL)
   async token(@Req() request: AuthedRequest) {
-    if (!this.auth.tokens.canIssue) throw new GatewayError('TOKEN_ISSUANCE_OFF', 'Set JWT_SECRET or JWT_PRIVATE_KEY to issue tokens.');
+    if (!this.auth.tokens.canIssue)
+      throw new GatewayError('TOKEN_ISSUANCE_OFF', 'Set JWT_SECRET or JWT_PRIVATE_KEY to issue tokens.');
     const session = await this.auth.legacySession(request.headers);
     if (!session) throw new AuthFailure('session_invalid', 'A signed-in legacy session is required.');
     if (crossSiteRefused(request.method, request.headers)) {

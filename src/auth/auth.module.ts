@@ -45,7 +45,12 @@ function legacyReader(c: GatewayConfig, redisGet?: (key: string) => Promise<Buff
   }
 }
 
-function createAuth(c: GatewayConfig, store: KeyValueStore, metrics: GatewayMetrics, redisGet?: (key: string) => Promise<Buffer | null>) {
+function createAuth(
+  c: GatewayConfig,
+  store: KeyValueStore,
+  metrics: GatewayMetrics,
+  redisGet?: (key: string) => Promise<Buffer | null>,
+) {
   let ephemeral: string | undefined;
   if (!c.jwt.secret && !c.jwt.publicKey && !c.jwt.jwksUrl) {
     ephemeral = randomBytes(32).toString('base64url');

@@ -70,7 +70,14 @@ export class AuthService {
       if (session) return { userId: session.userId, method: 'legacy_session', session };
     }
     this.metrics.auth.inc({ method: 'none', result: 'refused' });
-    throw jwtFailure ?? new AuthFailure(mode === 'off' || !readCookie(headers.cookie, this.config.auth.legacySessionCookie) ? 'credentials_missing' : 'session_invalid');
+    throw (
+      jwtFailure ??
+      new AuthFailure(
+        mode === 'off' || !readCookie(headers.cookie, this.config.auth.legacySessionCookie)
+          ? 'credentials_missing'
+          : 'session_invalid',
+      )
+    );
   }
 
   /** The caller's legacy session, whatever FALLBACK_AUTH says (token exchange needs it). */

@@ -102,7 +102,8 @@ export class JwtVerifier {
     }
     if (typeof claims !== 'object' || claims === null) throw new AuthFailure('token_malformed');
     if (typeof claims.exp !== 'number') throw new AuthFailure('exp_missing');
-    if (typeof claims.sub !== 'string' || claims.sub === '') throw new AuthFailure('token_invalid', 'the token names no subject');
+    if (typeof claims.sub !== 'string' || claims.sub === '')
+      throw new AuthFailure('token_invalid', 'the token names no subject');
     return claims as AccessClaims;
   }
 }

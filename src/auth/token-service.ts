@@ -89,7 +89,12 @@ export class TokenService {
   /** Ends a sign-in: the refresh family dies, and the access token's jti is refused until it would expire. */
   async logout(claims: AccessClaims): Promise<void> {
     if (claims.fam) await this.revokeFamily(claims.fam);
-    if (claims.jti) await this.store.set(`rj:${claims.jti}`, Buffer.from('1'), Math.max(1_000, claims.exp * 1000 - Date.now() + 60_000));
+    if (claims.jti)
+      await this.store.set(
+        `rj:${claims.jti}`,
+        Buffer.from('1'),
+        Math.max(1_000, claims.exp * 1000 - Date.now() + 60_000),
+      );
   }
 
   async isRevoked(claims: AccessClaims): Promise<boolean> {

@@ -3,7 +3,13 @@ import type CachePolicy from 'http-cache-semantics';
 
 /** What is stored per key: either a response, or (under a base key) the Vary field names of its variants. */
 export type StoredValue =
-  | { kind: 'response'; policy: CachePolicy.CachePolicyObject; status: number; headers: OutgoingHttpHeaders; body: Buffer }
+  | {
+      kind: 'response';
+      policy: CachePolicy.CachePolicyObject;
+      status: number;
+      headers: OutgoingHttpHeaders;
+      body: Buffer;
+    }
   | { kind: 'vary'; names: string[] };
 
 /** A 4-byte header length, the JSON head, then the raw body: bodies are stored as bytes, never re-encoded. */

@@ -26,6 +26,9 @@ export function variantKey(base: string, varyNames: string[], headers: IncomingH
 
 export function varyNames(vary: string | string[] | undefined): string[] | '*' {
   if (!vary) return [];
-  const names = (Array.isArray(vary) ? vary.join(',') : vary).split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  const names = (Array.isArray(vary) ? vary.join(',') : vary)
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
   return names.includes('*') ? '*' : [...new Set(names)].sort();
 }

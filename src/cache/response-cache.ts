@@ -40,7 +40,11 @@ function policyRequest(req: IncomingMessage): CachePolicy.Request {
   const host = req.headers.host;
   const lower = host?.toLowerCase();
   // Copied only when the Host needs lowering: http-cache-semantics reads the headers, never writes them.
-  return { url: req.url ?? '/', method: 'GET', headers: host === lower ? req.headers : { ...req.headers, host: lower } };
+  return {
+    url: req.url ?? '/',
+    method: 'GET',
+    headers: host === lower ? req.headers : { ...req.headers, host: lower },
+  };
 }
 
 /**
@@ -107,11 +111,13 @@ export class ResponseCache implements ExchangeCache {
     // Recently uncacheable here: the lookup could only miss, and waiting on another request's fill is pointless.
     if (this.uncacheable?.skips(ex.route.id, base, Date.now())) return this.fetch(ex, base, ex.call(), false);
     const found = await this.lookup(base, req.headers);
-    if (found && !noncedHtml(ex, found.value.headers['content-type'])) return this.fromEntry(ex, base, found.key, found.value);
+    if (found && !noncedHtml(ex, found.value.headers['content-type']))
+      return this.fromEntry(ex, base, found.key, found.value);
     const pending = this.inflight.get(base);
     if (pending && (await this.waitFor(pending))) {
       const again = await this.lookup(base, req.headers);
-      if (again && !noncedHtml(ex, again.value.headers['content-type'])) return this.fromEntry(ex, base, again.key, again.value);
+      if (again && !noncedHtml(ex, again.value.headers['content-type']))
+        return this.fromEntry(ex, base, again.key, again.value);
     }
     return this.fetch(ex, base, ex.call());
   }
@@ -256,9 +262,19 @@ export class ResponseCache implements ExchangeCache {
   }
 
   private async persist(plan: NonNullable<ReturnType<ResponseCache['storagePlan']>>, body: Buffer): Promise<boolean> {
-    const entry: StoredResponse = { kind: 'response', policy: plan.policy.toObject(), status: plan.status, headers: plan.headers, body };
+    const entry: StoredResponse = {
+      kind: 'response',
+      policy: plan.policy.toObject(),
+      status: plan.status,
+      headers: plan.headers,
+      body,
+    };
     if (plan.names.length) {
-      const ok = await this.write(plan.base, encode({ kind: 'vary', names: plan.names }), Math.max(VARY_RECORD_TTL_MS, plan.policy.timeToLive()));
+      const ok = await this.write(
+        plan.base,
+        encode({ kind: 'vary', names: plan.names }),
+        Math.max(VARY_RECORD_TTL_MS, plan.policy.timeToLive()),
+      );
       if (!ok) return false;
     }
     return this.save(plan.key, entry, plan.policy);
@@ -288,7 +304,10 @@ export class ResponseCache implements ExchangeCache {
     }
   }
 
-  private async lookup(base: string, headers: IncomingHttpHeaders): Promise<{ key: string; value: StoredResponse } | null> {
+  private async lookup(
+    base: string,
+    headers: IncomingHttpHeaders,
+  ): Promise<{ key: string; value: StoredResponse } | null> {
     const first = await this.read(base);
     if (!first) return null;
     if (first.kind === 'response') return { key: base, value: first };
@@ -300,10 +319,16 @@ export class ResponseCache implements ExchangeCache {
   private waitFor(pending: Promise<boolean>): Promise<boolean> {
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(false), this.opts.lockTimeoutMs);
-      pending.then((v) => {
-        clearTimeout(t);
-        resolve(v);
-      });
+      pending.then(
+        (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        () => {
+          clearTimeout(t);
+          resolve(false);
+        },
+      );
     });
   }
 
@@ -315,7 +340,8 @@ export class ResponseCache implements ExchangeCache {
     if (entry.headers['cache-control'] !== undefined) headers['cache-control'] = entry.headers['cache-control'];
     headers['x-cache'] = result;
     this.events.onResult?.(ex.route.id, result);
-    if (etagMatches(ex.request.raw.headers['if-none-match'], headers.etag)) return ex.respond(304, headers, Buffer.alloc(0));
+    if (etagMatches(ex.request.raw.headers['if-none-match'], headers.etag))
+      return ex.respond(304, headers, Buffer.alloc(0));
     ex.respond(entry.status, headers, entry.body);
   }
 

@@ -12,11 +12,17 @@ export interface DataKey {
  */
 export const dataKeysSchema = z.string().transform((v, ctx): DataKey[] => {
   const keys: DataKey[] = [];
-  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
     const key = m ? Buffer.from(m[2], 'base64') : undefined;
     if (!m || key?.length !== 32) {
-      ctx.addIssue({ code: 'custom', message: 'each entry must be kid:<base64 of 32 bytes> (openssl rand -base64 32)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'each entry must be kid:<base64 of 32 bytes> (openssl rand -base64 32)',
+      });
       return z.NEVER;
     }
     if (keys.some((k) => k.id === m[1])) {

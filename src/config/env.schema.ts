@@ -19,8 +19,7 @@ const bool = (fallback: boolean) =>
     .transform((v) => TRUE_WORDS.includes(v))
     .default(fallback);
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -48,7 +47,12 @@ export const envSchema = z.object({
   LEGACY_URL: z
     .string()
     .default('http://127.0.0.1:5000')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(upstreamUrlSchema).min(1, 'needs at least one URL')),
   ROUTES_FILE: z.string().default('config/routes.yaml'),
   REDIS_URL: redisUrlSchema.optional(),
@@ -68,8 +72,32 @@ export const envSchema = z.object({
   JWT_JWKS_MIN_REFRESH_S: int(30, 0, 3_600),
   JWT_ALGORITHMS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'])).min(1))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z.enum([
+            'HS256',
+            'HS384',
+            'HS512',
+            'RS256',
+            'RS384',
+            'RS512',
+            'PS256',
+            'PS384',
+            'PS512',
+            'ES256',
+            'ES384',
+            'ES512',
+          ]),
+        )
+        .min(1),
+    )
     .optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),

@@ -1,5 +1,13 @@
 export { ConfigError } from './config-error';
-export { effectiveFlags, loadConfig, loadRoutes, parseRateLimit, type GatewayConfig, type LlmConfig, type RateLimitSpec } from './load-config';
+export {
+  effectiveFlags,
+  loadConfig,
+  loadRoutes,
+  parseRateLimit,
+  type GatewayConfig,
+  type LlmConfig,
+  type RateLimitSpec,
+} from './load-config';
 export type { RouteSpec } from './routes.schema';
 export { GATEWAY_CONFIG } from './config.token';
 export { redisTargetName, type RedisTarget } from './redis-target';

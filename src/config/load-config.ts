@@ -116,7 +116,11 @@ export function parseRateLimit(spec: string): RateLimitSpec | 'off' {
   return { points: Number(m[1]), durationMs: Number(m[2]) * UNIT_MS[m[3]] };
 }
 
-const csv = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const csv = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Reads and validates a routes file; throws ConfigError naming every bad key (also used by the live reload). */
 export function loadRoutes(file: string): RouteSpec[] {
@@ -143,7 +147,9 @@ export function loadRoutes(file: string): RouteSpec[] {
  */
 function corsProblems(list: string[]): string[] {
   if (list.includes('*')) {
-    return list.length === 1 ? [] : ["CORS_ORIGINS: '*' stands alone (any origin, without credentials); do not mix it with origins"];
+    return list.length === 1
+      ? []
+      : ["CORS_ORIGINS: '*' stands alone (any origin, without credentials); do not mix it with origins"];
   }
   const out: string[] = [];
   for (const o of list) {
@@ -154,7 +160,10 @@ function corsProblems(list: string[]): string[] {
     } catch {
       origin = undefined;
     }
-    if (origin !== o) out.push(`CORS_ORIGINS: "${o}" is not an origin; write scheme://host[:port], lowercase, no path or trailing slash`);
+    if (origin !== o)
+      out.push(
+        `CORS_ORIGINS: "${o}" is not an origin; write scheme://host[:port], lowercase, no path or trailing slash`,
+      );
   }
   return out;
 }
@@ -181,9 +190,12 @@ function crossChecks(e: RawEnv): string[] {
   // One key type per deployment: a list mixing HS and RS/ES is how algorithm-confusion attacks begin.
   if (asymmetric.length && symmetric.length) out.push('JWT_ALGORITHMS: mixes HMAC (HS*) and public-key algorithms');
   if (symmetric.length && !e.JWT_SECRET) out.push('JWT_SECRET: required by the HS* algorithms in JWT_ALGORITHMS');
-  if (asymmetric.length && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL) out.push('JWT_PUBLIC_KEY: required (or JWT_JWKS_URL) by JWT_ALGORITHMS');
-  if (e.JWT_SECRET && (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL)) out.push('JWT_SECRET: set either a secret or public keys, not both');
-  if (e.JWT_PRIVATE_KEY && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
+  if (asymmetric.length && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL)
+    out.push('JWT_PUBLIC_KEY: required (or JWT_JWKS_URL) by JWT_ALGORITHMS');
+  if (e.JWT_SECRET && (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL))
+    out.push('JWT_SECRET: set either a secret or public keys, not both');
+  if (e.JWT_PRIVATE_KEY && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL)
+    out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
   if (e.LLM_PROVIDER === 'openai' && !e.OPENAI_API_KEY) out.push('OPENAI_API_KEY: required when LLM_PROVIDER=openai');
   if (e.LLM_PROVIDER === 'gemini' && !e.GOOGLE_API_KEY) out.push('GOOGLE_API_KEY: required when LLM_PROVIDER=gemini');
   if (e.OPENAI_API_KEY_FALLBACK && !e.OPENAI_API_KEY) out.push('OPENAI_API_KEY: required with OPENAI_API_KEY_FALLBACK');
@@ -251,7 +263,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       refreshTtlS: e.REFRESH_TOKEN_TTL_S,
     },
     cacheEnabled: e.CACHE_ENABLED,
-    cache: { maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES, lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS, uncacheableTtlMs: e.CACHE_UNCACHEABLE_TTL_MS },
+    cache: {
+      maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES,
+      lockTimeoutMs: e.CACHE_LOCK_TIMEOUT_MS,
+      uncacheableTtlMs: e.CACHE_UNCACHEABLE_TTL_MS,
+    },
     rateLimit: parseRateLimit(e.RATE_LIMIT),
     rateLimitFailOpen: e.RATE_LIMIT_FAIL_OPEN,
     rateLimitSyncMs: e.RATE_LIMIT_SYNC_MS,

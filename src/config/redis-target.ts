@@ -3,7 +3,14 @@ import { z } from 'zod';
 export type RedisTarget =
   | { mode: 'single'; url: string }
   | { mode: 'cluster'; nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean }
-  | { mode: 'sentinel'; sentinels: { host: string; port: number }[]; name: string; username?: string; password?: string; tls: boolean };
+  | {
+      mode: 'sentinel';
+      sentinels: { host: string; port: number }[];
+      name: string;
+      username?: string;
+      password?: string;
+      tls: boolean;
+    };
 
 const MULTI = /^(rediss?)\+(cluster|sentinel):\/\/(?:([^@/]*)@)?([^/?#]+)(?:\/([^?#]*))?$/;
 
@@ -39,7 +46,13 @@ export const redisUrlSchema = z.string().transform((v, ctx): RedisTarget => {
     const tls = scheme === 'rediss';
     if (mode === 'cluster') return { mode, nodes: hosts(hostList, 6379), tls, ...credentials(userinfo) };
     if (!path) throw new Error('sentinel needs /<master name>');
-    return { mode: 'sentinel', sentinels: hosts(hostList, 26379), name: decodeURIComponent(path), tls, ...credentials(userinfo) };
+    return {
+      mode: 'sentinel',
+      sentinels: hosts(hostList, 26379),
+      name: decodeURIComponent(path),
+      tls,
+      ...credentials(userinfo),
+    };
   } catch (err) {
     ctx.addIssue({
       code: 'custom',

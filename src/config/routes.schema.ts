@@ -13,7 +13,15 @@ const pathPattern = z
   .regex(/^[A-Za-z0-9\-._~!$&'()+,;=:@/%]*\*?$/, 'may hold only URL path characters, with * allowed at the end')
   .refine((p) => !p.includes('*') || p.endsWith('/*'), 'a wildcard must be a last segment: /prefix/*');
 
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  kib: 1024,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
 
 function parseSize(v: string): number {
   const m = /^(\d+)\s*([a-z]*)$/i.exec(v)!;
@@ -28,7 +36,9 @@ const moduleTarget = z.string().regex(/^module:[a-z][a-z0-9-]*$/, 'a module targ
  * first branch's complaint: "a module target looks like..." for a URL with a query).
  */
 const target = z.string().transform((v, ctx) => {
-  const parsed = (v === 'legacy' ? z.literal('legacy') : v.startsWith('module:') ? moduleTarget : upstreamUrlSchema).safeParse(v);
+  const parsed = (
+    v === 'legacy' ? z.literal('legacy') : v.startsWith('module:') ? moduleTarget : upstreamUrlSchema
+  ).safeParse(v);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
   return z.NEVER;
@@ -55,7 +65,10 @@ const migrationFields = {
         .object({
           statuses: z.array(z.number().int().min(400).max(599)).min(1).optional(),
           breaker: z
-            .object({ failures: z.number().int().min(1).max(1000).optional(), cooldown_s: z.number().min(0.1).max(3600).optional() })
+            .object({
+              failures: z.number().int().min(1).max(1000).optional(),
+              cooldown_s: z.number().min(0.1).max(3600).optional(),
+            })
             .strict()
             .optional(),
         })
@@ -67,7 +80,12 @@ const migrationFields = {
     .object({
       to: z.enum(['legacy', 'new']),
       sample: z.number().min(0).max(1).optional(),
-      max_body_bytes: z.number().int().min(0).max(16 * 1024 * 1024).optional(),
+      max_body_bytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(16 * 1024 * 1024)
+        .optional(),
       compare_headers: z.array(z.string().min(1)).optional(),
       ignore: z.array(z.string().regex(/^\$(\.[^.]+)*$/, "a path like '$.generated_at' or '$.items.0.id'")).optional(),
       allow_unsafe: z.boolean().optional(),
@@ -116,7 +134,13 @@ export const routeSchema = z
      * legacy app's own limits apply.
      */
     body_limit: z
-      .union([z.number().int().min(1), z.string().trim().regex(/^\d+\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i, 'must look like 1048576, 512KiB or 50MB')])
+      .union([
+        z.number().int().min(1),
+        z
+          .string()
+          .trim()
+          .regex(/^\d+\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i, 'must look like 1048576, 512KiB or 50MB'),
+      ])
       .transform((v) => (typeof v === 'number' ? v : parseSize(v)))
       .optional(),
     /** `100/60s` style, or `off`; default RATE_LIMIT. */
@@ -148,12 +172,20 @@ export const routesFileSchema = z
       const newSide = r.target !== 'legacy';
       for (const key of ['weights', 'rollback', 'fallback', 'shadow'] as const) {
         if (r[key] !== undefined && !newSide) {
-          ctx.addIssue({ code: 'custom', path: ['routes', i, key], message: 'only for a route whose target is a module or an http upstream' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', i, key],
+            message: 'only for a route whose target is a module or an http upstream',
+          });
         }
       }
       // A module has no path of its own on legacy: the route must say where legacy serves it.
       if ((r.weights || r.rollback || r.fallback) && r.target.startsWith('module:') && !r.legacy_path) {
-        ctx.addIssue({ code: 'custom', path: ['routes', i, 'legacy_path'], message: 'required with weights, rollback or fallback on a module route' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'legacy_path'],
+          message: 'required with weights, rollback or fallback on a module route',
+        });
       }
     });
   });

@@ -16,7 +16,8 @@ export const upstreamUrlSchema = z
     if (!URL.canParse(v)) return;
     const u = new URL(v);
     const shape = 'an upstream URL is scheme://host[:port] with an optional path prefix';
-    if (u.username || u.password) ctx.addIssue({ code: 'custom', message: `must not carry credentials (user:password@): ${shape}` });
+    if (u.username || u.password)
+      ctx.addIssue({ code: 'custom', message: `must not carry credentials (user:password@): ${shape}` });
     if (u.search || v.includes('?')) ctx.addIssue({ code: 'custom', message: `must not have a query: ${shape}` });
     if (u.hash || v.includes('#')) ctx.addIssue({ code: 'custom', message: `must not have a fragment: ${shape}` });
   })

@@ -31,7 +31,11 @@ test('after a rotation old values still decrypt and are re-sealed under the new 
   const store = new EncryptedStore(raw, rotated);
   assert.equal((await store.get('s:1', 60_000))?.toString(), 'v');
   assert.equal(rotated.needsRotation((await raw.get('s:1'))!), false);
-  assert.equal((await new EncryptedStore(raw, new DataCipher([k2])).get('s:1'))?.toString(), 'v', 'k1 is no longer needed');
+  assert.equal(
+    (await new EncryptedStore(raw, new DataCipher([k2])).get('s:1'))?.toString(),
+    'v',
+    'k1 is no longer needed',
+  );
 });
 
 test('a value under a key that was dropped is refused clearly', () => {

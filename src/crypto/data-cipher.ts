@@ -57,7 +57,10 @@ export class DataCipher {
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(tag);
     try {
-      return Buffer.concat([decipher.update(blob.subarray(kidEnd + IV_BYTES, blob.length - TAG_BYTES)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(blob.subarray(kidEnd + IV_BYTES, blob.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
     } catch {
       throw new DecryptionError('authentication failed');
     }

@@ -72,7 +72,11 @@ export function installPipelineGuard(fastify: FastifyInstance, maxHeaderFields: 
     const req = request.raw;
     if (req.httpVersionMajor === 1) request.figwayParseOrder = ++orderOf(req.socket).numbered;
     // HTTP/2 requests are counted too (too many fields); a duplicate Host is an HTTP/1.1 framing matter.
-    const refusal = tooManyHeaderFields(req, maxHeaderFields) ? 'too_many_fields' : req.httpVersionMajor === 1 && duplicateHost(req) ? 'duplicate_host' : undefined;
+    const refusal = tooManyHeaderFields(req, maxHeaderFields)
+      ? 'too_many_fields'
+      : req.httpVersionMajor === 1 && duplicateHost(req)
+        ? 'duplicate_host'
+        : undefined;
     if (refusal) {
       request.figwayEdgeRefusal = refusal;
       closeAfter(request);

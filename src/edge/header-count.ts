@@ -20,6 +20,7 @@ export function tooManyHeaderFields(req: IncomingMessage, max: number): boolean 
 export function duplicateHost(req: IncomingMessage): boolean {
   const raw = req.rawHeaders;
   let seen = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === 'host' && ++seen > 1) return true;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].length === 4 && raw[i].toLowerCase() === 'host' && ++seen > 1) return true;
   return false;
 }

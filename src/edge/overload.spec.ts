@@ -17,7 +17,10 @@ test('a blocked event loop turns shedding on, and the next calm sample turns it 
     const until = Date.now() + 300;
     while (Date.now() < until); // what a CPU-bound burst does to every queued callback
     await sleep(150);
-    assert.deepEqual(changes.map((c) => c.reason), ['event_loop_lag', undefined]);
+    assert.deepEqual(
+      changes.map((c) => c.reason),
+      ['event_loop_lag', undefined],
+    );
     assert.ok(changes[0].lagMs >= 200, `lag ${changes[0].lagMs}`);
     assert.equal(monitor.reason, undefined);
   } finally {

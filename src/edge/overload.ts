@@ -52,7 +52,8 @@ export class OverloadMonitor {
     this.expected = now + this.intervalMs;
     let reason: OverloadReason | undefined;
     if (this.limits.maxEventLoopLagMs > 0 && this.lagMs > this.limits.maxEventLoopLagMs) reason = 'event_loop_lag';
-    else if (this.limits.maxHeapRatio > 0 && process.memoryUsage().heapUsed > this.limits.maxHeapRatio * this.heapLimit) reason = 'heap';
+    else if (this.limits.maxHeapRatio > 0 && process.memoryUsage().heapUsed > this.limits.maxHeapRatio * this.heapLimit)
+      reason = 'heap';
     if (reason !== this.reason) {
       this.reason = reason;
       this.onChange?.(reason);

@@ -18,7 +18,11 @@ function frameworkErrors(err: Error & { code?: string }, request: FastifyRequest
         ? new GatewayError('URI_TOO_LONG', 'A path segment is longer than the gateway accepts.')
         : new GatewayError('BAD_REQUEST', 'The request could not be read.');
   const problem = toProblem(gatewayError, request.id);
-  reply.status(problem.status).header('x-request-id', request.id).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  reply
+    .status(problem.status)
+    .header('x-request-id', request.id)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(problem);
 }
 
 /**

@@ -30,7 +30,12 @@ export function upgradeAdmission(parts: AdmissionParts): UpgradeAdmission {
       try {
         const who = await parts.auth.authenticate(req.headers);
         if (who.method === 'legacy_session' && crossSiteRefused('POST', req.headers)) {
-          return { refusal: new GatewayError('CSRF_REJECTED', 'A cookie-authenticated upgrade must come from the same origin.') };
+          return {
+            refusal: new GatewayError(
+              'CSRF_REJECTED',
+              'A cookie-authenticated upgrade must come from the same origin.',
+            ),
+          };
         }
         identity = { userId: who.userId, method: who.method };
       } catch (err) {
@@ -43,10 +48,14 @@ export function upgradeAdmission(parts: AdmissionParts): UpgradeAdmission {
       const verdict = await parts.limiter!.consume(policy, key);
       if (verdict.kind === 'limited') {
         parts.onLimited?.(route.id);
-        return { refusal: new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.') };
+        return {
+          refusal: new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.'),
+        };
       }
       if (verdict.kind === 'unavailable') {
-        return { refusal: new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.') };
+        return {
+          refusal: new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.'),
+        };
       }
     }
     return { identity };

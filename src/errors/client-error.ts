@@ -7,7 +7,8 @@ import { codeForStatus, toProblem } from './problem';
 
 /** What Node's parser error means for the client: the status (its code from CODE_BY_STATUS) and why. */
 function refusalOf(code: string | undefined): { status: number; detail: string } {
-  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, detail: 'The request head is larger than the gateway accepts.' };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, detail: 'The request head is larger than the gateway accepts.' };
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, detail: 'The request head did not arrive in time.' };
   return { status: 400, detail: 'The request could not be parsed as HTTP/1.1.' };
 }
@@ -49,7 +50,11 @@ export function clientErrorHandler(security: SecurityHeaders): ClientErrorHandle
   };
 }
 
-type Pending = { writableFinished: boolean; req?: { complete: boolean }; once(event: 'close', fn: () => void): unknown };
+type Pending = {
+  writableFinished: boolean;
+  req?: { complete: boolean };
+  once(event: 'close', fn: () => void): unknown;
+};
 
 /**
  * Runs `then` once every answer owed on the connection is out. Requests parsed before the bad bytes (pipelined,

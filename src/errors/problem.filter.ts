@@ -25,7 +25,8 @@ export class ProblemFilter implements ExceptionFilter {
     }
     const problem = toProblem(err, request.id, request.url.split('?')[0]);
     // A migrating v2 route may replay to legacy (src/migration, route-sides.ts) if nothing was sent yet.
-    const fallback = (request as { figwayFallback?: ((q: FastifyRequest, r: FastifyReply) => void) | null }).figwayFallback;
+    const fallback = (request as { figwayFallback?: ((q: FastifyRequest, r: FastifyReply) => void) | null })
+      .figwayFallback;
     if (fallback && problem.status >= 500 && !reply.raw.headersSent) {
       this.log.warn(`${request.id}: module failed with ${problem.status}; replayed to legacy`);
       return fallback(request, reply);

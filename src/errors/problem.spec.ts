@@ -37,7 +37,11 @@ test('an error carrying only a status gets the generic code of the table, with t
 test('no bare status reaches a feature code: the chat model, CSRF, readiness, flags', () => {
   for (let status = 400; status <= 599; status++) {
     const { code } = toProblem({ statusCode: status });
-    assert.doesNotMatch(code, /^(LLM_|CSRF_|NOT_READY|OVERLOADED|FLAG_|RATE_LIMIT_UNAVAILABLE|TOKEN_)/, `status ${status} -> ${code}`);
+    assert.doesNotMatch(
+      code,
+      /^(LLM_|CSRF_|NOT_READY|OVERLOADED|FLAG_|RATE_LIMIT_UNAVAILABLE|TOKEN_)/,
+      `status ${status} -> ${code}`,
+    );
   }
   assert.equal(toProblem({ status: 502 }).code, 'UPSTREAM_BAD_RESPONSE');
   assert.equal(toProblem({ status: 503 }).code, 'SERVICE_UNAVAILABLE');
@@ -45,7 +49,10 @@ test('no bare status reaches a feature code: the chat model, CSRF, readiness, fl
 });
 
 test('statuses outside the table keep their status: BAD_REQUEST for a 4xx, INTERNAL for a 5xx, 500 for nonsense', () => {
-  assert.deepEqual([toProblem({ statusCode: 418 }).code, toProblem({ statusCode: 501 }).code], ['BAD_REQUEST', 'INTERNAL']);
+  assert.deepEqual(
+    [toProblem({ statusCode: 418 }).code, toProblem({ statusCode: 501 }).code],
+    ['BAD_REQUEST', 'INTERNAL'],
+  );
   assert.equal(toProblem({ statusCode: 418 }).status, 418);
   const unknown = toProblem(new Error('secret stack detail'));
   assert.deepEqual([unknown.status, unknown.code], [500, 'INTERNAL']);

@@ -35,7 +35,9 @@ export class HealthController {
       shutdown: this.lifecycle.shuttingDown ? 'in progress' : 'no',
       store: `${this.store.kind}: ${store ? 'up' : this.storeNeeded || !this.storeSeen ? 'down' : 'down (degraded: cache passes through, limits per pod)'}`,
       legacy: `${legacy.filter(Boolean).length}/${legacy.length} reachable${legacyUp || !this.legacySeen ? '' : ' (degraded: v1 answers 502, v2 modules serve)'}`,
-      overrides: overridesRead ? 'read' : `not read: ${this.store.kind} has not answered since start; serving by the environment and the routes file`,
+      overrides: overridesRead
+        ? 'read'
+        : `not read: ${this.store.kind} has not answered since start; serving by the environment and the routes file`,
     };
     if (store) this.storeSeen = true;
     if (legacyUp) this.legacySeen = true;
@@ -68,7 +70,8 @@ export class HealthController {
 
   /** Fail-closed rate limits refuse every limited request while the store is down: then the pod cannot serve. */
   private get storeNeeded(): boolean {
-    const limited = this.config.rateLimit !== 'off' || this.config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
+    const limited =
+      this.config.rateLimit !== 'off' || this.config.routes.some((r) => r.rate_limit && r.rate_limit !== 'off');
     return this.store.kind === 'redis' && !this.config.rateLimitFailOpen && limited;
   }
 }

@@ -5,7 +5,11 @@ import { CircuitBreaker } from './breaker';
 function breaker() {
   let t = 0;
   const changes: boolean[] = [];
-  const b = new CircuitBreaker({ failures: 3, cooldownMs: 1_000 }, (open) => changes.push(open), () => t);
+  const b = new CircuitBreaker(
+    { failures: 3, cooldownMs: 1_000 },
+    (open) => changes.push(open),
+    () => t,
+  );
   return { b, changes, advance: (ms: number) => (t += ms) };
 }
 
@@ -37,7 +41,7 @@ test('after the cooldown one probe passes; its success closes the breaker', () =
   assert.deepEqual(changes, [true, false]);
 });
 
-test("a failed probe opens it for another cooldown", () => {
+test('a failed probe opens it for another cooldown', () => {
   const { b, advance } = breaker();
   for (let i = 0; i < 3; i++) b.failure();
   advance(1_000);

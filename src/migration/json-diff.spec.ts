@@ -5,7 +5,12 @@ import { diffJson, realDifferences } from './json-diff';
 test('structural diff finds changed leaves, missing keys and changed shapes', () => {
   const a = { id: 1, items: [{ n: 1 }, { n: 2 }], meta: { at: 'x' }, gone: true };
   const b = { id: 1, items: [{ n: 1 }, { n: 3 }], meta: 'flat', extra: 1 };
-  assert.deepEqual(diffJson(a, b).map((p) => p.join('.')).sort(), ['extra', 'gone', 'items.1.n', 'meta']);
+  assert.deepEqual(
+    diffJson(a, b)
+      .map((p) => p.join('.'))
+      .sort(),
+    ['extra', 'gone', 'items.1.n', 'meta'],
+  );
   assert.deepEqual(diffJson({ a: [1, 2] }, { a: [1, 2] }), []);
 });
 

@@ -48,7 +48,12 @@ export function valueAt(doc: unknown, path: JsonPath): unknown {
  * differed between two answers of the primary itself (a timestamp, a request id) says nothing about the shadow
  * (Diffy's noise filter).
  */
-export function realDifferences(primary: unknown, shadow: unknown, ignore: JsonPath[], volatile: JsonPath[]): Difference[] {
+export function realDifferences(
+  primary: unknown,
+  shadow: unknown,
+  ignore: JsonPath[],
+  volatile: JsonPath[],
+): Difference[] {
   return diffJson(primary, shadow)
     .filter((p) => !ignore.some((i) => covers(i, p)) && !volatile.some((v) => covers(v, p)))
     .map((p) => ({ path: formatPath(p), primary: valueAt(primary, p), shadow: valueAt(shadow, p) }));

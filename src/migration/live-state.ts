@@ -1,5 +1,5 @@
 import type { RouteSpec } from '../config';
-import { CircuitBreaker } from './breaker';
+import type { CircuitBreaker } from './breaker';
 
 export const DEFAULT_FALLBACK_STATUSES = [500, 501, 502, 503, 504];
 export const DEFAULT_BREAKER = { failures: 5, cooldownMs: 10_000 };

@@ -8,7 +8,9 @@ import { flagsPatchSchema, routePatchSchema } from './overrides';
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const r = schema.safeParse(body ?? {});
   if (r.success) return r.data;
-  const errors = r.error.issues.map((i) => `${i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(', ') : '(body)')}: ${i.message}`);
+  const errors = r.error.issues.map(
+    (i) => `${i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(', ') : '(body)')}: ${i.message}`,
+  );
   throw new GatewayError('VALIDATION_FAILED', errors.join('; '), { extra: { errors } });
 }
 

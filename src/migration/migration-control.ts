@@ -20,7 +20,14 @@ import {
   type LiveFlags,
   type RouteLive,
 } from './live-state';
-import { emptyOverrides, overridesSchema, patched, type FlagsPatch, type Overrides, type RoutePatch } from './overrides';
+import {
+  emptyOverrides,
+  overridesSchema,
+  patched,
+  type FlagsPatch,
+  type Overrides,
+  type RoutePatch,
+} from './overrides';
 import { compileTrust } from '../proxy/client-address';
 import type { ForwarderBuilder } from '../proxy/proxy-routes';
 import type { CompiledRoute } from '../routing';
@@ -74,7 +81,12 @@ export class MigrationControl {
     this.shadow = new ShadowRunner(metrics.registry, metrics.shadowDiffs, this.log);
     for (const spec of config.routes) {
       if (spec.target === 'legacy') continue;
-      this.routes.set(spec.id, { id: spec.id, newPercent: 100, rollback: false, served: { legacy: 0, new: 0, fallback: 0 } });
+      this.routes.set(spec.id, {
+        id: spec.id,
+        newPercent: 100,
+        rollback: false,
+        served: { legacy: 0, new: 0, fallback: 0 },
+      });
       // A reload may give any of these routes `shadow:`.
       this.shadow.expect(spec.id);
     }
@@ -98,7 +110,10 @@ export class MigrationControl {
       return {
         runner: this.shadow,
         legacy: httpTarget(build.legacy, sides.legacy, trust),
-        fresh: route.target.kind === 'module' ? injectTarget(fastify, this.shadow.token) : httpTarget(build.pool(sides.fresh), sides.fresh, trust),
+        fresh:
+          route.target.kind === 'module'
+            ? injectTarget(fastify, this.shadow.token)
+            : httpTarget(build.pool(sides.fresh), sides.fresh, trust),
       };
     };
     return {
@@ -185,7 +200,8 @@ export class MigrationControl {
       accepted.set(id, spec && structuralPart(spec) === structuralPart(boot) ? spec : this.fileSpecs.get(id)!);
     }
     for (const id of next.keys()) if (!this.bootSpecs.has(id)) restart.push(`${id}: added`);
-    if (restart.length) this.log.warn(`routes file (${why}): needs a restart for: ${restart.join('; ')}; those changes are ignored`);
+    if (restart.length)
+      this.log.warn(`routes file (${why}): needs a restart for: ${restart.join('; ')}; those changes are ignored`);
     this.fileSpecs = accepted;
     this.apply();
     this.log.log(`routes file reloaded (${why}): ${this.summary()}`);
@@ -249,7 +265,11 @@ export class MigrationControl {
     try {
       await this.store.set(FLAGS_KEY, Buffer.from(text), FLAGS_TTL_MS);
     } catch (err) {
-      throw new GatewayError('FLAG_STORE_UNAVAILABLE', 'The change was not applied: the store could not keep it for the other instances.', { cause: err });
+      throw new GatewayError(
+        'FLAG_STORE_UNAVAILABLE',
+        'The change was not applied: the store could not keep it for the other instances.',
+        { cause: err },
+      );
     }
     this.overrides = next;
     this.apply();
@@ -262,10 +282,16 @@ export class MigrationControl {
 
   async setFlags(patch: FlagsPatch) {
     if (this.config.routeAllToLegacy && patch.route_all_to_legacy === false) {
-      throw new GatewayError('FLAG_FORCED_BY_ENV', 'ROUTE_ALL_TO_LEGACY=true is set in the environment; only a restart without it undoes it.');
+      throw new GatewayError(
+        'FLAG_FORCED_BY_ENV',
+        'ROUTE_ALL_TO_LEGACY=true is set in the environment; only a restart without it undoes it.',
+      );
     }
     if (!this.config.cacheEnabled && patch.cache_enabled === true) {
-      throw new GatewayError('FLAG_FORCED_BY_ENV', 'CACHE_ENABLED=false is set in the environment; only a restart without it undoes it.');
+      throw new GatewayError(
+        'FLAG_FORCED_BY_ENV',
+        'CACHE_ENABLED=false is set in the environment; only a restart without it undoes it.',
+      );
     }
     await this.commit({ ...this.overrides, flags: patched(this.overrides.flags, patch) });
     return this.describeFlags();
@@ -273,7 +299,10 @@ export class MigrationControl {
 
   async setRoute(id: string, patch: RoutePatch) {
     if (!this.routes.has(id)) {
-      throw new GatewayError('NOT_FOUND', this.bootSpecs.has(id) ? `Route ${id} targets legacy: it has no side to change.` : `No route ${id}.`);
+      throw new GatewayError(
+        'NOT_FOUND',
+        this.bootSpecs.has(id) ? `Route ${id} targets legacy: it has no side to change.` : `No route ${id}.`,
+      );
     }
     const routes = { ...this.overrides.routes, [id]: patched(this.overrides.routes[id] ?? {}, patch) };
     if (Object.keys(routes[id]).length === 0) delete routes[id];
@@ -283,9 +312,13 @@ export class MigrationControl {
 
   describeFlags() {
     const o = this.overrides.flags;
-    const source = (envForces: boolean, override: boolean | undefined): Source => (envForces ? 'env' : override !== undefined ? 'admin' : 'env');
+    const source = (envForces: boolean, override: boolean | undefined): Source =>
+      envForces ? 'env' : override !== undefined ? 'admin' : 'env';
     return {
-      route_all_to_legacy: { value: this.flags.routeAllToLegacy, source: source(this.config.routeAllToLegacy, o.route_all_to_legacy) },
+      route_all_to_legacy: {
+        value: this.flags.routeAllToLegacy,
+        source: source(this.config.routeAllToLegacy, o.route_all_to_legacy),
+      },
       cache_enabled: { value: this.flags.cacheEnabled, source: source(!this.config.cacheEnabled, o.cache_enabled) },
     };
   }
@@ -308,8 +341,20 @@ export class MigrationControl {
       id,
       path: spec.path,
       target: spec.target,
-      in_force: this.flags.routeAllToLegacy ? 'legacy (route_all_to_legacy)' : live.rollback ? 'legacy (rollback)' : live.newPercent >= 100 ? 'new' : live.newPercent <= 0 ? 'legacy' : 'split',
-      weights: { legacy: 100 - live.newPercent, new: live.newPercent, source: (admin.weights ? 'admin' : 'file') as Source },
+      in_force: this.flags.routeAllToLegacy
+        ? 'legacy (route_all_to_legacy)'
+        : live.rollback
+          ? 'legacy (rollback)'
+          : live.newPercent >= 100
+            ? 'new'
+            : live.newPercent <= 0
+              ? 'legacy'
+              : 'split',
+      weights: {
+        legacy: 100 - live.newPercent,
+        new: live.newPercent,
+        source: (admin.weights ? 'admin' : 'file') as Source,
+      },
       rollback: { value: live.rollback, source: (admin.rollback !== undefined ? 'admin' : 'file') as Source },
       fallback: live.fallback ? { statuses: [...live.fallback], breaker: live.breaker?.options } : null,
       breaker: live.breaker ? live.breaker.state : null,
@@ -345,13 +390,18 @@ export class MigrationControl {
   private newBreaker(id: string, options: { failures: number; cooldownMs: number }): CircuitBreaker {
     return new CircuitBreaker(options, (open) => {
       this.breakerGauge.set({ route: id }, open ? 1 : 0);
-      if (open) this.log.warn(`breaker open for route ${id}: new side failing, traffic goes to legacy for ${options.cooldownMs} ms`);
+      if (open)
+        this.log.warn(
+          `breaker open for route ${id}: new side failing, traffic goes to legacy for ${options.cooldownMs} ms`,
+        );
       else this.log.log(`breaker closed for route ${id}: new side answering again`);
     });
   }
 
   private summary(): string {
-    const routes = [...this.routes.values()].map((r) => `${r.id}=${r.rollback ? 'rollback' : `${100 - r.newPercent}/${r.newPercent}`}`);
+    const routes = [...this.routes.values()].map(
+      (r) => `${r.id}=${r.rollback ? 'rollback' : `${100 - r.newPercent}/${r.newPercent}`}`,
+    );
     return `route_all_to_legacy=${this.flags.routeAllToLegacy} cache_enabled=${this.flags.cacheEnabled} ${routes.join(' ')}`.trim();
   }
 }

@@ -11,7 +11,8 @@ import { MigrationControl } from './migration-control';
     {
       provide: MigrationControl,
       inject: [GATEWAY_CONFIG, KV_STORE, METRICS],
-      useFactory: (config: GatewayConfig, store: KeyValueStore, metrics: GatewayMetrics) => new MigrationControl(config, store, metrics),
+      useFactory: (config: GatewayConfig, store: KeyValueStore, metrics: GatewayMetrics) =>
+        new MigrationControl(config, store, metrics),
     },
   ],
   exports: [MigrationControl],

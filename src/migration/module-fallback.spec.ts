@@ -13,7 +13,8 @@ import { moduleSides } from './route-sides';
 function setup() {
   const calls: { label: string; path: string }[] = [];
   const build = {
-    forwarder: (route: CompiledRoute) => (request: FastifyRequest) => calls.push({ label: route.targetLabel, path: route.rewrite(request.url) }),
+    forwarder: (route: CompiledRoute) => (request: FastifyRequest) =>
+      calls.push({ label: route.targetLabel, path: route.rewrite(request.url) }),
     legacy: {} as ForwarderBuilder['legacy'],
     pool: () => ({}) as ReturnType<ForwarderBuilder['pool']>,
   } as ForwarderBuilder;
@@ -36,12 +37,24 @@ function setup() {
     breaker: new CircuitBreaker({ failures: 2, cooldownMs: 60_000 }),
     served: { legacy: 0, new: 0, fallback: 0 },
   };
-  const sides = moduleSides(route, { id: route.id, path: '/api/v2/report', target: 'module:meta', legacy_path: '/api/v1/report' }, live, { routeAllToLegacy: false, cacheEnabled: true }, build);
+  const sides = moduleSides(
+    route,
+    { id: route.id, path: '/api/v2/report', target: 'module:meta', legacy_path: '/api/v1/report' },
+    live,
+    { routeAllToLegacy: false, cacheEnabled: true },
+    build,
+  );
   return { calls, live, sides };
 }
 
 function run(sides: ReturnType<typeof setup>['sides'], method: string, headers: Record<string, string> = {}) {
-  const request = { id: 'r1', method, url: '/api/v2/report', headers, raw: { httpVersionMajor: 1 } } as unknown as FastifyRequest;
+  const request = {
+    id: 'r1',
+    method,
+    url: '/api/v2/report',
+    headers,
+    raw: { httpVersionMajor: 1 },
+  } as unknown as FastifyRequest;
   const sent: number[] = [];
   const reply = {
     raw: { headersSent: false },
@@ -57,9 +70,15 @@ function run(sides: ReturnType<typeof setup>['sides'], method: string, headers: 
     },
   } as unknown as FastifyReply;
   let passed = false;
-  (sides.onRequest as (q: FastifyRequest, r: FastifyReply, d: () => void) => void)(request, reply, () => (passed = true));
+  (sides.onRequest as (q: FastifyRequest, r: FastifyReply, d: () => void) => void)(
+    request,
+    reply,
+    () => (passed = true),
+  );
   assert.equal(passed, true, 'the new side (the module) is chosen');
-  const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+  } as unknown as ArgumentsHost;
   new ProblemFilter().catch(new Error('module exploded'), host);
   return sent;
 }
@@ -79,6 +98,10 @@ test('a POST with a body gets the problem; both failures feed the breaker', () =
   assert.deepEqual(sent, [500]);
   assert.equal(calls.length, 1, 'only the GET was replayed');
   // The POST's 500 reaches the breaker in the route's onResponse hook.
-  (sides.onResponse as (q: unknown, r: unknown, d: () => void) => void)({ figwaySide: 1 }, { statusCode: 500 }, () => {});
+  (sides.onResponse as (q: unknown, r: unknown, d: () => void) => void)(
+    { figwaySide: 1 },
+    { statusCode: 500 },
+    () => {},
+  );
   assert.equal(live.breaker!.state, 'open');
 });

@@ -22,7 +22,15 @@ export const enum Side {
  * The per-request decision: plain reads of the live objects, a hash only on split routes. A request the auth hook
  * let through without credentials because of a rollback stays on legacy, even if the rollback ended meanwhile.
  */
-export function decideSide(live: RouteLive, flags: LiveFlags, request: FastifyRequest, reply: FastifyReply): Side {
+/** What decideSide can answer: a shadow copy is never decided here (it is marked where it is injected). */
+export type ClientSide = Side.Legacy | Side.New | Side.Fallback;
+
+export function decideSide(
+  live: RouteLive,
+  flags: LiveFlags,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): ClientSide {
   if (flags.routeAllToLegacy || live.rollback || request.figwayRolledBack) return Side.Legacy;
   const p = live.newPercent;
   if (p < 100 && (p <= 0 || !choosesNew(bucketOf(live.id, stickyKey(request, reply)), p))) return Side.Legacy;
@@ -70,7 +78,13 @@ export interface ShadowWiring {
  * on the same client exchange (nothing has been written to the client yet). On either side it starts a sampled
  * shadow copy once the primary answer is on its way. Otherwise the response cache decides.
  */
-function sidePlugin(side: 'legacy' | 'new', live: RouteLive, sides: SideRoutes, build: ForwarderBuilder, shadow?: ShadowWiring): ExchangeCache {
+function sidePlugin(
+  side: 'legacy' | 'new',
+  live: RouteLive,
+  sides: SideRoutes,
+  build: ForwarderBuilder,
+  shadow?: ShadowWiring,
+): ExchangeCache {
   const cache = build.cache;
   const sampled = new WeakSet<FastifyRequest>();
   const shadowTo = side === 'legacy' ? 'new' : 'legacy';
@@ -85,8 +99,10 @@ function sidePlugin(side: 'legacy' | 'new', live: RouteLive, sides: SideRoutes, 
     ex.relay(up, undefined, tap?.(up.statusCode, up.headers));
   };
   const startShadow = (request: FastifyRequest) => {
-    const primary = side === 'legacy' ? { side: 'legacy', target: shadow!.legacy } : { side: 'new', target: shadow!.fresh };
-    const other = side === 'legacy' ? { side: 'new', target: shadow!.fresh } : { side: 'legacy', target: shadow!.legacy };
+    const primary =
+      side === 'legacy' ? { side: 'legacy', target: shadow!.legacy } : { side: 'new', target: shadow!.fresh };
+    const other =
+      side === 'legacy' ? { side: 'new', target: shadow!.fresh } : { side: 'legacy', target: shadow!.legacy };
     return shadow!.runner.start(live, request, primary, other);
   };
   return {
@@ -131,7 +147,14 @@ function sidePlugin(side: 'legacy' | 'new', live: RouteLive, sides: SideRoutes, 
 }
 
 /** A proxied route whose new side is an http upstream: both forwarders are built now, the request picks one. */
-export function proxiedSides(route: CompiledRoute, spec: RouteSpec, live: RouteLive, flags: LiveFlags, build: ForwarderBuilder, shadow?: ShadowWiring): ForwardFn {
+export function proxiedSides(
+  route: CompiledRoute,
+  spec: RouteSpec,
+  live: RouteLive,
+  flags: LiveFlags,
+  build: ForwarderBuilder,
+  shadow?: ShadowWiring,
+): ForwardFn {
   const sides = sideRoutes(route, spec);
   const legacy = build.forwarder(sides.legacy, sidePlugin('legacy', live, sides, build, shadow));
   const fallback = build.forwarder(sides.fallback);
@@ -161,7 +184,14 @@ type SteeredRequest = FastifyRequest & { figwayFallback?: ModuleFallback | null;
  * on to the module. A module 5xx thrown before any byte was sent replays a bodiless idempotent request to
  * legacy (ProblemFilter asks `figwayFallback`).
  */
-export function moduleSides(route: CompiledRoute, spec: RouteSpec, live: RouteLive, flags: LiveFlags, build: ForwarderBuilder, shadow?: ShadowWiring) {
+export function moduleSides(
+  route: CompiledRoute,
+  spec: RouteSpec,
+  live: RouteLive,
+  flags: LiveFlags,
+  build: ForwarderBuilder,
+  shadow?: ShadowWiring,
+) {
   const sides = sideRoutes(route, spec);
   const legacy = build.forwarder(sides.legacy, sidePlugin('legacy', live, sides, build, shadow));
   const fallback = build.forwarder(sides.fallback);
@@ -211,7 +241,11 @@ export function isShadowCopy(request: FastifyRequest): boolean {
 }
 
 /** A Nest route routes.yaml does not claim: only the global rollback can send it to legacy (the catch-all). */
-export function unclaimedModule(flags: LiveFlags, catchAll: CompiledRoute, build: ForwarderBuilder): onRequestHookHandler {
+export function unclaimedModule(
+  flags: LiveFlags,
+  catchAll: CompiledRoute,
+  build: ForwarderBuilder,
+): onRequestHookHandler {
   const legacy = build.forwarder(catchAll);
   return (request, reply, done) => (flags.routeAllToLegacy ? legacy(request, reply) : done());
 }

@@ -77,7 +77,13 @@ export function httpTarget(set: UpstreamSet, route: CompiledRoute, trust: TrustF
     headers[SHADOW_TOKEN_HEADER] = '1';
     const method = request.method as 'GET';
     return async (max) => {
-      const res = await upstream.pool.request({ path: upstream.prefix + route.rewrite(path) + query, method, headers, headersTimeout: route.timeoutMs, bodyTimeout: route.timeoutMs });
+      const res = await upstream.pool.request({
+        path: upstream.prefix + route.rewrite(path) + query,
+        method,
+        headers,
+        headersTimeout: route.timeoutMs,
+        bodyTimeout: route.timeoutMs,
+      });
       return { status: res.statusCode, headers: res.headers, body: await readCapped(res.body, max) };
     };
   };
@@ -92,7 +98,11 @@ export function injectTarget(fastify: FastifyInstance, token: string): ShadowTar
     const url = request.raw.url ?? '/';
     return async (max) => {
       const res = await fastify.inject({ method, url, headers: headers as Record<string, string> });
-      return { status: res.statusCode, headers: res.headers, body: res.rawPayload.length > max ? null : res.rawPayload };
+      return {
+        status: res.statusCode,
+        headers: res.headers,
+        body: res.rawPayload.length > max ? null : res.rawPayload,
+      };
     };
   };
 }
@@ -125,7 +135,12 @@ function shown(c: Captured, names: string[], side: string) {
   const headers: Record<string, unknown> = {};
   for (const n of names) headers[n] = REDACTED.has(n) ? '[redacted]' : headerValue(c.headers, n);
   const text = c.body ? c.body.toString('utf8') : '';
-  return { side, status: c.status, headers, body: text.length > SHOWN_BODY_CHARS ? `${text.slice(0, SHOWN_BODY_CHARS)}...` : text };
+  return {
+    side,
+    status: c.status,
+    headers,
+    body: text.length > SHOWN_BODY_CHARS ? `${text.slice(0, SHOWN_BODY_CHARS)}...` : text,
+  };
 }
 
 /**
@@ -169,7 +184,12 @@ export class ShadowRunner {
    * Prepares the two copies (the shadow side's, and the primary's again for the noise filter) and returns the
    * tap for the primary body, or undefined when too many comparisons are already running.
    */
-  start(live: RouteLive, request: FastifyRequest, primary: { side: string; target: ShadowTarget }, other: { side: string; target: ShadowTarget }) {
+  start(
+    live: RouteLive,
+    request: FastifyRequest,
+    primary: { side: string; target: ShadowTarget },
+    other: { side: string; target: ShadowTarget },
+  ) {
     const s = live.shadow!;
     if (this.inFlight >= MAX_IN_FLIGHT) {
       this.total.inc({ route: live.id, result: 'skipped' });
@@ -216,7 +236,11 @@ export class ShadowRunner {
     for (const h of s.compareHeaders) {
       const p = headerValue(primary.headers, h);
       if (p !== headerValue(shadow.headers, h) && (!second || headerValue(second.headers, h) === p)) {
-        differences.push({ path: `header ${h}`, primary: REDACTED.has(h) ? '[redacted]' : p, shadow: REDACTED.has(h) ? '[redacted]' : headerValue(shadow.headers, h) });
+        differences.push({
+          path: `header ${h}`,
+          primary: REDACTED.has(h) ? '[redacted]' : p,
+          shadow: REDACTED.has(h) ? '[redacted]' : headerValue(shadow.headers, h),
+        });
       }
     }
     const pj = parseJson(primary.body);
@@ -226,7 +250,11 @@ export class ShadowRunner {
       const volatile = aj.ok ? realDifferences(pj.value, aj.value, [], []).map((d) => d.path.split('.').slice(1)) : [];
       differences.push(...realDifferences(pj.value, sj.value, s.ignore, volatile));
     } else if (!primary.body.equals(shadow.body) && !(second?.body && !second.body.equals(primary.body))) {
-      differences.push({ path: 'body', primary: `${primary.body.length} bytes`, shadow: `${shadow.body.length} bytes` });
+      differences.push({
+        path: 'body',
+        primary: `${primary.body.length} bytes`,
+        shadow: `${shadow.body.length} bytes`,
+      });
     }
     if (differences.length === 0) {
       this.total.inc({ route: meta.route, result: 'same' });

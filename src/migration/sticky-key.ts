@@ -27,6 +27,9 @@ export function stickyKey(request: FastifyRequest, reply: FastifyReply): string 
   if (existing) return `c:${existing}`;
   const minted = randomBytes(16).toString('base64url');
   const secure = request.protocol === 'https' ? '; Secure' : '';
-  reply.header('set-cookie', `${BUCKET_COOKIE}=${minted}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Lax${secure}`);
+  reply.header(
+    'set-cookie',
+    `${BUCKET_COOKIE}=${minted}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Lax${secure}`,
+  );
   return `c:${minted}`;
 }

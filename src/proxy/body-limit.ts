@@ -4,7 +4,9 @@ import { GatewayError } from '../errors/gateway-error';
 /** Raised inside the upstream request when a streamed body passes the route's limit. */
 export class BodyTooLarge extends GatewayError {
   constructor(limit: number) {
-    super('PAYLOAD_TOO_LARGE', `The request body is larger than this route accepts (${limit} bytes).`, { extra: { limit } });
+    super('PAYLOAD_TOO_LARGE', `The request body is larger than this route accepts (${limit} bytes).`, {
+      extra: { limit },
+    });
   }
 }
 

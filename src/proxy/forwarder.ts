@@ -68,7 +68,14 @@ export interface ForwarderOptions {
    * Called once per forwarded request when the client's response is over (metrics, access log).
    * `firstByteSeconds`: when the response head was written; undefined if the client left before that.
    */
-  onDone?: (route: CompiledRoute, method: string, status: number, seconds: number, reply: FastifyReply, firstByteSeconds: number | undefined) => void;
+  onDone?: (
+    route: CompiledRoute,
+    method: string,
+    status: number,
+    seconds: number,
+    reply: FastifyReply,
+    firstByteSeconds: number | undefined,
+  ) => void;
   onUpstreamError?: (upstream: string, kind: string) => void;
   /** TRACE_UPSTREAM_SPANS: a CLIENT span per upstream attempt; otherwise the SERVER span records the exchange. */
   upstreamSpans?: boolean;
@@ -84,7 +91,8 @@ export function hasBody(request: FastifyRequest): boolean {
   const cl = headers['content-length'];
   if (cl !== undefined) return cl !== '0';
   // HTTP/2 frames a body without Content-Length or chunking: a HEADERS frame with END_STREAM means none follows.
-  if (request.raw.httpVersionMajor === 2) return !(request.raw as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
+  if (request.raw.httpVersionMajor === 2)
+    return !(request.raw as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders;
   return headers['transfer-encoding'] !== undefined;
 }
 
@@ -142,7 +150,14 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       }
       // A client that left before the head was written still counts, as 499 (nginx's convention).
       const firstByte = headAt === undefined ? undefined : Number(headAt - startedAt) / 1e9;
-      opts.onDone?.(served, method, res.headersSent ? res.statusCode : 499, Number(process.hrtime.bigint() - startedAt) / 1e9, reply, firstByte);
+      opts.onDone?.(
+        served,
+        method,
+        res.headersSent ? res.statusCode : 499,
+        Number(process.hrtime.bigint() - startedAt) / 1e9,
+        reply,
+        firstByte,
+      );
     });
     const own = () => reply.getHeaders() as OutgoingHttpHeaders;
     const declaredLength = request.headers['content-length'] !== undefined;
@@ -150,7 +165,11 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
       // The unread body is not worth draining: close once the answer is out (nginx does the same for 413).
       if (req.httpVersionMajor === 1) reply.header('connection', 'close');
       closeAfter(request);
-      writeRawProblem(res, toProblem(new BodyTooLarge(bodyLimit), request.id), security ? security.withFixed(own()) : own());
+      writeRawProblem(
+        res,
+        toProblem(new BodyTooLarge(bodyLimit), request.id),
+        security ? security.withFixed(own()) : own(),
+      );
       headAt = process.hrtime.bigint();
       return;
     }
@@ -185,10 +204,16 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
                 ((kind === 'connect' && !spent.connect && pool.hasAlternative(upstream)) ||
                   (kind === 'reset' && !spent.reset && IDEMPOTENT.has(method)));
               if (retry) {
-                return attempt(kind === 'connect' ? pool.pick(upstream, withBody) : upstream, { ...spent, [kind]: true });
+                return attempt(kind === 'connect' ? pool.pick(upstream, withBody) : upstream, {
+                  ...spent,
+                  [kind]: true,
+                });
               }
               if (err !== CLIENT_GONE) {
-                log.warn({ reqId: request.id, route: served.id, upstream: upstream.origin, kind, err }, 'upstream request failed');
+                log.warn(
+                  { reqId: request.id, route: served.id, upstream: upstream.origin, kind, err },
+                  'upstream request failed',
+                );
               }
               reject(err);
             },
@@ -217,13 +242,22 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
 
     const fail = (err: unknown) => {
       if (gone) return;
-      const tooLarge = err instanceof BodyTooLarge ? err : (err as { cause?: unknown })?.cause instanceof BodyTooLarge ? (err as { cause: BodyTooLarge }).cause : undefined;
+      const tooLarge =
+        err instanceof BodyTooLarge
+          ? err
+          : (err as { cause?: unknown })?.cause instanceof BodyTooLarge
+            ? (err as { cause: BodyTooLarge }).cause
+            : undefined;
       if (tooLarge && req.httpVersionMajor === 1) {
         reply.header('connection', 'close');
         closeAfter(request);
       }
       const o = own();
-      writeRawProblem(res, toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id), security ? security.withFixed(o) : o);
+      writeRawProblem(
+        res,
+        toProblem(tooLarge ?? upstreamGatewayError(classifyUpstreamError(err), err), request.id),
+        security ? security.withFixed(o) : o,
+      );
       headAt ??= process.hrtime.bigint();
     };
 

@@ -22,5 +22,8 @@ export function isHopByHop(name: string): boolean {
 export function connectionTokens(value: string | string[] | undefined): string[] {
   if (!value) return [];
   const joined = Array.isArray(value) ? value.join(',') : value;
-  return joined.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  return joined
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
 }

@@ -23,7 +23,10 @@ export interface ForwarderBuilder {
 export interface SideSteering {
   proxied(route: CompiledRoute, build: ForwarderBuilder): ForwardFn | undefined;
   /** Hooks for a Nest (v2 module) route; `route` is undefined for a module path routes.yaml does not claim. */
-  module(route: CompiledRoute | undefined, build: ForwarderBuilder): { onRequest: onRequestHookHandler; onResponse?: onResponseHookHandler } | undefined;
+  module(
+    route: CompiledRoute | undefined,
+    build: ForwarderBuilder,
+  ): { onRequest: onRequestHookHandler; onResponse?: onResponseHookHandler } | undefined;
 }
 
 const PROXY_MARK = 'figwayProxy';
@@ -42,7 +45,12 @@ export interface ProxyWiring {
 }
 
 function builder(w: ProxyWiring, fastify: FastifyInstance): ForwarderBuilder {
-  return { forwarder: (route, cache) => forwarderFor(route, w, fastify, cache), legacy: w.upstreams.legacy, pool: (r) => w.upstreams.forRoute(r), cache: w.cache };
+  return {
+    forwarder: (route, cache) => forwarderFor(route, w, fastify, cache),
+    legacy: w.upstreams.legacy,
+    pool: (r) => w.upstreams.forRoute(r),
+    cache: w.cache,
+  };
 }
 
 function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInstance, cache = w.cache): ForwardFn {
@@ -76,8 +84,15 @@ export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): 
     if (!target) {
       const steer = w.steering?.module(route, builder(w, fastify));
       if (!steer) return;
-      opts.onRequest = [steer.onRequest, ...([] as unknown[]).concat(opts.onRequest ?? [])] as RouteOptions['onRequest'];
-      if (steer.onResponse) opts.onResponse = [steer.onResponse, ...([] as unknown[]).concat(opts.onResponse ?? [])] as RouteOptions['onResponse'];
+      opts.onRequest = [
+        steer.onRequest,
+        ...([] as unknown[]).concat(opts.onRequest ?? []),
+      ] as RouteOptions['onRequest'];
+      if (steer.onResponse)
+        opts.onResponse = [
+          steer.onResponse,
+          ...([] as unknown[]).concat(opts.onResponse ?? []),
+        ] as RouteOptions['onResponse'];
       return;
     }
     const forward = forwarderFor(target, w, fastify);

@@ -20,7 +20,17 @@ export const IDENTITY_PREFIX = 'x-figway-';
  * Fields undici refuses to send or that only make sense for this hop. `x-csp-nonce` is the gateway's to set: a
  * client choosing the nonce its page is stamped with could pre-compute script tags that run.
  */
-const NEVER_FORWARDED = new Set(['host', 'expect', 'content-length', 'x-request-id', 'x-csp-nonce', ':authority', ':method', ':path', ':scheme']);
+const NEVER_FORWARDED = new Set([
+  'host',
+  'expect',
+  'content-length',
+  'x-request-id',
+  'x-csp-nonce',
+  ':authority',
+  ':method',
+  ':path',
+  ':scheme',
+]);
 /**
  * Fields that ask the upstream framework to serve another path than the request line names (Symfony/Laminas/IIS
  * `X-Original-URL`/`X-Rewrite-URL`). The gateway decides route, auth, rate limit and cache key from the request line;
@@ -36,7 +46,12 @@ export const PATH_OVERRIDE_FIELDS = new Set(['x-original-url', 'x-rewrite-url', 
  * would make legacy run a DELETE behind what the gateway cached, retried and let through without a CSRF check as a
  * GET (RFC 9110 9.2.1), so it is dropped.
  */
-export const METHOD_OVERRIDE_FIELDS = new Set(['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method']);
+export const METHOD_OVERRIDE_FIELDS = new Set([
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-method',
+]);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** Both families, for a request whose method is safe (every WebSocket handshake is a GET). */
@@ -49,9 +64,22 @@ export const OVERRIDE_FIELDS = new Set([...PATH_OVERRIDE_FIELDS, ...METHOD_OVERR
  * it pick the address legacy logs, allow-lists or rate-limits on.
  */
 export const FORWARDING_FIELDS = [
-  'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'x-forwarded-server',
-  'x-forwarded', 'forwarded-for', 'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip',
-  'fastly-client-ip', 'x-cluster-client-ip', 'x-original-forwarded-for',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded',
+  'forwarded-for',
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
 ];
 
 /**
@@ -80,13 +108,18 @@ export function clientHost(req: { headers: IncomingHttpHeaders }): string | unde
  * client's values only when the socket peer is a trusted proxy; pass the request id (traceparent and all
  * end-to-end fields pass untouched).
  */
-export function buildUpstreamHeaders(req: IncomingMessage, trust: TrustFn, ctx: ForwardContext): Record<string, string | string[]> {
+export function buildUpstreamHeaders(
+  req: IncomingMessage,
+  trust: TrustFn,
+  ctx: ForwardContext,
+): Record<string, string | string[]> {
   const incoming: IncomingHttpHeaders = req.headers;
   const out: Record<string, string | string[]> = {};
   const named = connectionTokens(incoming.connection);
   const safe = SAFE_METHODS.has(req.method ?? 'GET');
   for (const name in incoming) {
-    if (isHopByHop(name) || NEVER_FORWARDED.has(name) || (safe ? OVERRIDE_FIELDS : PATH_OVERRIDE_FIELDS).has(name)) continue;
+    if (isHopByHop(name) || NEVER_FORWARDED.has(name) || (safe ? OVERRIDE_FIELDS : PATH_OVERRIDE_FIELDS).has(name))
+      continue;
     // Most names have no `_`: the fold is paid only by the few that do.
     if (name.includes('_') ? isProtectedTwin(name) : name.startsWith(IDENTITY_PREFIX)) continue;
     const value = incoming[name];

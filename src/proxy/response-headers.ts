@@ -20,7 +20,13 @@ export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders, edit
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toString('latin1');
     const lower = name.toLowerCase();
-    if (isHopByHop(lower) || (own[lower] !== undefined && lower !== 'set-cookie') || named?.includes(lower) || edit?.drop.has(lower)) continue;
+    if (
+      isHopByHop(lower) ||
+      (own[lower] !== undefined && lower !== 'set-cookie') ||
+      named?.includes(lower) ||
+      edit?.drop.has(lower)
+    )
+      continue;
     out.push(name, raw[i + 1].toString('latin1'));
   }
   for (const name in own) {

@@ -20,7 +20,8 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
   if (CONNECT_CODES.has(code)) return 'connect';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
   if (code === 'UND_ERR_ABORTED' || e?.name === 'AbortError') return 'aborted';
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED')
+    return 'reset';
   return 'protocol';
 }
 
@@ -31,7 +32,9 @@ export function upstreamGatewayError(kind: UpstreamFailure, cause: unknown): Gat
     case 'timeout':
       return new GatewayError('UPSTREAM_TIMEOUT', 'The upstream service did not answer in time.', { cause });
     case 'reset':
-      return new GatewayError('UPSTREAM_RESET', 'The upstream service closed the connection before answering.', { cause });
+      return new GatewayError('UPSTREAM_RESET', 'The upstream service closed the connection before answering.', {
+        cause,
+      });
     default:
       return new GatewayError('UPSTREAM_BAD_RESPONSE', 'The upstream service sent an invalid response.', { cause });
   }

@@ -23,8 +23,11 @@ import type { Upstream } from './upstream-set';
  * in base64) is refused here too, so legacy never sees a handshake it would have to judge.
  */
 function badHandshake(req: IncomingMessage): { detail: string; extra?: string } | undefined {
-  const upgrade = String(req.headers.upgrade ?? '').trim().toLowerCase();
-  if (upgrade !== 'websocket') return { detail: 'Only WebSocket upgrades are supported; send the request without Upgrade.' };
+  const upgrade = String(req.headers.upgrade ?? '')
+    .trim()
+    .toLowerCase();
+  if (upgrade !== 'websocket')
+    return { detail: 'Only WebSocket upgrades are supported; send the request without Upgrade.' };
   if (req.method !== 'GET') return { detail: 'A WebSocket handshake must be a GET (RFC 6455 4.1).' };
   // RFC 6455 4.2.2: a version the server does not speak is answered with the versions it does.
   if (req.headers['sec-websocket-version'] !== '13') {
@@ -62,7 +65,10 @@ export interface UpgradeIdentity {
  * What an HTTP request on the same route goes through before it is forwarded (auth per the route's `auth:`, its
  * rate limit), decided by the gateway for an upgrade: refuses with an error, or admits with the caller's identity.
  */
-export type UpgradeAdmission = (req: IncomingMessage, route: CompiledRoute) => Promise<{ refusal: unknown } | { identity?: UpgradeIdentity }>;
+export type UpgradeAdmission = (
+  req: IncomingMessage,
+  route: CompiledRoute,
+) => Promise<{ refusal: unknown } | { identity?: UpgradeIdentity }>;
 
 /** What carries the upgrade itself; buildUpstreamHeaders drops Connection and Upgrade as hop-by-hop. */
 const HANDSHAKE_FIELDS = new Set(['connection', 'upgrade', 'host']);
@@ -81,7 +87,15 @@ const outcomes = new WeakMap<Socket, UpgradeOutcome>();
 /** Reported once per upgrade request when its client connection closes: a WebSocket's duration is its session. */
 export type UpgradeDone = (
   req: IncomingMessage,
-  outcome: { routeId: string; target: string; status: number; seconds: number; firstByteSeconds?: number; bytes: number; client: string },
+  outcome: {
+    routeId: string;
+    target: string;
+    status: number;
+    seconds: number;
+    firstByteSeconds?: number;
+    bytes: number;
+    client: string;
+  },
 ) => void;
 
 /**
@@ -137,14 +151,20 @@ export function attachWebSocketProxy(
             host: '',
             identity: identities.get(req),
           });
-          for (const name of proxyReq.getHeaderNames()) if (!(name in h) && !HANDSHAKE_FIELDS.has(name)) proxyReq.removeHeader(name);
+          for (const name of proxyReq.getHeaderNames())
+            if (!(name in h) && !HANDSHAKE_FIELDS.has(name)) proxyReq.removeHeader(name);
           for (const name in h) if (name !== 'host') proxyReq.setHeader(name, h[name]);
         },
         error: (err, req, target) => {
           log.warn({ err, route: route.id, url: req.url }, 'websocket upstream failed');
           const socket = target as Socket;
           if (socket && 'end' in socket && !socket.destroyed && !socket.writableEnded) {
-            rejectUpgrade(socket, new GatewayError('UPSTREAM_CONNECT_FAILED', 'The upstream service could not be reached.'), '', fixed);
+            rejectUpgrade(
+              socket,
+              new GatewayError('UPSTREAM_CONNECT_FAILED', 'The upstream service could not be reached.'),
+              '',
+              fixed,
+            );
           }
         },
       },

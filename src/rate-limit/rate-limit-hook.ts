@@ -52,17 +52,34 @@ function refuse(request: FastifyRequest, reply: FastifyReply, err: GatewayError)
  * nothing. The policy was attached to the route at registration (`config.rateLimit`). Callback-style, since the
  * limiter decides most requests in memory (no Redis, or synced mode): those pass with no promise at all.
  */
-export function installRateLimitHook(fastify: FastifyInstance, limiter: RateLimiter, events: RateLimitEvents = {}): void {
-  const decide = (request: FastifyRequest, reply: FastifyReply, verdict: Verdict, done: HookHandlerDoneFunction): void => {
+export function installRateLimitHook(
+  fastify: FastifyInstance,
+  limiter: RateLimiter,
+  events: RateLimitEvents = {},
+): void {
+  const decide = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    verdict: Verdict,
+    done: HookHandlerDoneFunction,
+  ): void => {
     if (verdict.kind === 'unavailable') {
       events.onUnavailable?.();
-      refuse(request, reply, new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.'));
+      refuse(
+        request,
+        reply,
+        new GatewayError('RATE_LIMIT_UNAVAILABLE', 'Rate limiting is unavailable; try again shortly.'),
+      );
       return;
     }
     setHeaders(reply, verdict);
     if (verdict.kind === 'limited') {
       events.onLimited?.((request.routeOptions.config as { routeId?: string }).routeId ?? 'unknown');
-      refuse(request, reply, new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.'));
+      refuse(
+        request,
+        reply,
+        new GatewayError('RATE_LIMITED', 'Too many requests; slow down and retry after the given time.'),
+      );
       return;
     }
     done();

@@ -25,7 +25,11 @@ test('a route limit counts apart; off turns it off for that route only', () => {
 });
 
 test('RATE_LIMIT=off leaves only the routes that set their own', () => {
-  const p = compilePolicies({ ...base, rateLimit: 'off', routes: [{ id: 'chat', path: '/c', target: 'legacy', rate_limit: '5/1s' }] });
+  const p = compilePolicies({
+    ...base,
+    rateLimit: 'off',
+    routes: [{ id: 'chat', path: '/c', target: 'legacy', rate_limit: '5/1s' }],
+  });
   assert.equal(p('x'), undefined);
   assert.equal(p('chat')?.points, 5);
 });

@@ -14,7 +14,8 @@ export function compilePolicies(config: GatewayConfig): (routeId: string | undef
   const fallback = toPolicy('default', config.rateLimit);
   const byRoute = new Map<string, RateLimitPolicy | undefined>();
   for (const spec of config.routes) {
-    if (spec.rate_limit !== undefined) byRoute.set(spec.id, toPolicy(`route:${spec.id}`, parseRateLimit(spec.rate_limit)));
+    if (spec.rate_limit !== undefined)
+      byRoute.set(spec.id, toPolicy(`route:${spec.id}`, parseRateLimit(spec.rate_limit)));
   }
   return (routeId) => (routeId !== undefined && byRoute.has(routeId) ? byRoute.get(routeId) : fallback);
 }

@@ -84,7 +84,13 @@ export class RateLimiter {
       all.set(policy.id, counts);
     }
     const t = counts.take(key, Date.now());
-    return { kind: t.admitted ? 'allowed' : 'limited', limit: policy.points, remaining: t.remaining, resetMs: t.resetMs, policy };
+    return {
+      kind: t.admitted ? 'allowed' : 'limited',
+      limit: policy.points,
+      remaining: t.remaining,
+      resetMs: t.resetMs,
+      policy,
+    };
   }
 
   /** One sync at a time: a slow one (a stalled Redis waits out the command timeout) delays the next. */
@@ -107,9 +113,9 @@ export class RateLimiter {
         if (!this.syncHealthy) this.syncHealthy = (await this.redis!.ping().catch(() => '')) === 'PONG';
         return;
       }
-      const results = await this.sync!(batch.map((b) => ({ key: b.key, count: b.item.count, windowMs: b.counts.windowMs }))).catch(
-        (err: Error) => batch.map(() => err),
-      );
+      const results = await this.sync!(
+        batch.map((b) => ({ key: b.key, count: b.item.count, windowMs: b.counts.windowMs })),
+      ).catch((err: Error) => batch.map(() => err));
       const at = Date.now();
       let healthy = true;
       results.forEach((r, i) => {
@@ -150,7 +156,13 @@ export class RateLimiter {
     const limiter = this.exactFor(policy);
     try {
       const res = await limiter.consume(key, 1);
-      return { kind: 'allowed', limit: policy.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, policy };
+      return {
+        kind: 'allowed',
+        limit: policy.points,
+        remaining: res.remainingPoints,
+        resetMs: res.msBeforeNext,
+        policy,
+      };
     } catch (rej) {
       if (rej instanceof RateLimiterRes) {
         return { kind: 'limited', limit: policy.points, remaining: 0, resetMs: rej.msBeforeNext, policy };

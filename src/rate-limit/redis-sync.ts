@@ -47,7 +47,8 @@ export function redisSync(redis: Redis | Cluster): (batch: SyncRequest[]) => Pro
       return settled.map((s) => (s.status === 'fulfilled' ? toResult(s.value) : asError(s.reason)));
     }
     const pipe = redis.pipeline() as unknown as WithSync & { exec(): Promise<[Error | null, unknown][] | null> };
-    for (const r of batch) pipe[COMMAND](r.key, r.count, r.windowMs);
+    // Queued on the pipeline (its exec() below sends them); the typing above calls it a promise.
+    for (const r of batch) void pipe[COMMAND](r.key, r.count, r.windowMs);
     const replies = (await pipe.exec()) ?? [];
     return batch.map((_, i) => {
       const [err, value] = replies[i] ?? [new Error('no reply'), null];

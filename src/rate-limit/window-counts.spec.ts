@@ -78,7 +78,8 @@ function scenario(seed: number, instances: number, points: number, syncMs: numbe
   for (let t = 0; t < 10_000; t++) {
     for (const n of nodes) {
       const f = n.flight;
-      if (f && f.totals.length === 0 && t >= f.at + rttMs / 2) for (const item of f.items) f.totals.push((redis += item.count));
+      if (f && f.totals.length === 0 && t >= f.at + rttMs / 2)
+        for (const item of f.items) f.totals.push((redis += item.count));
       if (f && t >= f.at + rttMs) {
         f.items.forEach((item, i) => n.counts.settle(item, f.totals[i], 600_000 - t, t));
         n.flight = null;

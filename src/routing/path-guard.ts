@@ -42,7 +42,8 @@ export type PathCheck = (path: string, method: string) => string | undefined;
  * keeps the route (`;jsessionid=` on an ordinary path) passes.
  */
 export function compilePathCheck(table: RouteTable, foldedTable: RouteTable): PathCheck {
-  const decide = (t: RouteTable, path: string, method: string) => (isGatewayOwnPath(path) ? 'gateway' : t.match(path, method).id);
+  const decide = (t: RouteTable, path: string, method: string) =>
+    isGatewayOwnPath(path) ? 'gateway' : t.match(path, method).id;
   const capitals = table.routes.some((r) => r.patterns.some((p) => p !== p.toLowerCase()));
   return (path, method) => {
     const readings = alternativeReadings(path, capitals);
@@ -57,7 +58,9 @@ export function compilePathCheck(table: RouteTable, foldedTable: RouteTable): Pa
     const ambiguous =
       (readings.decoded !== undefined && decide(table, readings.decoded, method) !== chosen) ||
       (readings.folded !== undefined && decide(foldedTable, readings.folded, method) !== chosen);
-    return ambiguous ? 'Read with its escapes decoded or its letters folded, the path names another route; send the canonical path.' : undefined;
+    return ambiguous
+      ? 'Read with its escapes decoded or its letters folded, the path names another route; send the canonical path.'
+      : undefined;
   };
 }
 

@@ -19,10 +19,12 @@ export function compileRewrite(from: string, to: string | undefined): PathRewrit
   const paramIndex = new Map<string, number>();
   fromSegs.forEach((s, i) => s.startsWith(':') && paramIndex.set(s.slice(1), i));
   if (paramIndex.size === 0) return () => to;
-  const toParts = to.split('/').map((s) => (s.startsWith(':') && paramIndex.has(s.slice(1)) ? paramIndex.get(s.slice(1))! : s));
+  const toParts = to
+    .split('/')
+    .map((s) => (s.startsWith(':') && paramIndex.has(s.slice(1)) ? paramIndex.get(s.slice(1))! : s));
   return (p) => {
     const segs = p.split('/');
-    return toParts.map((part) => (typeof part === 'number' ? segs[part] ?? '' : part)).join('/');
+    return toParts.map((part) => (typeof part === 'number' ? (segs[part] ?? '') : part)).join('/');
   };
 }
 

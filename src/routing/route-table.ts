@@ -50,7 +50,9 @@ function compileOne(spec: RouteSpec, config: GatewayConfig): CompiledRoute {
     bodyLimit: spec.body_limit,
     auth: spec.auth,
     cache:
-      spec.cache === 'off' ? undefined : { ttlS: spec.cache?.ttl_s, withCredentials: spec.cache?.with_credentials ?? false },
+      spec.cache === 'off'
+        ? undefined
+        : { ttlS: spec.cache?.ttl_s, withCredentials: spec.cache?.with_credentials ?? false },
   };
 }
 
@@ -71,7 +73,7 @@ function patternMatches(pattern: string, path: string): boolean {
   if (!pattern.includes(':')) return pattern === path;
   const a = pattern.split('/');
   const b = path.split('/');
-  return a.length === b.length && a.every((seg, i) => seg.startsWith(':') ? b[i] !== '' : seg === b[i]);
+  return a.length === b.length && a.every((seg, i) => (seg.startsWith(':') ? b[i] !== '' : seg === b[i]));
 }
 
 export function compileRouteTable(config: GatewayConfig, knownModules: ReadonlySet<string>): RouteTable {

@@ -20,7 +20,8 @@ export const CORS_FIELDS = [
 
 const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
 const ALLOW_HEADERS = 'Authorization, Content-Type, X-Request-Id';
-const EXPOSE_HEADERS = 'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, Retry-After';
+const EXPOSE_HEADERS =
+  'X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, Retry-After';
 /** Browsers cap it anyway (Chromium: 2 h); 10 minutes lets a policy change reach clients quickly. */
 const MAX_AGE_S = '600';
 
@@ -46,8 +47,14 @@ export function installCors(fastify: FastifyInstance, config: GatewayConfig): vo
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!isCorsPath(request.url)) return done();
     const origin = request.headers.origin;
-    const preflight = request.method === 'OPTIONS' && origin !== undefined && request.headers['access-control-request-method'] !== undefined;
-    reply.header('vary', preflight ? 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers' : 'Origin');
+    const preflight =
+      request.method === 'OPTIONS' &&
+      origin !== undefined &&
+      request.headers['access-control-request-method'] !== undefined;
+    reply.header(
+      'vary',
+      preflight ? 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers' : 'Origin',
+    );
     const ok = origin !== undefined && (anyOrigin || allowed.has(origin));
     if (ok) {
       reply.header('access-control-allow-origin', anyOrigin ? '*' : origin);

@@ -55,7 +55,12 @@ export function compileCspPolicy(mode: CspMode, reportTo: boolean): CspPolicy {
   const [a, b, c] = html.split(marker);
   return {
     mode,
-    headerName: mode === 'off' ? undefined : mode === 'enforce' ? 'content-security-policy' : 'content-security-policy-report-only',
+    headerName:
+      mode === 'off'
+        ? undefined
+        : mode === 'enforce'
+          ? 'content-security-policy'
+          : 'content-security-policy-report-only',
     apiPolicy: serialise(API_DIRECTIVES),
     htmlPolicy: (nonce) => a + nonce + b + nonce + c,
   };

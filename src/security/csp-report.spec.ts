@@ -23,11 +23,25 @@ test('both report formats are read; URLs lose query strings and long fields are 
     }),
   );
   assert.deepEqual(legacy, [
-    { directive: 'script-src-elem', disposition: 'enforce', blocked: 'inline', document: 'https://app.example/page', source: undefined, line: 12 },
+    {
+      directive: 'script-src-elem',
+      disposition: 'enforce',
+      blocked: 'inline',
+      document: 'https://app.example/page',
+      source: undefined,
+      line: 12,
+    },
   ]);
   const api = parseViolations(
     JSON.stringify([
-      { type: 'csp-violation', body: { effectiveDirective: 'script-src-attr', documentURL: 'http://h/p?x=1', sourceFile: 'http://h/' + 'a'.repeat(500) } },
+      {
+        type: 'csp-violation',
+        body: {
+          effectiveDirective: 'script-src-attr',
+          documentURL: 'http://h/p?x=1',
+          sourceFile: 'http://h/' + 'a'.repeat(500),
+        },
+      },
       { type: 'deprecation', body: {} },
     ]),
   );

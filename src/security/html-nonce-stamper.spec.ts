@@ -30,7 +30,8 @@ async function stamp(chunks: (string | Buffer)[], coding?: string): Promise<Buff
 const text = async (chunks: (string | Buffer)[], coding?: string) => (await stamp(chunks, coding)).toString('utf8');
 
 test('inline <script> and <style> without a nonce are stamped; the rest of the bytes are unchanged', async () => {
-  const html = '<!doctype html><html><head><style>p{}</style><script>var a = 1 < 2;</script></head><body><p class=x>hi</p></body></html>';
+  const html =
+    '<!doctype html><html><head><style>p{}</style><script>var a = 1 < 2;</script></head><body><p class=x>hi</p></body></html>';
   assert.equal(
     await text([html]),
     `<!doctype html><html><head><style${N}>p{}</style><script${N}>var a = 1 < 2;</script></head><body><p class=x>hi</p></body></html>`,
@@ -55,7 +56,10 @@ test('an existing nonce is kept, never doubled or replaced', async () => {
 });
 
 test('uppercase and mixed-case tags are stamped with their own spelling kept', async () => {
-  assert.equal(await text(['<SCRIPT>a()</SCRIPT><Style>x{}</Style>']), `<SCRIPT${N}>a()</SCRIPT><Style${N}>x{}</Style>`);
+  assert.equal(
+    await text(['<SCRIPT>a()</SCRIPT><Style>x{}</Style>']),
+    `<SCRIPT${N}>a()</SCRIPT><Style${N}>x{}</Style>`,
+  );
 });
 
 test('script-looking text in comments, attribute values, script bodies and textarea is untouched', async () => {

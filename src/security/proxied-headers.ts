@@ -59,8 +59,7 @@ export function headFacts(raw: Buffer[]): HeadFacts {
       const type = raw[i + 1].toString('latin1');
       facts.html = isHtml(type);
       facts.stream = /^\s*text\/event-stream/i.test(type);
-    }
-    else if (n.length === 16 && n.toString('latin1').toLowerCase() === 'content-encoding') {
+    } else if (n.length === 16 && n.toString('latin1').toLowerCase() === 'content-encoding') {
       facts.coding = raw[i + 1].toString('latin1').trim().toLowerCase();
     } else if (n.length === 4 && n.toString('latin1').toLowerCase() === 'vary') {
       const v = raw[i + 1].toString('latin1');

@@ -28,7 +28,9 @@ test('helmet on Fastify replies and the forwarder on proxied ones send the same 
   for (const [name, value] of Object.entries(sec.fixed)) assert.equal(json[name], value, name);
   const proxied = compileProxiedHeaders(sec).withFixed({});
   const securityNames = (h: Record<string, unknown>) =>
-    Object.keys(h).filter((n) => !['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(n)).sort();
+    Object.keys(h)
+      .filter((n) => !['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(n))
+      .sort();
   assert.deepEqual(securityNames(json), securityNames(proxied as Record<string, unknown>));
   assert.equal(json['content-security-policy'], "default-src 'none';frame-ancestors 'none'");
   assert.equal(proxied['content-security-policy'], json['content-security-policy']);
@@ -62,10 +64,19 @@ test('report-only moves the policy to the -Report-Only field; off sends no CSP; 
 });
 
 test('raw head lines for socket-written answers carry the same fields as a Fastify reply, HSTS with TLS', async () => {
-  for (const c of [config(), config({ tls: { certFile: 'c', keyFile: 'k' } } as Partial<GatewayConfig>), config({ cspMode: 'off' })]) {
+  for (const c of [
+    config(),
+    config({ tls: { certFile: 'c', keyFile: 'k' } } as Partial<GatewayConfig>),
+    config({ cspMode: 'off' }),
+  ]) {
     const lines = securityHeadLines(compileSecurityHeaders(c));
     assert.ok(lines.endsWith('\r\n'));
-    const raw = Object.fromEntries(lines.trimEnd().split('\r\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+    const raw = Object.fromEntries(
+      lines
+        .trimEnd()
+        .split('\r\n')
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+    );
     const { json } = await fastifyHeaders(c);
     for (const [name, value] of Object.entries(raw)) assert.equal(json[name], value, name);
     assert.equal('strict-transport-security' in raw, Boolean(c.tls));

@@ -18,7 +18,11 @@ function helmetSkipped(config: unknown): boolean {
  * Set-Cookie in) the head the forwarder writes itself; a hook's reply on such a route gets the set in onSend.
  * Must run before other onRequest hooks so that replies they send (CORS preflights) carry the headers too.
  */
-export async function installSecurityHeaders(fastify: FastifyInstance, config: GatewayConfig, headers: SecurityHeaders): Promise<void> {
+export async function installSecurityHeaders(
+  fastify: FastifyInstance,
+  config: GatewayConfig,
+  headers: SecurityHeaders,
+): Promise<void> {
   await fastify.register(helmet, helmetOptions(config, headers));
   const { csp, fixed } = headers;
   const all = Object.entries(fixed);

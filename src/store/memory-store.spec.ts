@@ -4,7 +4,9 @@ import { MemoryStore } from './memory-store';
 
 test('setIfAbsent has one winner among concurrent callers', async () => {
   const store = new MemoryStore();
-  const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => store.setIfAbsent('k', Buffer.from(String(i)), 60_000)));
+  const wins = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => store.setIfAbsent('k', Buffer.from(String(i)), 60_000)),
+  );
   assert.equal(wins.filter(Boolean).length, 1);
   assert.equal((await store.get('k'))!.toString(), String(wins.indexOf(true)));
   await store.close();

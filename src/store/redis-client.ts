@@ -24,7 +24,12 @@ export function createRedisClient(target: RedisTarget): Redis | Cluster {
       return new Cluster(target.nodes, {
         enableOfflineQueue: false,
         clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
-        redisOptions: { ...COMMON, username: target.username, password: target.password, tls: target.tls ? {} : undefined },
+        redisOptions: {
+          ...COMMON,
+          username: target.username,
+          password: target.password,
+          tls: target.tls ? {} : undefined,
+        },
       });
     case 'sentinel':
       return new Redis({

@@ -34,7 +34,10 @@ export class RedisStore implements KeyValueStore {
   /** SCAN, never KEYS: a purge must not stall a shared Redis. On a cluster every master is scanned. */
   async deleteByPrefix(prefix: string): Promise<number> {
     const pattern = prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`) + '*';
-    const nodes: Redis[] = 'nodes' in this.redis && typeof this.redis.nodes === 'function' ? this.redis.nodes('master') : [this.redis as Redis];
+    const nodes: Redis[] =
+      'nodes' in this.redis && typeof this.redis.nodes === 'function'
+        ? this.redis.nodes('master')
+        : [this.redis as Redis];
     let n = 0;
     for (const node of nodes) {
       let cursor = '0';

@@ -16,7 +16,10 @@ export interface AccessLog {
    * A WebSocket upgrade (it never passes Fastify): written when its connection closes, so the duration is the
    * session's and the bytes are all the gateway sent the client.
    */
-  writeUpgrade(req: IncomingMessage, o: { routeId: string; target: string; status: number; seconds: number; bytes: number; client: string }): void;
+  writeUpgrade(
+    req: IncomingMessage,
+    o: { routeId: string; target: string; status: number; seconds: number; bytes: number; client: string },
+  ): void;
 }
 
 const VERBOSE_ENOUGH = new Set<GatewayConfig['logLevel']>(['info', 'debug', 'trace']);
@@ -28,7 +31,10 @@ const VERBOSE_ENOUGH = new Set<GatewayConfig['logLevel']>(['info', 'debug', 'tra
  * What is left out on purpose: headers (Authorization, Cookie, API keys), the query string (tokens, signed URLs,
  * personal data), bodies. The path is kept; it is what an operator searches for.
  */
-export function createAccessLog(log: FastifyBaseLogger, config: Pick<GatewayConfig, 'accessLog' | 'logLevel'>): AccessLog | undefined {
+export function createAccessLog(
+  log: FastifyBaseLogger,
+  config: Pick<GatewayConfig, 'accessLog' | 'logLevel'>,
+): AccessLog | undefined {
   if (!config.accessLog || !VERBOSE_ENOUGH.has(config.logLevel)) return undefined;
   // Bytes are counted on the socket (nginx's $bytes_sent: head and body as sent): proxied responses are written
   // with writeHead(fields), which Node does not keep for getHeader(), and many are chunked anyway. Only a client

@@ -25,7 +25,8 @@ export interface KnownAtBoot {
 }
 
 export function zeroKnownSeries(m: GatewayMetrics, known: KnownAtBoot): void {
-  for (const upstream of known.upstreams) for (const kind of UPSTREAM_FAILURES) m.upstreamErrors.inc({ upstream, kind }, 0);
+  for (const upstream of known.upstreams)
+    for (const kind of UPSTREAM_FAILURES) m.upstreamErrors.inc({ upstream, kind }, 0);
   for (const route of known.cachedRoutes) for (const result of CACHE_RESULTS) m.cache.inc({ route, result }, 0);
   for (const route of known.limitedRoutes) m.rateLimited.inc({ route }, 0);
   for (const user of known.storeUsers) m.storeErrors.inc({ user }, 0);
@@ -36,7 +37,10 @@ export function zeroKnownSeries(m: GatewayMetrics, known: KnownAtBoot): void {
 }
 
 /** The v2 chat's series: its provider and the two configured models are known once the provider is built. */
-export function zeroChatSeries(m: GatewayMetrics, chat: { provider: string; models: string[]; errorKinds: readonly string[]; storeUsers: string[] }): void {
+export function zeroChatSeries(
+  m: GatewayMetrics,
+  chat: { provider: string; models: string[]; errorKinds: readonly string[]; storeUsers: string[] },
+): void {
   const { provider } = chat;
   for (const model of new Set(chat.models)) m.chatTokens.inc({ provider, model }, 0);
   m.chatFirstToken.zero({ provider });

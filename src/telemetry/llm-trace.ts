@@ -28,7 +28,14 @@ export function traceLlmCall(parent: Context | undefined, call: { provider: stri
   tracer ??= trace.getTracer('figway', VERSION);
   const span: Span = tracer.startSpan(
     `chat ${call.model}`,
-    { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': call.provider, 'gen_ai.request.model': call.model } },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': call.provider,
+        'gen_ai.request.model': call.model,
+      },
+    },
     parent,
   );
   propagation.inject(trace.setSpan(parent, span), headers);

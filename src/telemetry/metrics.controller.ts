@@ -16,6 +16,9 @@ export class MetricsController {
     // With METRICS_PORT set, the public listener does not serve them (metrics-listener.ts).
     if (this.config.metricsPort !== undefined) throw new GatewayError('NOT_FOUND', 'No such resource.');
     const body = await this.metrics.registry.metrics();
-    return reply.header('content-type', this.metrics.registry.contentType).header('cache-control', 'no-store').send(body);
+    return reply
+      .header('content-type', this.metrics.registry.contentType)
+      .header('cache-control', 'no-store')
+      .send(body);
   }
 }

@@ -165,7 +165,8 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         const now = Date.now();
-        for (const set of all()) for (const u of set.upstreams) this.set({ upstream: u.origin }, u.downUntil > now ? 0 : 1);
+        for (const set of all())
+          for (const u of set.upstreams) this.set({ upstream: u.origin }, u.downUntil > now ? 0 : 1);
       },
     });
     new Gauge({
@@ -243,7 +244,14 @@ export class GatewayMetrics {
   }
 
   /** `firstByteSeconds` is undefined for a client that left before any head was written (499). */
-  observe(route: string, target: string, method: string | undefined, status: number, seconds: number, firstByteSeconds?: number): void {
+  observe(
+    route: string,
+    target: string,
+    method: string | undefined,
+    status: number,
+    seconds: number,
+    firstByteSeconds?: number,
+  ): void {
     this.requests.inc({ route, target, method: methodLabel(method), status: String(status) });
     this.duration.observe({ route, target }, seconds);
     if (firstByteSeconds !== undefined) this.firstByte.observe({ route, target }, firstByteSeconds);

@@ -1,4 +1,13 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { VERSION } from '../version';
 import { redactQuery, traceFields, tracingOn } from './tracing';
@@ -41,7 +50,9 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
   if (route && UNTRACED.test(route)) return done();
   tracer ??= trace.getTracer('figway', VERSION);
   // The caller's traceparent/tracestate/baggage, if any: its trace id continues here.
-  const parent = carriesTraceContext(request.headers) ? propagation.extract(ROOT_CONTEXT, request.headers) : ROOT_CONTEXT;
+  const parent = carriesTraceContext(request.headers)
+    ? propagation.extract(ROOT_CONTEXT, request.headers)
+    : ROOT_CONTEXT;
   const method = request.method;
   // Attributes go on after the sampling decision (the SDK's samplers do not look at them): a request that is not
   // sampled costs ids and a context, not the work of describing it.

@@ -1,4 +1,11 @@
 import { propagation } from '@opentelemetry/api';
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK and exporters load lazily, only when tracing is on */
+import type * as OtlpProto from '@opentelemetry/exporter-trace-otlp-proto';
+import type * as OtlpJson from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as IoRedisInstrumentation from '@opentelemetry/instrumentation-ioredis';
+import type * as SdkNode from '@opentelemetry/sdk-node';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { VERSION } from '../version';
@@ -80,13 +87,14 @@ export function redactQuery(query: string): string {
 function otlpHttpExporter(env: NodeJS.ProcessEnv): SpanExporter | undefined {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? '').trim();
   if (exporters !== '' && exporters !== 'otlp') return undefined;
-  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim() || 'http/protobuf';
+  const protocol =
+    (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim() || 'http/protobuf';
   if (protocol === 'http/protobuf') {
-    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof OtlpProto;
     return new OTLPTraceExporter();
   }
   if (protocol === 'http/json') {
-    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpJson;
     return new OTLPTraceExporter();
   }
   return undefined;
@@ -112,7 +120,11 @@ async function warmUpExporter(exporter: SpanExporter): Promise<string | undefine
   for (let i = 0; i < WARM_UP_EXPORTS; i++) {
     const err = await new Promise<string | undefined>((resolve) => {
       try {
-        exporter.export([], (result) => resolve(result.code === 0 /* ExportResultCode.SUCCESS */ ? undefined : (result.error?.message ?? 'export failed')));
+        exporter.export([], (result) =>
+          resolve(
+            result.code === 0 /* ExportResultCode.SUCCESS */ ? undefined : (result.error?.message ?? 'export failed'),
+          ),
+        );
       } catch (e) {
         resolve((e as Error).message);
       }
@@ -126,10 +138,10 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
   if (!tracingWanted(env)) return undefined;
   // Loaded only when tracing is on: the SDK brings every exporter it supports (gRPC and protobuf included), which a
   // gateway without a collector should not load at all.
-  const { NodeSDK: SDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
-  const { resourceFromAttributes, defaultResource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
-  const { StackContextManager } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const { NodeSDK: SDK } = require('@opentelemetry/sdk-node') as typeof SdkNode;
+  const { resourceFromAttributes, defaultResource } = require('@opentelemetry/resources') as typeof Resources;
+  const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof IoRedisInstrumentation;
+  const { StackContextManager } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
 
   const traceExporter = otlpHttpExporter(env);
   const sdk: NodeSDK = new SDK({

@@ -46,7 +46,12 @@ function serverOf(origin: string): { address: string; port: number } {
  * (its `observer`) record the upstream exchange when the request is sampled. Which span records it is chosen once
  * per route at boot (TRACE_UPSTREAM_SPANS): `traceUpstream` or `traceUpstreamSpan`.
  */
-export type UpstreamTracer = <H extends ObservableHandler>(parent: Context, handler: H, call: UpstreamCall, headers: Record<string, string | string[]>) => H;
+export type UpstreamTracer = <H extends ObservableHandler>(
+  parent: Context,
+  handler: H,
+  call: UpstreamCall,
+  headers: Record<string, string | string[]>,
+) => H;
 
 /** The request's SERVER span stands for the exchange too, and the upstream is told it is its parent. */
 export const traceUpstream: UpstreamTracer = (parent, handler, call, headers) => {

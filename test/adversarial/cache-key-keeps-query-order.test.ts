@@ -27,7 +27,7 @@ async function attackThenVictim(attack: string, victimQuery: string, victimReads
   const planted = await get(attack);
   assert.equal(planted.status, 200);
   assert.equal(planted.headers['x-cache'], 'MISS');
-  assert.equal(planted.json().first.v, 'evil', 'Flask read the attacker\'s first value');
+  assert.equal(planted.json().first.v, 'evil', "Flask read the attacker's first value");
   const victim = await get(victimQuery);
   assert.equal(victim.json().first.v, victimReads, `the victim got the attacker's entry: ${victim.body}`);
   assert.equal(victim.headers['x-cache'], 'MISS');

@@ -29,16 +29,23 @@ const get = (path: string) => send(`${gw.url}${path}`, { headers: { host: HOST }
 
 /** A GET with a body on a raw socket (node:http would not send one), its answer split into head fields and body. */
 async function fatGet(path: string, framing: string, body: string) {
-  const raw = await rawExchange(gw.port, `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n${framing}\r\nConnection: close\r\n\r\n${body}`);
+  const raw = await rawExchange(
+    gw.port,
+    `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n${framing}\r\nConnection: close\r\n\r\n${body}`,
+  );
   const [head, ...rest] = raw.split('\r\n\r\n');
   const [status, ...lines] = head.split('\r\n');
-  const fields = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const fields = new Map(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
   return { status, fields, body: rest.join('\r\n\r\n') };
 }
 
 async function bypassCount(): Promise<number> {
   const text = (await send(`${gw.url}/metrics`)).body.toString();
-  const line = text.split('\n').find((l) => l.startsWith('gateway_cache_total{') && l.includes('route="fat"') && l.includes('result="BYPASS"'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('gateway_cache_total{') && l.includes('route="fat"') && l.includes('result="BYPASS"'));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -49,7 +56,10 @@ test('a GET with a Content-Length body reaches legacy with it, is a BYPASS, and 
   assert.match(fat.status, / 200 /);
   assert.equal(fat.fields.get('x-cache'), 'BYPASS');
   assert.match(fat.body, /"body":"evil-body"/);
-  assert.deepEqual(up.received.map((r) => [r.method, r.url, r.body]), [['GET', '/fat/page', 'evil-body']]);
+  assert.deepEqual(
+    up.received.map((r) => [r.method, r.url, r.body]),
+    [['GET', '/fat/page', 'evil-body']],
+  );
   assert.equal(await bypassCount(), before + 1);
 
   const clean = await get('/fat/page');
@@ -69,7 +79,10 @@ test('a GET with a chunked body is not served the stored entry, and leaves it as
   const fat = await fatGet('/fat/other', 'Transfer-Encoding: chunked', '9\r\nevil-body\r\n0\r\n\r\n');
   assert.equal(fat.fields.get('x-cache'), 'BYPASS');
   assert.match(fat.body, /"body":"evil-body"/);
-  assert.deepEqual(up.received.map((r) => [r.method, r.body]), [['GET', 'evil-body']]);
+  assert.deepEqual(
+    up.received.map((r) => [r.method, r.body]),
+    [['GET', 'evil-body']],
+  );
   assert.equal(await bypassCount(), before + 1);
   const clean = await get('/fat/other');
   assert.equal(clean.headers['x-cache'], 'HIT');

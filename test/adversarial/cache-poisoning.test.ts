@@ -18,7 +18,15 @@ function legacyLike(r: Received) {
   const method = one('x-http-method-override') ?? one('x-method-override') ?? r.method;
   const headers: Record<string, string | string[]> = { 'cache-control': 'public, max-age=60' };
   if (r.url.includes('/login')) headers['set-cookie'] = [`session=${one('x-user') ?? 'anon'}; HttpOnly`, 'csrf=t1'];
-  return { headers, body: JSON.stringify({ link: `${one('x-forwarded-proto')}://${one('x-forwarded-host')}${path}`, method, path, user: one('x-user') }) };
+  return {
+    headers,
+    body: JSON.stringify({
+      link: `${one('x-forwarded-proto')}://${one('x-forwarded-host')}${path}`,
+      method,
+      path,
+      user: one('x-user'),
+    }),
+  };
 }
 
 before(async () => {
@@ -34,12 +42,25 @@ after(async () => {
   await up?.close();
 });
 
-const get = (path: string, headers: Record<string, string> = {}) => send(`${gw.url}${path}`, { headers: { host: 'shop.example', ...headers } });
+const get = (path: string, headers: Record<string, string> = {}) =>
+  send(`${gw.url}${path}`, { headers: { host: 'shop.example', ...headers } });
 
 const poisons: [string, Record<string, string>, (body: any) => void][] = [
-  ['X-Forwarded-Host', { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', forwarded: 'host=evil.example' }, (b) => assert.equal(b.link.includes('evil'), false)],
-  ['X-Original-URL / X-Rewrite-URL', { 'x-original-url': '/api/v1/admin/users', 'x-rewrite-url': '/api/v1/admin/users' }, (b) => assert.doesNotMatch(b.path, /admin/)],
-  ['X-HTTP-Method-Override', { 'x-http-method-override': 'DELETE', 'x-method-override': 'DELETE' }, (b) => assert.equal(b.method, 'GET')],
+  [
+    'X-Forwarded-Host',
+    { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', forwarded: 'host=evil.example' },
+    (b) => assert.equal(b.link.includes('evil'), false),
+  ],
+  [
+    'X-Original-URL / X-Rewrite-URL',
+    { 'x-original-url': '/api/v1/admin/users', 'x-rewrite-url': '/api/v1/admin/users' },
+    (b) => assert.doesNotMatch(b.path, /admin/),
+  ],
+  [
+    'X-HTTP-Method-Override',
+    { 'x-http-method-override': 'DELETE', 'x-method-override': 'DELETE' },
+    (b) => assert.equal(b.method, 'GET'),
+  ],
 ];
 
 for (const [name, attack, unpoisoned] of poisons) {
@@ -54,7 +75,11 @@ for (const [name, attack, unpoisoned] of poisons) {
     }
     unpoisoned(first.json());
     const victim = await get(path);
-    assert.equal(victim.headers['x-cache'], 'HIT', 'the attacker\'s request did fill the cache, so this is the entry a victim gets');
+    assert.equal(
+      victim.headers['x-cache'],
+      'HIT',
+      "the attacker's request did fill the cache, so this is the entry a victim gets",
+    );
     unpoisoned(victim.json());
   });
 }
@@ -62,7 +87,10 @@ for (const [name, attack, unpoisoned] of poisons) {
 test('an override field cannot turn a cached GET into an unsafe method at legacy even on a credentials-sharing route', async () => {
   up.received.length = 0;
   await get('/api/v1/shared/item', { 'x-http-method-override': 'DELETE', authorization: 'Bearer x' });
-  assert.deepEqual(up.received.map((r) => [r.method, r.fields.get('x-http-method-override')]), [['GET', undefined]]);
+  assert.deepEqual(
+    up.received.map((r) => [r.method, r.fields.get('x-http-method-override')]),
+    [['GET', undefined]],
+  );
 });
 
 test('a response with Set-Cookie is never served to another client, even where credentials share entries', async () => {

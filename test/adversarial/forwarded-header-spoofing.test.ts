@@ -26,8 +26,19 @@ after(async () => {
 const spoofs: Record<string, string>[] = [
   { 'x-forwarded-for': '203.0.113.1' },
   { 'x-forwarded-for': '203.0.113.2, 198.51.100.9', forwarded: 'for=203.0.113.2;proto=https;host=evil.example' },
-  { 'x-real-ip': '203.0.113.3', 'x-client-ip': '203.0.113.3', 'true-client-ip': '203.0.113.3', 'cf-connecting-ip': '203.0.113.3', 'x-forwarded-prefix': '/evil' },
-  { 'x-forwarded-for': '::1', forwarded: 'for="[2001:db8::1]"', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+  {
+    'x-real-ip': '203.0.113.3',
+    'x-client-ip': '203.0.113.3',
+    'true-client-ip': '203.0.113.3',
+    'cf-connecting-ip': '203.0.113.3',
+    'x-forwarded-prefix': '/evil',
+  },
+  {
+    'x-forwarded-for': '::1',
+    forwarded: 'for="[2001:db8::1]"',
+    'x-forwarded-host': 'evil.example',
+    'x-forwarded-proto': 'https',
+  },
 ];
 
 test('spoofed forwarding fields from an untrusted client never reach legacy as sent', async () => {
@@ -52,5 +63,9 @@ test('a different spoofed client address on each request does not reset the rate
   const statuses: number[] = [];
   for (const h of spoofs) statuses.push((await send(`${gw.url}/api/v1/limited/x`, { headers: h })).status);
   assert.deepEqual(statuses, [200, 200, 200, 429]);
-  assert.equal(up.received.filter((r) => r.url === '/api/v1/limited/x').length, 3, 'the refused request never reached legacy');
+  assert.equal(
+    up.received.filter((r) => r.url === '/api/v1/limited/x').length,
+    3,
+    'the refused request never reached legacy',
+  );
 });

@@ -26,10 +26,16 @@ const refused: [string, string][] = [
   ['Transfer-Encoding value on an obs-fold continuation line', post('Transfer-Encoding:\r\n chunked\r\n', '0\r\n\r\n')],
   ['whitespace between the field name and the colon', post('Transfer-Encoding : chunked\r\n', '0\r\n\r\n')],
   ['Transfer-Encoding: xchunked (unknown coding)', post('Transfer-Encoding: xchunked\r\n', '0\r\n\r\n')],
-  ['Transfer-Encoding: chunked, identity (chunked not last)', post('Transfer-Encoding: chunked, identity\r\n', '0\r\n\r\n')],
+  [
+    'Transfer-Encoding: chunked, identity (chunked not last)',
+    post('Transfer-Encoding: chunked, identity\r\n', '0\r\n\r\n'),
+  ],
   ['a chunk size with leading junk', post('Transfer-Encoding: chunked\r\n', 'x5\r\nhello\r\n0\r\n\r\n')],
   ['a chunk size with trailing junk', post('Transfer-Encoding: chunked\r\n', '5x\r\nhello\r\n0\r\n\r\n')],
-  ['a chunk size that overflows 64 bits', post('Transfer-Encoding: chunked\r\n', '10000000000000005\r\nhello\r\n0\r\n\r\n')],
+  [
+    'a chunk size that overflows 64 bits',
+    post('Transfer-Encoding: chunked\r\n', '10000000000000005\r\nhello\r\n0\r\n\r\n'),
+  ],
   ['a negative chunk size', post('Transfer-Encoding: chunked\r\n', '-5\r\nhello\r\n0\r\n\r\n')],
   ['a chunk extension ended by a bare LF', post('Transfer-Encoding: chunked\r\n', '5;a=b\nhello\r\n0\r\n\r\n')],
   ['Content-Length: +4 (a sign is not a digit)', post('Content-Length: +4\r\n', 'abcd')],
@@ -37,14 +43,20 @@ const refused: [string, string][] = [
   ['Content-Length in hex', post('Content-Length: 0x4\r\n', 'abcd')],
   ['a negative Content-Length', post('Content-Length: -1\r\n', 'abcd')],
   ['a Content-Length past 2^64', post('Content-Length: 99999999999999999999\r\n', 'abcd')],
-  ['a Content-Length and an identity field in the chunked trailer section', post('Transfer-Encoding: chunked\r\n', '0\r\nContent-Length: 50\r\nX-Figway-User-Id: admin\r\n\r\n')],
+  [
+    'a Content-Length and an identity field in the chunked trailer section',
+    post('Transfer-Encoding: chunked\r\n', '0\r\nContent-Length: 50\r\nX-Figway-User-Id: admin\r\n\r\n'),
+  ],
   ['HTTP/1.2 in the request line', `GET /api/v1/echo HTTP/1.2\r\nHost: x\r\n\r\n${smuggled}`],
   ['a lower-case protocol name', `GET /api/v1/echo http/1.1\r\nHost: x\r\n\r\n${smuggled}`],
   ['a bare CR inside the head', `GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nX-A: 1\rX-B: 2\r\n\r\n${smuggled}`],
   ['a NUL byte in a field value', `GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n${smuggled}`],
   // This 400 comes from a gateway hook, after Node's parser has read the request that follows; the hook marks the
   // connection as closing first, so that one is dropped, never forwarded (pipelined-after-refusal).
-  ['two Host field lines (RFC 9112 3.2)', `GET /api/v1/echo HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n${smuggled}`],
+  [
+    'two Host field lines (RFC 9112 3.2)',
+    `GET /api/v1/echo HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n${smuggled}`,
+  ],
   ['an HTTP/2 preface sent in the clear to the HTTP/1.1 listener', `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n${smuggled}`],
 ];
 
@@ -55,7 +67,10 @@ for (const [name, payload] of refused) {
     assert.match(answer, /^HTTP\/1\.1 400 /);
     assert.match(answer, /application\/problem\+json/);
     assert.equal((answer.match(/HTTP\/1\.1 \d{3} /g) ?? []).length, 1, 'the trailing request was never answered');
-    assert.deepEqual(up.received.map((r) => r.url), []);
+    assert.deepEqual(
+      up.received.map((r) => r.url),
+      [],
+    );
   });
 }
 
@@ -68,7 +83,10 @@ test('a vertical tab before "chunked": the gateway and legacy agree there is no 
   await new Promise((r) => setTimeout(r, 300)); // the POST may still be in flight to legacy
   assert.ok(up.received.length <= 1);
   for (const r of up.received) {
-    assert.deepEqual([r.method, r.url, r.body, r.fields.get('transfer-encoding')], ['POST', '/api/v1/echo', '', undefined]);
+    assert.deepEqual(
+      [r.method, r.url, r.body, r.fields.get('transfer-encoding')],
+      ['POST', '/api/v1/echo', '', undefined],
+    );
   }
 });
 
@@ -76,7 +94,11 @@ test('Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1): legacy gets at most the one 
   // Node decodes the chunked body and then, as 6.1 asks, reads nothing more on that connection: the trailing bytes
   // are a parse error (400, close). The POST may still be in flight to legacy when the client is answered.
   up.received.length = 0;
-  const answer = await rawExchange(gw.port, `POST /api/v1/echo HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n${smuggled}`, 500);
+  const answer = await rawExchange(
+    gw.port,
+    `POST /api/v1/echo HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n${smuggled}`,
+    500,
+  );
   assert.match(answer, /^HTTP\/1\.1 (200|400) /);
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(up.received.length <= 1);
@@ -119,5 +141,8 @@ test('after all of that, a plain request on a fresh connection is still served',
   up.received.length = 0;
   const answer = await rawExchange(gw.port, 'GET /api/v1/fine HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 500);
   assert.match(answer, /^HTTP\/1\.1 200 /);
-  assert.deepEqual(up.received.map((r) => r.url), ['/api/v1/fine']);
+  assert.deepEqual(
+    up.received.map((r) => r.url),
+    ['/api/v1/fine'],
+  );
 });

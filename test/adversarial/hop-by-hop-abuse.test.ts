@@ -32,17 +32,26 @@ async function lastReceived(path: string, headers: Record<string, string>) {
   return up.received[0].fields;
 }
 
-test('Connection naming X-Forwarded-For, X-Forwarded-Proto and X-Request-Id does not strip the gateway\'s own', async () => {
-  const f = await lastReceived('/api/v1/echo/a', { connection: 'close, X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, X-Request-Id' });
+test("Connection naming X-Forwarded-For, X-Forwarded-Proto and X-Request-Id does not strip the gateway's own", async () => {
+  const f = await lastReceived('/api/v1/echo/a', {
+    connection: 'close, X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, X-Request-Id',
+  });
   assert.deepEqual(f.get('x-forwarded-for'), ['127.0.0.1']);
   assert.deepEqual(f.get('x-forwarded-proto'), ['http']);
   assert.equal(f.get('x-forwarded-host')?.length, 1);
   assert.match(f.get('x-request-id')?.[0] ?? '', /^[0-9a-f-]{36}$/);
-  assert.equal(f.get('connection')?.some((v) => /forwarded|request-id/i.test(v)) ?? false, false, 'the client\'s Connection list is not relayed');
+  assert.equal(
+    f.get('connection')?.some((v) => /forwarded|request-id/i.test(v)) ?? false,
+    false,
+    "the client's Connection list is not relayed",
+  );
 });
 
 test('Connection naming X-Figway-User-Id cannot drop the identity the gateway set for a verified caller', async () => {
-  const f = await lastReceived('/api/v1/who/me', { authorization: `Bearer ${tokens.valid()}`, connection: 'X-Figway-User-Id, X-Figway-Auth-Method' });
+  const f = await lastReceived('/api/v1/who/me', {
+    authorization: `Bearer ${tokens.valid()}`,
+    connection: 'X-Figway-User-Id, X-Figway-Auth-Method',
+  });
   assert.deepEqual(f.get('x-figway-user-id'), ['user-7']);
   assert.deepEqual(f.get('x-figway-auth-method'), ['jwt']);
 });
@@ -55,7 +64,11 @@ test('a forged X-Figway-User-Id never reaches legacy, whatever its spelling, eve
 });
 
 test('an anonymous caller with a forged identity plus Authorization named in Connection is still anonymous', async () => {
-  const f = await lastReceived('/api/v1/who/me', { 'x-figway-user-id': 'admin', authorization: 'Bearer forged', connection: 'Authorization' });
+  const f = await lastReceived('/api/v1/who/me', {
+    'x-figway-user-id': 'admin',
+    authorization: 'Bearer forged',
+    connection: 'Authorization',
+  });
   assert.equal(f.get('x-figway-user-id'), undefined);
   assert.equal(f.get('authorization'), undefined, 'a field the client listed as hop-by-hop is dropped, not relayed');
 });

@@ -26,16 +26,24 @@ after(async () => {
 
 const status = (answer: string) => Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1]);
 
-test('absolute-form cannot skip a route\'s auth: GET http://evil.example/api/v1/admin/x is 401 and never forwarded', async () => {
+test("absolute-form cannot skip a route's auth: GET http://evil.example/api/v1/admin/x is 401 and never forwarded", async () => {
   up.received.length = 0;
-  const answer = await rawExchange(gw.port, 'GET http://evil.example/api/v1/admin/x HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n', 500);
+  const answer = await rawExchange(
+    gw.port,
+    'GET http://evil.example/api/v1/admin/x HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n',
+    500,
+  );
   assert.equal(status(answer), 401, answer);
   assert.equal(up.received.length, 0);
 });
 
-test('absolute-form reaches legacy in origin-form, with the target\'s authority as Host (RFC 9112 3.2.2)', async () => {
+test("absolute-form reaches legacy in origin-form, with the target's authority as Host (RFC 9112 3.2.2)", async () => {
   up.received.length = 0;
-  const answer = await rawExchange(gw.port, 'GET http://evil.example/api/v1/echo/x?q=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n', 500);
+  const answer = await rawExchange(
+    gw.port,
+    'GET http://evil.example/api/v1/echo/x?q=1 HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n',
+    500,
+  );
   assert.equal(status(answer), 200, answer);
   assert.equal(up.received.length, 1);
   const r = up.received[0];
@@ -46,18 +54,33 @@ test('absolute-form reaches legacy in origin-form, with the target\'s authority 
 
 test('absolute-form dot segments are resolved like origin-form ones before routing', async () => {
   up.received.length = 0;
-  const answer = await rawExchange(gw.port, 'GET http://x/api/v1/public/../admin/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 500);
+  const answer = await rawExchange(
+    gw.port,
+    'GET http://x/api/v1/public/../admin/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    500,
+  );
   assert.equal(status(answer), 401, answer);
   assert.equal(up.received.length, 0);
 });
 
 test('a Host of "evil" is relayed as the client sent it (legacy builds links from it) but picks no other route', async () => {
   up.received.length = 0;
-  const admin = await rawExchange(gw.port, 'GET /api/v1/admin/x HTTP/1.1\r\nHost: evil\r\nConnection: close\r\n\r\n', 500);
+  const admin = await rawExchange(
+    gw.port,
+    'GET /api/v1/admin/x HTTP/1.1\r\nHost: evil\r\nConnection: close\r\n\r\n',
+    500,
+  );
   assert.equal(status(admin), 401);
-  const open = await rawExchange(gw.port, 'GET /api/v1/echo/y HTTP/1.1\r\nHost: evil\r\nConnection: close\r\n\r\n', 500);
+  const open = await rawExchange(
+    gw.port,
+    'GET /api/v1/echo/y HTTP/1.1\r\nHost: evil\r\nConnection: close\r\n\r\n',
+    500,
+  );
   assert.equal(status(open), 200);
-  assert.deepEqual(up.received.map((r) => [r.url, r.fields.get('host')]), [['/api/v1/echo/y', ['evil']]]);
+  assert.deepEqual(
+    up.received.map((r) => [r.url, r.fields.get('host')]),
+    [['/api/v1/echo/y', ['evil']]],
+  );
 });
 
 test('OPTIONS * is answered with a 4xx problem and not forwarded', async () => {
@@ -72,7 +95,11 @@ test('CONNECT opens no tunnel: the connection is closed at once, nothing forward
   up.received.length = 0;
   const started = Date.now();
   // The trailing bytes would be tunnelled to evil.example:443 if the gateway acted as a forward proxy.
-  const answer = await rawExchange(gw.port, 'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\nGET / HTTP/1.1\r\nHost: evil.example\r\n\r\n', 2_000);
+  const answer = await rawExchange(
+    gw.port,
+    'CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\nGET / HTTP/1.1\r\nHost: evil.example\r\n\r\n',
+    2_000,
+  );
   assert.ok(answer === '' || (status(answer) >= 400 && status(answer) < 500), answer);
   assert.ok(Date.now() - started < 1_900, 'closed by the gateway, not left hanging until the client gave up');
   assert.equal(up.received.length, 0);

@@ -29,7 +29,9 @@ before(async () => {
   jwks = await startCountingUpstream((req, res) => {
     jwksPaths.push(req.url ?? '');
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: [{ ...real.publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'RS256' }] }));
+    res.end(
+      JSON.stringify({ keys: [{ ...real.publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'RS256' }] }),
+    );
   });
   attacker = await startCountingUpstream((_req, res) => {
     res.setHeader('content-type', 'application/json');
@@ -51,11 +53,21 @@ after(async () => {
 });
 
 const sign = (claims: object, header: object = {}, key = real.privateKey) =>
-  jwt.sign({ sub: 'user-7', exp: now() + 300, ...claims }, key, { algorithm: 'RS256', header: { alg: 'RS256', kid: 'k1', ...header } as jwt.JwtHeader });
+  jwt.sign({ sub: 'user-7', exp: now() + 300, ...claims }, key, {
+    algorithm: 'RS256',
+    header: { alg: 'RS256', kid: 'k1', ...header } as jwt.JwtHeader,
+  });
 
-async function refused(gw: RunningGateway, token: string, path = '/api/v1/guarded/x', headers: Record<string, string> = {}) {
+async function refused(
+  gw: RunningGateway,
+  token: string,
+  path = '/api/v1/guarded/x',
+  headers: Record<string, string> = {},
+) {
   up.received.length = 0;
-  const res = await send(`${gw.url}${path}`, { headers: token ? { authorization: `Bearer ${token}`, ...headers } : headers });
+  const res = await send(`${gw.url}${path}`, {
+    headers: token ? { authorization: `Bearer ${token}`, ...headers } : headers,
+  });
   assert.equal(res.status, 401, res.body.toString());
   assert.equal(up.received.length, 0, 'legacy never saw the forged request');
   return res.json();
@@ -97,11 +109,18 @@ test('a token carrying its own key (jwk / x5c header, CVE-2018-0114) is not veri
 
 test('jku and x5u pointing at an attacker are never fetched, whatever the kid', async () => {
   jwksPaths.length = 0;
-  for (const header of [{ jku: `${attacker.url}/keys` }, { x5u: `${attacker.url}/cert.pem` }, { jku: `${attacker.url}/keys`, kid: 'unknown-kid' }]) {
+  for (const header of [
+    { jku: `${attacker.url}/keys` },
+    { x5u: `${attacker.url}/cert.pem` },
+    { jku: `${attacker.url}/keys`, kid: 'unknown-kid' },
+  ]) {
     await refused(viaJwks, sign({ sub: 'admin' }, header, evil.privateKey));
   }
   assert.equal(attacker.hits(), 0);
-  assert.ok(jwksPaths.every((p) => p === '/jwks.json'), `only the configured JWKS URL was fetched: ${jwksPaths}`);
+  assert.ok(
+    jwksPaths.every((p) => p === '/jwks.json'),
+    `only the configured JWKS URL was fetched: ${jwksPaths}`,
+  );
 });
 
 test('a kid with path traversal or injection text selects no key and fetches nothing it names', async () => {
@@ -111,15 +130,24 @@ test('a kid with path traversal or injection text selects no key and fetches not
     await refused(viaPem, sign({ sub: 'admin' }, { kid }, evil.privateKey));
   }
   assert.equal(attacker.hits(), 0);
-  assert.ok(jwksPaths.every((p) => p === '/jwks.json'), `only the configured JWKS URL was fetched: ${jwksPaths}`);
+  assert.ok(
+    jwksPaths.every((p) => p === '/jwks.json'),
+    `only the configured JWKS URL was fetched: ${jwksPaths}`,
+  );
 });
 
 test('expired by a little more than the 60 s skew is refused; inside the skew is accepted', async () => {
   const body = await refused(viaPem, sign({ exp: now() - 62 }));
   assert.equal(body.reason, 'token_expired');
   up.received.length = 0;
-  const inSkew = await send(`${viaPem.url}/api/v1/guarded/x`, { headers: { authorization: `Bearer ${sign({ exp: now() - 30 })}` } });
-  assert.equal(inSkew.status, 200, 'the documented 60 s of skew is honoured, so the refusal above is about the skew edge');
+  const inSkew = await send(`${viaPem.url}/api/v1/guarded/x`, {
+    headers: { authorization: `Bearer ${sign({ exp: now() - 30 })}` },
+  });
+  assert.equal(
+    inSkew.status,
+    200,
+    'the documented 60 s of skew is honoured, so the refusal above is about the skew edge',
+  );
 });
 
 test('a token in the query string or a cookie is not a credential', async () => {
@@ -133,5 +161,6 @@ test('a token in the query string or a cookie is not a credential', async () => 
 
 test('a valid signature does not rescue a header lying about its algorithm family (RS256 token labelled PS256/ES256)', async () => {
   const [, payload, sig] = sign({ sub: 'admin' }).split('.');
-  for (const alg of ['PS256', 'ES256', 'RS512']) await refused(viaPem, `${b64({ alg, typ: 'JWT', kid: 'k1' })}.${payload}.${sig}`);
+  for (const alg of ['PS256', 'ES256', 'RS512'])
+    await refused(viaPem, `${b64({ alg, typ: 'JWT', kid: 'k1' })}.${payload}.${sig}`);
 });

@@ -30,7 +30,12 @@ const request = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: x\r
 const status = (answer: string) => Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1]);
 const body = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
 
-for (const path of ['/api/v1/admin;x=y/users', '/api/v1/echo/..;/admin/users', '/api/v1;x=1/admin/users', '/api/v1/echo/..;jsessionid=1/admin/users']) {
+for (const path of [
+  '/api/v1/admin;x=y/users',
+  '/api/v1/echo/..;/admin/users',
+  '/api/v1;x=1/admin/users',
+  '/api/v1/echo/..;jsessionid=1/admin/users',
+]) {
   test(`${path} is 400 BAD_PATH and never reaches legacy`, async () => {
     up.received.length = 0;
     const answer = await rawUntilClosed(gw.port, request(path));
@@ -43,15 +48,23 @@ for (const path of ['/api/v1/admin;x=y/users', '/api/v1/echo/..;/admin/users', '
 
 test('a WebSocket handshake to such a path is refused the same way', async () => {
   up.received.length = 0;
-  const handshake = 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
-  const answer = await rawUntilClosed(gw.port, `GET /api/v1/admin;x=y/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${handshake}\r\n`);
+  const handshake =
+    'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  const answer = await rawUntilClosed(
+    gw.port,
+    `GET /api/v1/admin;x=y/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${handshake}\r\n`,
+  );
   assert.equal(status(answer), 400, answer);
   assert.equal(body(answer).code, 'BAD_PATH');
   assert.equal(up.received.length, 0);
 });
 
 test('path parameters that stay inside one route are forwarded unchanged', async () => {
-  for (const path of ['/api/v1/cart;jsessionid=abc', '/api/v1/cart;jsessionid=abc/items?x=1', '/api/v1/admin/users;jsessionid=abc']) {
+  for (const path of [
+    '/api/v1/cart;jsessionid=abc',
+    '/api/v1/cart;jsessionid=abc/items?x=1',
+    '/api/v1/admin/users;jsessionid=abc',
+  ]) {
     up.received.length = 0;
     const answer = await rawUntilClosed(gw.port, request(path));
     if (path.startsWith('/api/v1/admin/')) {
@@ -61,6 +74,9 @@ test('path parameters that stay inside one route are forwarded unchanged', async
       continue;
     }
     assert.equal(status(answer), 200, answer);
-    assert.deepEqual(up.received.map((r) => r.url), [path]);
+    assert.deepEqual(
+      up.received.map((r) => r.url),
+      [path],
+    );
   }
 });

@@ -17,7 +17,10 @@ before(async () => {
   upstream = await startCountingUpstream((req, res) => {
     const body = `answer for ${req.url}`;
     // The first request is slow: its answer is still owed when the bad bytes arrive.
-    setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }).end(body), req.url?.includes('slow') ? 400 : 0);
+    setTimeout(
+      () => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }).end(body),
+      req.url?.includes('slow') ? 400 : 0,
+    );
   });
   gw = await startGateway({ LEGACY_URL: upstream.url, RATE_LIMIT: 'off', CACHE_ENABLED: 'false' });
   port = Number(new URL(gw.url).port);
@@ -41,7 +44,11 @@ test('a request still waiting on legacy, then garbage: its answer first, then th
 
 test('two pipelined requests, then garbage: both answers in order, then the 400', async () => {
   const before = upstream.hits();
-  const raw = await rawExchange(port, 'GET /api/v1/slow/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/fast/2 HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01garbage\r\n\r\n', 1_500);
+  const raw = await rawExchange(
+    port,
+    'GET /api/v1/slow/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/fast/2 HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01garbage\r\n\r\n',
+    1_500,
+  );
   assert.deepEqual(statuses(raw), ['200', '200', '400'], raw);
   const first = raw.indexOf('answer for /api/v1/slow/1');
   const second = raw.indexOf('answer for /api/v1/fast/2');

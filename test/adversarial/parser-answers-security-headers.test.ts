@@ -13,9 +13,18 @@ import { makeSelfSigned, type SelfSigned } from '../support/self-signed';
 
 /** The gateway's static set; the CSP checked is the non-HTML one, since the body is a problem document. */
 const SECURITY = [
-  'content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster',
-  'referrer-policy', 'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options',
-  'x-permitted-cross-domain-policies', 'x-xss-protection', 'permissions-policy',
+  'content-security-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+  'permissions-policy',
 ];
 
 let tls: SelfSigned;
@@ -32,7 +41,10 @@ before(async () => {
     else res.end('ok');
   });
   const env = { LEGACY_URL: upstream.url, RATE_LIMIT: 'off', REQUEST_HEADERS_TIMEOUT_MS: '1000' };
-  [plain, secure] = await Promise.all([startGateway(env), startGateway({ ...env, TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile })]);
+  [plain, secure] = await Promise.all([
+    startGateway(env),
+    startGateway({ ...env, TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile }),
+  ]);
 });
 after(async () => {
   await Promise.all([plain?.stop(), secure?.stop()]);
@@ -49,7 +61,10 @@ function head(answer: string): { status: number; fields: Map<string, string> } {
 /** Writes over TLS (HTTP/1.1 by ALPN) and reads until the server closes. */
 function tlsExchange(port: number, payload: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, ca: tls.cert, servername: 'localhost', ALPNProtocols: ['http/1.1'] }, () => s.write(payload));
+    const s = tlsConnect(
+      { host: '127.0.0.1', port, ca: tls.cert, servername: 'localhost', ALPNProtocols: ['http/1.1'] },
+      () => s.write(payload),
+    );
     let out = '';
     s.on('data', (d) => (out += d.toString('latin1')));
     s.on('end', () => resolve(out));
@@ -63,10 +78,14 @@ const bad = 'GET /api/v1/x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-
 const huge = `GET /api/v1/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`;
 
 test('400, 431 and 408 from the parser carry the same security headers as a routed answer', async () => {
-  const routed = head(await rawExchange(plain.port, 'GET /api/v2/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 300));
+  const routed = head(
+    await rawExchange(plain.port, 'GET /api/v2/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 300),
+  );
   for (const name of SECURITY) assert.ok(routed.fields.has(name), `a routed answer has ${name}`);
   const slow = new Promise<string>((resolve) => {
-    const s = netConnect({ host: '127.0.0.1', port: plain.port }, () => s.write('GET /api/v1/x HTTP/1.1\r\nHost: x\r\n'));
+    const s = netConnect({ host: '127.0.0.1', port: plain.port }, () =>
+      s.write('GET /api/v1/x HTTP/1.1\r\nHost: x\r\n'),
+    );
     let out = '';
     s.on('data', (d) => (out += d.toString('latin1')));
     s.on('close', () => resolve(out));
@@ -87,16 +106,21 @@ test('400, 431 and 408 from the parser carry the same security headers as a rout
   }
 });
 
-test('over TLS, the parser\'s 400 carries HSTS like every other answer', async () => {
-  const routed = head(await tlsExchange(secure.port, 'GET /api/v2/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+test("over TLS, the parser's 400 carries HSTS like every other answer", async () => {
+  const routed = head(
+    await tlsExchange(secure.port, 'GET /api/v2/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+  );
   assert.match(routed.fields.get('strict-transport-security') ?? '', /^max-age=\d+/);
   const refused = head(await tlsExchange(secure.port, bad));
   assert.equal(refused.status, 400);
-  for (const name of [...SECURITY, 'strict-transport-security']) assert.equal(refused.fields.get(name), routed.fields.get(name), name);
+  for (const name of [...SECURITY, 'strict-transport-security'])
+    assert.equal(refused.fields.get(name), routed.fields.get(name), name);
 });
 
 test('a refused WebSocket handshake, also written raw, carries them too', async () => {
-  const routed = head(await rawExchange(plain.port, 'GET /api/v2/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 300));
+  const routed = head(
+    await rawExchange(plain.port, 'GET /api/v2/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 300),
+  );
   const ws = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
   for (const [status, payload] of [
     [400, `GET /api/v1/ws HTTP/1.1\r\nHost: x\r\n${ws}Sec-WebSocket-Version: 8\r\n\r\n`],
@@ -110,7 +134,9 @@ test('a refused WebSocket handshake, also written raw, carries them too', async 
 
 test('garbage pipelined behind an answer already streaming is never spliced into that answer', async () => {
   const received = await new Promise<string>((resolve) => {
-    const s = netConnect({ host: '127.0.0.1', port: plain.port }, () => s.write('GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const s = netConnect({ host: '127.0.0.1', port: plain.port }, () =>
+      s.write('GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n'),
+    );
     let out = '';
     s.on('data', (d) => {
       out += d.toString('latin1');

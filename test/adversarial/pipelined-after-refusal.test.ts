@@ -28,8 +28,16 @@ const third = 'GET /api/v1/third HTTP/1.1\r\nHost: x\r\n\r\n';
 const fields = Array.from({ length: 101 }, (_, i) => `X-F${i}: ${i}\r\n`).join('');
 const refusedFirst: [string, string, number][] = [
   ['two Host field lines', 'GET /api/v1/first HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n', 400],
-  ['101 header fields (MAX_REQUEST_HEADER_FIELDS is 100)', `GET /api/v1/first HTTP/1.1\r\nHost: x\r\n${fields}\r\n`, 431],
-  ['a declared body over the route\'s body_limit', `POST /api/v1/small/x HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n${'a'.repeat(20)}`, 413],
+  [
+    '101 header fields (MAX_REQUEST_HEADER_FIELDS is 100)',
+    `GET /api/v1/first HTTP/1.1\r\nHost: x\r\n${fields}\r\n`,
+    431,
+  ],
+  [
+    "a declared body over the route's body_limit",
+    `POST /api/v1/small/x HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n${'a'.repeat(20)}`,
+    413,
+  ],
 ];
 
 for (const [name, first, status] of refusedFirst) {
@@ -59,5 +67,8 @@ test('other connections are not affected by a refused one', async () => {
   up.received.length = 0;
   const answer = await rawExchange(gw.port, `GET /api/v1/after HTTP/1.1\r\nHost: x\r\n\r\n`, 300);
   assert.match(answer, /^HTTP\/1\.1 200 /);
-  assert.deepEqual(up.received.map((r) => r.url), ['/api/v1/after']);
+  assert.deepEqual(
+    up.received.map((r) => r.url),
+    ['/api/v1/after'],
+  );
 });

@@ -19,7 +19,9 @@ before(async () => {
     seen.push(req.url ?? '');
     // A slow legacy: the refusal behind it is decided long before this answer exists.
     const delay = req.url === '/api/v1/slow' ? 300 : 0;
-    req.resume().on('end', () => setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), delay));
+    req
+      .resume()
+      .on('end', () => setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), delay));
   });
   redis = await startRedis();
   // The rate limiter on Redis, as deployed: the first request waits on a store round trip, so the refused one
@@ -36,7 +38,11 @@ after(async () => {
 const fields = Array.from({ length: 101 }, (_, i) => `X-F${i}: ${i}\r\n`).join('');
 const refusals: [string, string, number][] = [
   ['two Host field lines', 'GET /api/v1/refused HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n', 400],
-  ['101 header fields (MAX_REQUEST_HEADER_FIELDS is 100)', `GET /api/v1/refused HTTP/1.1\r\nHost: x\r\n${fields}\r\n`, 431],
+  [
+    '101 header fields (MAX_REQUEST_HEADER_FIELDS is 100)',
+    `GET /api/v1/refused HTTP/1.1\r\nHost: x\r\n${fields}\r\n`,
+    431,
+  ],
 ];
 const third = 'GET /api/v1/third HTTP/1.1\r\nHost: x\r\n\r\n';
 

@@ -24,15 +24,34 @@ let alice: string;
 
 before(async () => {
   [up, redis] = await Promise.all([startRecordingUpstream(), startRedis()]);
-  [legacy, redisLegacy] = await Promise.all([startLegacy(), startLegacy({ SESSION_TYPE: 'redis', SESSION_REDIS_URL: redis.url })]);
+  [legacy, redisLegacy] = await Promise.all([
+    startLegacy(),
+    startLegacy({ SESSION_TYPE: 'redis', SESSION_REDIS_URL: redis.url }),
+  ]);
   const routes = routesFile(`
 routes:
   - { id: guarded, path: /api/v1/guarded/*, target: legacy, auth: required }
 `);
-  const base = { ROUTES_FILE: routes, RATE_LIMIT: 'off', JWT_SECRET: TEST_JWT_SECRET, REDIS_URL: redis.url, FALLBACK_AUTH: 'legacy_session' };
+  const base = {
+    ROUTES_FILE: routes,
+    RATE_LIMIT: 'off',
+    JWT_SECRET: TEST_JWT_SECRET,
+    REDIS_URL: redis.url,
+    FALLBACK_AUTH: 'legacy_session',
+  };
   [gw, viaRedis] = await Promise.all([
-    startGateway({ ...base, LEGACY_URL: up.url, LEGACY_SESSION_MODE: 'flask_cookie', LEGACY_SECRET_KEY: 'dev-legacy-secret' }),
-    startGateway({ ...base, LEGACY_URL: redisLegacy.url, LEGACY_SESSION_MODE: 'flask_redis', LEGACY_SESSION_REDIS_URL: redis.url }),
+    startGateway({
+      ...base,
+      LEGACY_URL: up.url,
+      LEGACY_SESSION_MODE: 'flask_cookie',
+      LEGACY_SECRET_KEY: 'dev-legacy-secret',
+    }),
+    startGateway({
+      ...base,
+      LEGACY_URL: redisLegacy.url,
+      LEGACY_SESSION_MODE: 'flask_redis',
+      LEGACY_SESSION_REDIS_URL: redis.url,
+    }),
   ]);
   await Promise.all([waitReady(gw), waitReady(viaRedis)]);
   alice = await legacyLogin(legacy.url);
@@ -45,7 +64,11 @@ after(async () => {
 
 const sameOrigin = (g: RunningGateway) => ({ origin: g.url, host: new URL(g.url).host });
 const refresh = (token: string, headers: Record<string, string> = {}) =>
-  send(`${gw.url}/api/v2/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ refresh_token: token }) });
+  send(`${gw.url}/api/v2/auth/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ refresh_token: token }),
+  });
 
 test('values planted before the exchange (cookies, body, headers) never become the issued tokens', async () => {
   const planted = `fixed.${randomBytes(32).toString('base64url')}`;
@@ -80,7 +103,11 @@ test('values planted before the exchange (cookies, body, headers) never become t
 
 test('every exchange of the same session mints a new family, jti and refresh token', async () => {
   const pairs = await Promise.all(
-    Array.from({ length: 3 }, () => send(`${gw.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie: alice, ...sameOrigin(gw) } }).then((r) => r.json())),
+    Array.from({ length: 3 }, () =>
+      send(`${gw.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie: alice, ...sameOrigin(gw) } }).then((r) =>
+        r.json(),
+      ),
+    ),
   );
   const claims = pairs.map((p) => jwt.decode(p.access_token) as { jti: string; fam: string });
   assert.equal(new Set(pairs.map((p) => p.refresh_token)).size, 3);
@@ -89,7 +116,9 @@ test('every exchange of the same session mints a new family, jti and refresh tok
 });
 
 test('the refresh endpoint takes the token from the body only, never from a cookie a third party could set', async () => {
-  const pair = (await send(`${gw.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie: alice, ...sameOrigin(gw) } })).json();
+  const pair = (
+    await send(`${gw.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie: alice, ...sameOrigin(gw) } })
+  ).json();
   for (const name of ['refresh_token', 'figway_refresh', 'session']) {
     const res = await send(`${gw.url}/api/v2/auth/refresh`, {
       method: 'POST',
@@ -114,9 +143,15 @@ test('flask_redis: a session id the client chose before signing in is replaced, 
   const me = await send(`${viaRedis.url}/api/v2/me`, { headers: { cookie: `session=${chosen}` } });
   assert.equal(me.status, 401);
   assert.equal(me.json().reason, 'session_invalid');
-  const token = await send(`${viaRedis.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie: `session=${chosen}`, ...sameOrigin(viaRedis) } });
+  const token = await send(`${viaRedis.url}/api/v2/auth/token`, {
+    method: 'POST',
+    headers: { cookie: `session=${chosen}`, ...sameOrigin(viaRedis) },
+  });
   assert.equal(token.status, 401);
-  assert.equal((await send(`${viaRedis.url}/api/v2/me`, { headers: { cookie: `session=${issued}` } })).json().user_id, '1');
+  assert.equal(
+    (await send(`${viaRedis.url}/api/v2/me`, { headers: { cookie: `session=${issued}` } })).json().user_id,
+    '1',
+  );
 });
 
 // --- CSRF: cookie-authenticated unsafe requests ------------------------------------------------------------------
@@ -130,7 +165,10 @@ const withoutProof = (): [string, Record<string, string>][] => [
   ['Origin: null (sandboxed frame, data: URL)', { origin: 'null' }],
   ['a foreign Origin', { origin: 'https://evil.example' }],
   ['the gateway host on another port', { origin: 'http://127.0.0.1:1' }],
-  ['a foreign Origin next to a Referer from the gateway', { origin: 'https://evil.example', referer: `${gw.url}/chat` }],
+  [
+    'a foreign Origin next to a Referer from the gateway',
+    { origin: 'https://evil.example', referer: `${gw.url}/chat` },
+  ],
   ['the gateway host as userinfo of a foreign Origin', { origin: `http://${new URL(gw.url).host}@evil.example` }],
   ['a same-origin Origin contradicted by Sec-Fetch-Site', { origin: gw.url, 'sec-fetch-site': 'cross-site' }],
   ['an unparseable Origin', { origin: 'http://[' }],
@@ -138,7 +176,10 @@ const withoutProof = (): [string, Record<string, string>][] => [
 
 test('cookie-authenticated unsafe v2 requests from another origin are refused with 403 CSRF_REJECTED', async () => {
   for (const [why, headers] of withoutProof()) {
-    for (const [path, body] of [['/api/v2/chat', { message: 'hi' }], ['/api/v2/auth/token', {}]] as const) {
+    for (const [path, body] of [
+      ['/api/v2/chat', { message: 'hi' }],
+      ['/api/v2/auth/token', {}],
+    ] as const) {
       const res = await send(`${gw.url}${path}`, {
         method: 'POST',
         headers: { cookie: alice, 'content-type': 'application/json', accept: 'application/json', ...headers },
@@ -151,7 +192,12 @@ test('cookie-authenticated unsafe v2 requests from another origin are refused wi
   }
   const ok = await send(`${gw.url}/api/v2/chat`, {
     method: 'POST',
-    headers: { cookie: alice, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      cookie: alice,
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     body: JSON.stringify({ message: 'hi' }),
   });
   assert.equal(ok.status, 200, `the same request with the proof is served: ${ok.body}`);
@@ -161,7 +207,11 @@ test('on a proxied auth route, legacy never receives a cookie-authenticated unsa
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'PROPFIND']) {
     for (const [why, extra] of withoutProof().slice(0, 6)) {
       up.received.length = 0;
-      const res = await send(`${gw.url}/api/v1/guarded/x`, { method, headers: { cookie: alice, 'content-length': '3', ...extra }, body: 'x=1' });
+      const res = await send(`${gw.url}/api/v1/guarded/x`, {
+        method,
+        headers: { cookie: alice, 'content-length': '3', ...extra },
+        body: 'x=1',
+      });
       assert.equal(res.status, 403, `${method}, ${why}`);
       assert.equal(res.json().code, 'CSRF_REJECTED');
       assert.equal(up.received.length, 0, `${method}, ${why}: nothing forwarded`);
@@ -180,11 +230,21 @@ test('on a proxied auth route, legacy never receives a cookie-authenticated unsa
   // non-browser client (no Sec-Fetch-Site, no Origin).
   const get = await send(`${gw.url}/api/v1/guarded/x`, { headers: { cookie: alice } });
   assert.equal(get.status, 200);
-  const nonBrowser = await send(`${gw.url}/api/v1/guarded/x`, { method: 'POST', headers: { cookie: alice }, body: 'x' });
+  const nonBrowser = await send(`${gw.url}/api/v1/guarded/x`, {
+    method: 'POST',
+    headers: { cookie: alice },
+    body: 'x',
+  });
   assert.equal(nonBrowser.status, 200);
-  const pair = (await send(`${gw.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie: alice, ...sameOrigin(gw) } })).json();
+  const pair = (
+    await send(`${gw.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie: alice, ...sameOrigin(gw) } })
+  ).json();
   up.received.length = 0;
-  const viaBearer = await send(`${gw.url}/api/v1/guarded/x`, { method: 'POST', headers: { authorization: `Bearer ${pair.access_token}`, origin: 'https://evil.example' }, body: 'x' });
+  const viaBearer = await send(`${gw.url}/api/v1/guarded/x`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${pair.access_token}`, origin: 'https://evil.example' },
+    body: 'x',
+  });
   assert.equal(viaBearer.status, 200);
   assert.deepEqual(up.received[0].fields.get('x-figway-user-id'), ['1']);
 });

@@ -34,13 +34,22 @@ const sessionOf = (cookieHeader: string) => /(?:^|; )session=([^;]*)/.exec(cooki
 
 before(async () => {
   [up, redis] = await Promise.all([startRecordingUpstream(), startRedis()]);
-  [cookieLegacy, redisLegacy] = await Promise.all([startLegacy(), startLegacy({ SESSION_TYPE: 'redis', SESSION_REDIS_URL: redis.url })]);
+  [cookieLegacy, redisLegacy] = await Promise.all([
+    startLegacy(),
+    startLegacy({ SESSION_TYPE: 'redis', SESSION_REDIS_URL: redis.url }),
+  ]);
   const routes = routesFile(`
 routes:
   - { id: guarded, path: /api/v1/guarded/*, target: legacy, auth: required }
   - { id: open, path: /api/v1/open/*, target: legacy, auth: optional }
 `);
-  const base = { LEGACY_URL: up.url, ROUTES_FILE: routes, RATE_LIMIT: 'off', JWT_SECRET: TEST_JWT_SECRET, FALLBACK_AUTH: 'legacy_session' };
+  const base = {
+    LEGACY_URL: up.url,
+    ROUTES_FILE: routes,
+    RATE_LIMIT: 'off',
+    JWT_SECRET: TEST_JWT_SECRET,
+    FALLBACK_AUTH: 'legacy_session',
+  };
   [viaCookie, viaRedis] = await Promise.all([
     startGateway({ ...base, LEGACY_SESSION_MODE: 'flask_cookie', LEGACY_SECRET_KEY: LEGACY_SECRET }),
     startGateway({ ...base, LEGACY_SESSION_MODE: 'flask_redis', LEGACY_SESSION_REDIS_URL: redis.url }),
@@ -90,7 +99,9 @@ test('flask_cookie: a changed payload under the old signature is refused', async
   await refused(viaCookie, `${bob}.${ts}.${sig}`, 'user_id swapped');
   await refused(viaCookie, `${flaskPayload({ user_id: 2 })}.${ts}.${sig}`, 'payload replaced');
   // A later timestamp under the old signature: extending a session's life is tampering too.
-  const later = signFlaskCookie(payload, 'x', Math.floor(Date.now() / 1000) + 10).split('.').at(-2);
+  const later = signFlaskCookie(payload, 'x', Math.floor(Date.now() / 1000) + 10)
+    .split('.')
+    .at(-2);
   await refused(viaCookie, `${payload}.${later}.${sig}`, 'timestamp changed');
   await refused(viaCookie, `${payload}.${ts}.${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`, 'signature altered');
 });
@@ -116,7 +127,11 @@ test('flask_cookie: past LEGACY_SESSION_MAX_AGE_S (31 days) or signed in the fut
   await refused(viaCookie, signFlaskCookie(p, LEGACY_SECRET, 1), 'signed in 1970');
   await refused(viaCookie, signFlaskCookie(p, LEGACY_SECRET, now + 86_400), 'signed a day ahead');
   await refused(viaCookie, signFlaskCookie(p, LEGACY_SECRET, 2 ** 40), 'a far-future timestamp');
-  assert.deepEqual(await accepted(viaCookie, signFlaskCookie(p, LEGACY_SECRET, now - 31 * 86_400 + 60)), ['1'], 'inside the lifetime');
+  assert.deepEqual(
+    await accepted(viaCookie, signFlaskCookie(p, LEGACY_SECRET, now - 31 * 86_400 + 60)),
+    ['1'],
+    'inside the lifetime',
+  );
 });
 
 test('flask_cookie: truncated, garbage and non-base64 values are refused', async () => {
@@ -148,7 +163,9 @@ test('flask_cookie: a zlib bomb in the payload neither hangs the gateway nor blo
   const bomb = (inner: Buffer) => `.${deflateSync(inner, { level: 9 }).toString('base64url')}`;
   const spaces = bomb(Buffer.alloc(5 * 1024 * 1024, 0x20));
   // A legit prefix so a streaming decoder would have something to work with before the flood.
-  const padded = bomb(Buffer.concat([Buffer.from('{"user_id": 1, "x": "'), Buffer.alloc(5 * 1024 * 1024, 0x61), Buffer.from('"}')]));
+  const padded = bomb(
+    Buffer.concat([Buffer.from('{"user_id": 1, "x": "'), Buffer.alloc(5 * 1024 * 1024, 0x61), Buffer.from('"}')]),
+  );
   // Deep nesting within the inflate cap: a recursive decoder would overflow its stack.
   const deep = bomb(Buffer.from(`{"user_id": 1, "x": ${'['.repeat(500_000)}${']'.repeat(500_000)}}`));
   const values = [
@@ -163,7 +180,11 @@ test('flask_cookie: a zlib bomb in the payload neither hangs the gateway nor blo
   const started = Date.now();
   for (let round = 0; round < 5; round++) {
     const answers = await Promise.all(
-      values.flatMap((v) => Array.from({ length: 5 }, () => send(`${viaCookie.url}/api/v2/me`, { headers: { cookie: `session=${v}` }, timeoutMs: 10_000 }))),
+      values.flatMap((v) =>
+        Array.from({ length: 5 }, () =>
+          send(`${viaCookie.url}/api/v2/me`, { headers: { cookie: `session=${v}` }, timeoutMs: 10_000 }),
+        ),
+      ),
     );
     for (const a of answers) assert.equal(a.status, 401, a.body.toString());
   }
@@ -192,7 +213,17 @@ test('flask_redis: glob and key-injection characters are refused even when such 
   // Planted under the literal keys, so a reader that used KEYS/SCAN, or GET on whatever the cookie says, would pass.
   const record = await kv.getBuffer(`session:${aliceSid}`);
   assert.ok(record, 'the real Flask-Session record is where the reader looks');
-  const hostile = ['*', '?', '[a-z]*', `${aliceSid.slice(0, 4)}*`, '..', '../session', `..%2f${aliceSid}`, 'session:*', `${aliceSid}\\`];
+  const hostile = [
+    '*',
+    '?',
+    '[a-z]*',
+    `${aliceSid.slice(0, 4)}*`,
+    '..',
+    '../session',
+    `..%2f${aliceSid}`,
+    'session:*',
+    `${aliceSid}\\`,
+  ];
   for (const sid of hostile) await kv.set(`session:${sid}`, record);
   for (const sid of hostile) await refused(viaRedis, sid, `sid ${JSON.stringify(sid)}`);
   await refused(viaRedis, 'a'.repeat(9_000), 'a 9,000-character sid');
@@ -205,7 +236,11 @@ test('flask_redis: CR LF in the cookie cannot smuggle a Redis command or a heade
   const keys = await kv.dbsize();
   for (const tail of ['\r\n*1\r\n$8\r\nFLUSHALL\r\n', '\r\nX-Figway-User-Id: 1\r\n', '\rFLUSHALL', '\nFLUSHALL']) {
     up.received.length = 0;
-    const answer = await rawExchange(viaRedis.port, `GET /api/v1/guarded/x HTTP/1.1\r\nHost: x\r\nCookie: session=${aliceSid.slice(0, 8)}${tail}\r\n\r\n`, 300);
+    const answer = await rawExchange(
+      viaRedis.port,
+      `GET /api/v1/guarded/x HTTP/1.1\r\nHost: x\r\nCookie: session=${aliceSid.slice(0, 8)}${tail}\r\n\r\n`,
+      300,
+    );
     assert.match(answer, /^HTTP\/1\.1 (400|401) /, JSON.stringify(tail));
     assert.equal(up.received.length, 0);
   }
@@ -214,7 +249,7 @@ test('flask_redis: CR LF in the cookie cannot smuggle a Redis command or a heade
 });
 
 test('flask_redis: a real record without the user key, or with an unusable id, is refused', async () => {
-  const data = decode(await kv.getBuffer(`session:${aliceSid}`) as Buffer) as Record<string, unknown>;
+  const data = decode((await kv.getBuffer(`session:${aliceSid}`)) as Buffer) as Record<string, unknown>;
   assert.equal(data.user_id, 1);
   const variants: [Record<string, unknown>, string][] = [
     [Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'user_id')), 'no user_id (a signed-out session)'],

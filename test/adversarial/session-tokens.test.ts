@@ -27,8 +27,13 @@ routes:
   - { id: guarded, path: /api/v1/guarded/*, target: legacy, auth: required }
 `);
   const base = {
-    LEGACY_URL: up.url, ROUTES_FILE: routes, RATE_LIMIT: 'off', JWT_SECRET: TEST_JWT_SECRET, REDIS_URL: redis.url,
-    LEGACY_SESSION_MODE: 'flask_cookie', LEGACY_SECRET_KEY: 'dev-legacy-secret',
+    LEGACY_URL: up.url,
+    ROUTES_FILE: routes,
+    RATE_LIMIT: 'off',
+    JWT_SECRET: TEST_JWT_SECRET,
+    REDIS_URL: redis.url,
+    LEGACY_SESSION_MODE: 'flask_cookie',
+    LEGACY_SECRET_KEY: 'dev-legacy-secret',
   };
   [gw.off, gw.legacy_session, gw.legacy_only] = await Promise.all(
     (['off', 'legacy_session', 'legacy_only'] as const).map((m) => startGateway({ ...base, FALLBACK_AUTH: m })),
@@ -41,7 +46,10 @@ after(async () => {
   await Promise.all([up?.close(), redis?.stop(), legacy?.stop()]);
 });
 
-interface Pair { access_token: string; refresh_token: string }
+interface Pair {
+  access_token: string;
+  refresh_token: string;
+}
 const g = () => gw.legacy_session;
 const sameOrigin = () => ({ origin: g().url, host: new URL(g().url).host });
 
@@ -51,7 +59,11 @@ async function exchange(cookie = alice): Promise<Pair> {
   return res.json();
 }
 const refresh = (token: string) =>
-  send(`${g().url}/api/v2/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) });
+  send(`${g().url}/api/v2/auth/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refresh_token: token }),
+  });
 
 /** A bearer refused on the proxied route, with the reason, and nothing forwarded. */
 async function bearerRefused(token: string, reason: string, gateway = g()) {
@@ -82,7 +94,11 @@ test('a refresh token replayed after rotation is refused and revokes the whole f
   assert.equal(replay.status, 401);
   assert.match(String(replay.headers['content-type']), /application\/problem\+json/);
   assert.equal(replay.json().reason, 'refresh_reused');
-  assert.equal((await refresh(second.refresh_token)).json().reason, 'refresh_revoked', 'the newest refresh token dies too');
+  assert.equal(
+    (await refresh(second.refresh_token)).json().reason,
+    'refresh_revoked',
+    'the newest refresh token dies too',
+  );
   await bearerRefused(second.access_token, 'token_revoked');
   await bearerRefused(first.access_token, 'token_revoked');
   assert.equal((await refresh(first.refresh_token)).status, 401, 'and stays dead');
@@ -102,14 +118,20 @@ test('two refreshes racing on one token: at most one wins, and the race itself r
 
 test('after logout neither the refresh token nor the access token works', async () => {
   const pair = await exchange();
-  const out = await send(`${g().url}/api/v2/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${pair.access_token}` } });
+  const out = await send(`${g().url}/api/v2/auth/logout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${pair.access_token}` },
+  });
   assert.equal(out.status, 204);
   const res = await refresh(pair.refresh_token);
   assert.equal(res.status, 401);
   assert.equal(res.json().reason, 'refresh_revoked');
   await bearerRefused(pair.access_token, 'token_revoked');
   // Logout takes the access token: a refresh token cannot be used to log someone else's sign-in out, nor in.
-  const viaRefresh = await send(`${g().url}/api/v2/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${pair.refresh_token}` } });
+  const viaRefresh = await send(`${g().url}/api/v2/auth/logout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${pair.refresh_token}` },
+  });
   assert.equal(viaRefresh.status, 401);
 });
 
@@ -127,13 +149,15 @@ test('a refresh token is not an access token, and an access token is not a refre
   assert.equal((await refresh(`${other.refresh_token.split('.')[0]}.${secret}`)).json().reason, 'refresh_invalid');
   // A JWT the gateway signed but with claims edited is refused (the signature covers them).
   const [h, , s] = pair.access_token.split('.');
-  const edited = Buffer.from(JSON.stringify({ ...jwt.decode(pair.access_token) as object, sub: '2' })).toString('base64url');
+  const edited = Buffer.from(JSON.stringify({ ...(jwt.decode(pair.access_token) as object), sub: '2' })).toString(
+    'base64url',
+  );
   await bearerRefused(`${h}.${edited}.${s}`, 'signature_invalid');
   // None of the probes above spent the pair: it still works (no denial of service by confusion).
   assert.equal((await refresh(pair.refresh_token)).status, 200);
 });
 
-test('a token for alice with bob\'s legacy cookie: one identity per FALLBACK_AUTH, never a mix', async () => {
+test("a token for alice with bob's legacy cookie: one identity per FALLBACK_AUTH, never a mix", async () => {
   const aliceToken = (await exchange(alice)).access_token;
   const both = { authorization: `Bearer ${aliceToken}`, cookie: bob };
   // off and legacy_session: a valid bearer token wins; legacy_only ignores bearer tokens altogether.

@@ -46,7 +46,7 @@ async function rssBytes(): Promise<number> {
   return Number(line.split(' ')[1]);
 }
 
-test('stalled SSE readers stall legacy, not the gateway\'s memory, and other clients are still served', async (t) => {
+test("stalled SSE readers stall legacy, not the gateway's memory, and other clients are still served", async (t) => {
   const before = await rssBytes();
   const sockets: Socket[] = [];
   for (let i = 0; i < 4; i++) {
@@ -61,7 +61,7 @@ test('stalled SSE readers stall legacy, not the gateway\'s memory, and other cli
     // Let the pipes fill (polled, not a fixed sleep: a loaded CI box fills them more slowly), then check that
     // legacy makes no further progress while nobody reads.
     let last = -1;
-    for (const deadline = Date.now() + 8_000; Date.now() < deadline && written !== last; ) {
+    for (const deadline = Date.now() + 8_000; Date.now() < deadline && written !== last;) {
       last = written;
       await sleep(500);
     }

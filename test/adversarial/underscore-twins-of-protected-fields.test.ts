@@ -25,8 +25,12 @@ before(async () => {
       fields.set(k, [...(fields.get(k) ?? []), req.rawHeaders[i + 1]]);
     }
     handshakes.push(fields);
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.end(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
   });
   gw = await startGateway({ LEGACY_URL: up.url, RATE_LIMIT: 'off' });
 });
@@ -66,7 +70,10 @@ function assertClean(fields: Map<string, string[]>): void {
 
 test('an underscore twin of a protected field never reaches legacy; other underscore fields pass', async () => {
   up.received.length = 0;
-  const answer = await rawUntilClosed(gw.port, `GET /api/v1/x HTTP/1.1\r\nHost: x\r\n${lines}Connection: close\r\n\r\n`);
+  const answer = await rawUntilClosed(
+    gw.port,
+    `GET /api/v1/x HTTP/1.1\r\nHost: x\r\n${lines}Connection: close\r\n\r\n`,
+  );
   assert.match(answer, /^HTTP\/1\.1 200 /, answer);
   assert.equal(up.received.length, 1);
   assertClean(up.received[0].fields);

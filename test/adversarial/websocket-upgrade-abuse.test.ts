@@ -20,8 +20,12 @@ before(async () => {
   // would show up both here and as a tunnel in the client's answer.
   up.server.on('upgrade', (req, socket: Socket) => {
     upgradesSeen.push(`${req.headers.upgrade} ${req.url}`);
-    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     socket.on('data', (d) => socket.write(d));
     socket.on('end', () => socket.end());
     socket.on('error', () => socket.destroy());
@@ -34,7 +38,8 @@ after(async () => {
 });
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-const upgrade = (path: string, fields: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${fields}\r\n`;
+const upgrade = (path: string, fields: string) =>
+  `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${fields}\r\n`;
 
 async function refusedCleanly(payload: string): Promise<string> {
   upgradesSeen.length = 0;
@@ -59,31 +64,45 @@ test('an unknown protocol in Upgrade is refused the same way', async () => {
 });
 
 test('WebSocket version 8 is refused with 400 and Sec-WebSocket-Version: 13 (RFC 6455 4.2.2)', async () => {
-  const answer = await refusedCleanly(upgrade('/api/v1/ws', `Upgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: ${KEY}\r\n`));
+  const answer = await refusedCleanly(
+    upgrade('/api/v1/ws', `Upgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: ${KEY}\r\n`),
+  );
   assert.match(answer, /^HTTP\/1\.1 400 /);
   assert.match(answer, /\r\nSec-WebSocket-Version: 13\r\n/i);
 });
 
-for (const [name, key] of [['missing', ''], ['not base64 of 16 bytes', 'Sec-WebSocket-Key: short\r\n'], ['with junk after it', `Sec-WebSocket-Key: ${KEY}x\r\n`]]) {
+for (const [name, key] of [
+  ['missing', ''],
+  ['not base64 of 16 bytes', 'Sec-WebSocket-Key: short\r\n'],
+  ['with junk after it', `Sec-WebSocket-Key: ${KEY}x\r\n`],
+]) {
   test(`a Sec-WebSocket-Key ${name} is refused before legacy sees the handshake`, async () => {
     await refusedCleanly(upgrade('/api/v1/ws', `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n${key}`));
   });
 }
 
 test('a WebSocket handshake with POST is refused', async () => {
-  await refusedCleanly(`POST /api/v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\nContent-Length: 0\r\n\r\n`);
+  await refusedCleanly(
+    `POST /api/v1/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\nContent-Length: 0\r\n\r\n`,
+  );
 });
 
 test('an upgrade to a v2 module route or a gateway path gets 404, no tunnel', async () => {
   for (const path of ['/api/v2/me', '/health', '/metrics']) {
-    const answer = await refusedCleanly(upgrade(path, `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\n`));
+    const answer = await refusedCleanly(
+      upgrade(path, `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\n`),
+    );
     assert.match(answer, /^HTTP\/1\.1 404 /, path);
   }
 });
 
 test('a well-formed WebSocket handshake still reaches legacy and tunnels', async () => {
   upgradesSeen.length = 0;
-  const answer = await rawExchange(gw.port, upgrade('/api/v1/ws', `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\n`), 500);
+  const answer = await rawExchange(
+    gw.port,
+    upgrade('/api/v1/ws', `Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${KEY}\r\n`),
+    500,
+  );
   assert.match(answer, /^HTTP\/1\.1 101 /);
   assert.deepEqual(upgradesSeen, ['websocket /api/v1/ws']);
 });

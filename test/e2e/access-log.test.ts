@@ -130,7 +130,12 @@ test('statuses the gateway decides are logged too: 429 before the forwarder, 502
   // The first request ran the route's limiter although RATE_LIMIT=off; its line is the forwarder's.
   assert.equal((await lineFor(gw, first.headers['x-request-id'] as string)).status, 200);
 
-  const dead = await startGateway({ LEGACY_URL: 'http://127.0.0.1:9', ROUTES_FILE: ROUTES, LOG_LEVEL: 'info', RATE_LIMIT: 'off' });
+  const dead = await startGateway({
+    LEGACY_URL: 'http://127.0.0.1:9',
+    ROUTES_FILE: ROUTES,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT: 'off',
+  });
   try {
     const res = await send(`${dead.url}/api/v1/x`, { headers: { 'x-request-id': 'client-chosen-id-1' } });
     assert.equal(res.status, 502);
@@ -143,19 +148,42 @@ test('statuses the gateway decides are logged too: 429 before the forwarder, 502
 });
 
 test('no credential, cookie or query value is ever written to the log', async () => {
-  await send(`${gw.url}/api/v1/login?password=QUERY-SECRET`, { method: 'POST', headers: { ...SECRETS, 'content-type': 'text/plain' }, body: 'BODY-SECRET' });
+  await send(`${gw.url}/api/v1/login?password=QUERY-SECRET`, {
+    method: 'POST',
+    headers: { ...SECRETS, 'content-type': 'text/plain' },
+    body: 'BODY-SECRET',
+  });
   await send(`${gw.url}/api/v2/meta?x=QUERY-SECRET`, { headers: SECRETS });
   await new Promise((r) => setTimeout(r, 200));
   const out = gw.child.output();
   assert.ok(accessLines(out).length >= 4);
-  for (const secret of ['AUTH-SECRET', 'COOKIE-SECRET', 'APIKEY-SECRET', 'QUERY-SECRET', 'BODY-SECRET', 'theme=dark', 'password=']) {
+  for (const secret of [
+    'AUTH-SECRET',
+    'COOKIE-SECRET',
+    'APIKEY-SECRET',
+    'QUERY-SECRET',
+    'BODY-SECRET',
+    'theme=dark',
+    'password=',
+  ]) {
     assert.ok(!out.includes(secret), `${secret} in the log`);
   }
 });
 
 test('LOG_LEVEL=warn or ACCESS_LOG=false write no access lines', async () => {
-  const quiet = await startGateway({ LEGACY_URL: upstream.url, ROUTES_FILE: ROUTES, LOG_LEVEL: 'warn', RATE_LIMIT: 'off' });
-  const off = await startGateway({ LEGACY_URL: upstream.url, ROUTES_FILE: ROUTES, LOG_LEVEL: 'info', ACCESS_LOG: 'false', RATE_LIMIT: 'off' });
+  const quiet = await startGateway({
+    LEGACY_URL: upstream.url,
+    ROUTES_FILE: ROUTES,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT: 'off',
+  });
+  const off = await startGateway({
+    LEGACY_URL: upstream.url,
+    ROUTES_FILE: ROUTES,
+    LOG_LEVEL: 'info',
+    ACCESS_LOG: 'false',
+    RATE_LIMIT: 'off',
+  });
   try {
     for (const g of [quiet, off]) {
       assert.equal((await send(`${g.url}/api/v1/items`)).status, 200);

@@ -11,7 +11,13 @@ const gw: Record<string, RunningGateway> = {};
 
 before(async () => {
   legacy = await startLegacy();
-  const base = { LEGACY_URL: legacy.url, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off', LEGACY_SESSION_MODE: 'flask_cookie', LEGACY_SECRET_KEY: 'dev-legacy-secret' };
+  const base = {
+    LEGACY_URL: legacy.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT: 'off',
+    LEGACY_SESSION_MODE: 'flask_cookie',
+    LEGACY_SECRET_KEY: 'dev-legacy-secret',
+  };
   const modes = ['off', 'legacy_session', 'flask_session', 'legacy_only'];
   const started = await Promise.all(modes.map((m) => startGateway({ ...base, FALLBACK_AUTH: m })));
   modes.forEach((m, i) => (gw[m] = started[i]));
@@ -42,7 +48,11 @@ for (const mode of ['legacy_session', 'flask_session']) {
     assert.equal(cookieOnly.status, 200, cookieOnly.body.toString());
     assert.deepEqual([cookieOnly.json().user_id, cookieOnly.json().method], ['1', 'legacy_session']);
     assert.equal((await me(mode, { cookie: true, token: tokens.expired() })).json().method, 'legacy_session');
-    assert.equal((await me(mode, { cookie: true, token: tokens.valid() })).json().method, 'jwt', 'a valid JWT still wins');
+    assert.equal(
+      (await me(mode, { cookie: true, token: tokens.valid() })).json().method,
+      'jwt',
+      'a valid JWT still wins',
+    );
     const badTokenNoCookie = await me(mode, { token: tokens.expired() });
     assert.equal(badTokenNoCookie.json().reason, 'token_expired');
   });

@@ -24,14 +24,19 @@ routes:
     target: legacy
     auth: optional
 `);
-  gw = await startGateway({ LEGACY_URL: upstream.url, ROUTES_FILE: routes, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off' });
+  gw = await startGateway({
+    LEGACY_URL: upstream.url,
+    ROUTES_FILE: routes,
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT: 'off',
+  });
 });
 after(async () => {
   await gw?.stop();
   await upstream?.close();
 });
 
-test('a required-auth route forwards the proven identity in the gateway\'s own headers', async () => {
+test("a required-auth route forwards the proven identity in the gateway's own headers", async () => {
   const res = await send(`${gw.url}/api/v2/orders/1`, { headers: { authorization: `Bearer ${tokens.valid()}` } });
   assert.equal(res.status, 200);
   assert.equal(res.json()['x-figway-user-id'], 'user-7');
@@ -44,7 +49,12 @@ test('client-sent identity headers never reach the upstream, in any case or with
     `GET /api/v2/orders/2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokens.valid()}\r\nX-Figway-User-Id: admin\r\n` +
       `x_figway_user_id: admin\r\nX-FIGWAY-AUTH-METHOD: root\r\nConnection: close\r\n\r\n`,
   );
-  const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n\r\n$/, ''));
+  const body = JSON.parse(
+    raw
+      .slice(raw.indexOf('\r\n\r\n') + 4)
+      .replace(/^[0-9a-f]+\r\n/, '')
+      .replace(/\r\n0\r\n\r\n$/, ''),
+  );
   assert.equal(body['x-figway-user-id'], 'user-7');
   assert.equal(body['x_figway_user_id'], undefined);
   assert.equal(body['x-figway-auth-method'], 'jwt');

@@ -20,8 +20,18 @@ before(async () => {
   ]);
   const base = { JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off', FALLBACK_AUTH: 'legacy_session' };
   [gw.flask_cookie, gw.flask_redis, gw.introspect] = await Promise.all([
-    startGateway({ ...base, LEGACY_URL: cookieLegacy.url, LEGACY_SESSION_MODE: 'flask_cookie', LEGACY_SECRET_KEY: 'dev-legacy-secret' }),
-    startGateway({ ...base, LEGACY_URL: redisLegacy.url, LEGACY_SESSION_MODE: 'flask_redis', LEGACY_SESSION_REDIS_URL: sessions.url }),
+    startGateway({
+      ...base,
+      LEGACY_URL: cookieLegacy.url,
+      LEGACY_SESSION_MODE: 'flask_cookie',
+      LEGACY_SECRET_KEY: 'dev-legacy-secret',
+    }),
+    startGateway({
+      ...base,
+      LEGACY_URL: redisLegacy.url,
+      LEGACY_SESSION_MODE: 'flask_redis',
+      LEGACY_SESSION_REDIS_URL: sessions.url,
+    }),
     startGateway({ ...base, LEGACY_URL: redisLegacy.url, LEGACY_SESSION_MODE: 'introspect' }),
   ]);
   await Promise.all(Object.values(gw).map((g) => waitReady(g)));
@@ -52,7 +62,10 @@ for (const mode of ['flask_cookie', 'flask_redis', 'introspect']) {
 test('flask_redis: a legacy logout is seen at once (the server-side session is gone)', async () => {
   const cookie = await legacyLogin(gw.flask_redis.url);
   assert.equal((await me(gw.flask_redis, cookie)).status, 200);
-  assert.equal((await send(`${gw.flask_redis.url}/api/v1/logout`, { method: 'POST', headers: { cookie } })).status, 200);
+  assert.equal(
+    (await send(`${gw.flask_redis.url}/api/v1/logout`, { method: 'POST', headers: { cookie } })).status,
+    200,
+  );
   assert.equal((await me(gw.flask_redis, cookie)).status, 401);
 });
 

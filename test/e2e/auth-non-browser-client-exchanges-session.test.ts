@@ -17,7 +17,13 @@ let cookie: string;
 before(async () => {
   legacy = await startLegacy();
   // legacy_session: the emergency mode, where cookie-authenticated v2 calls are served.
-  gw = await startGateway({ LEGACY_URL: legacy.url, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off', FALLBACK_AUTH: 'legacy_session', LLM_LOCAL_TOKEN_DELAY_MS: '0' });
+  gw = await startGateway({
+    LEGACY_URL: legacy.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT: 'off',
+    FALLBACK_AUTH: 'legacy_session',
+    LLM_LOCAL_TOKEN_DELAY_MS: '0',
+  });
   await waitReady(gw);
   cookie = await legacyLogin(gw.url);
 });
@@ -27,7 +33,11 @@ after(async () => {
 });
 
 const post = (path: string, headers: Record<string, string>, body = '{}') =>
-  send(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body });
+  send(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body,
+  });
 
 test('a client sending only the cookie (as curl does) exchanges it for tokens that work as bearer', async () => {
   const res = await post('/api/v2/auth/token', { cookie });

@@ -23,13 +23,25 @@ before(async () => {
   upstream = await startCountingUpstream();
   jwks = await startCountingUpstream((_req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: published.map(({ kid, key }) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig' })) }));
+    res.end(
+      JSON.stringify({
+        keys: published.map(({ kid, key }) => ({ ...key.export({ format: 'jwk' }), kid, use: 'sig' })),
+      }),
+    );
   });
   attacker = await startCountingUpstream();
   const base = { LEGACY_URL: upstream.url, RATE_LIMIT: 'off' };
   [viaJwks, viaPem] = await Promise.all([
-    startGateway({ ...base, JWT_JWKS_URL: `${jwks.url}/.well-known/jwks.json`, JWT_JWKS_MIN_REFRESH_S: '2', JWT_ALGORITHMS: 'RS256' }),
-    startGateway({ ...base, JWT_PUBLIC_KEY: (pemKey.publicKey.export({ type: 'spki', format: 'pem' }) as string).replace(/\n/g, '\\n') }),
+    startGateway({
+      ...base,
+      JWT_JWKS_URL: `${jwks.url}/.well-known/jwks.json`,
+      JWT_JWKS_MIN_REFRESH_S: '2',
+      JWT_ALGORITHMS: 'RS256',
+    }),
+    startGateway({
+      ...base,
+      JWT_PUBLIC_KEY: (pemKey.publicKey.export({ type: 'spki', format: 'pem' }) as string).replace(/\n/g, '\\n'),
+    }),
   ]);
 });
 after(async () => {
@@ -39,13 +51,18 @@ after(async () => {
 
 const sign = (key: KeyObject, alg: jwt.Algorithm, header: object = {}) =>
   jwt.sign({ sub: 'kid-user' }, key, { algorithm: alg, expiresIn: 300, header: { alg, ...header } as jwt.JwtHeader });
-const me = (g: RunningGateway, token: string) => send(`${g.url}/api/v2/me`, { headers: { authorization: `Bearer ${token}` } });
+const me = (g: RunningGateway, token: string) =>
+  send(`${g.url}/api/v2/me`, { headers: { authorization: `Bearer ${token}` } });
 
 test('JWT_PUBLIC_KEY (PEM, escaped newlines) verifies ES256 tokens and refuses HS256 ones made with that key', async () => {
   assert.equal((await me(viaPem, sign(pemKey.privateKey, 'ES256'))).status, 200);
   const pemText = pemKey.publicKey.export({ type: 'spki', format: 'pem' }) as string;
   // The classic confusion attack: HMAC-sign with the public key's text and hope the verifier uses it as a secret.
-  const confused = jwt.sign({ sub: 'x', exp: Math.floor(Date.now() / 1000) + 300 }, pemText as never, { algorithm: 'HS256', allowInsecureKeySizes: true } as jwt.SignOptions);
+  const confused = jwt.sign(
+    { sub: 'x', exp: Math.floor(Date.now() / 1000) + 300 },
+    pemText as never,
+    { algorithm: 'HS256', allowInsecureKeySizes: true } as jwt.SignOptions,
+  );
   assert.equal((await me(viaPem, confused)).json().reason, 'alg_not_allowed');
 });
 

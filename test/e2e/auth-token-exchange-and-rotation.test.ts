@@ -32,9 +32,14 @@ async function exchange(g: RunningGateway) {
   return res.json() as { access_token: string; refresh_token: string; expires_in: number; refresh_expires_in: number };
 }
 
-const me = (g: RunningGateway, token: string) => send(`${g.url}/api/v2/me`, { headers: { authorization: `Bearer ${token}` } });
+const me = (g: RunningGateway, token: string) =>
+  send(`${g.url}/api/v2/me`, { headers: { authorization: `Bearer ${token}` } });
 const refresh = (g: RunningGateway, token: string) =>
-  send(`${g.url}/api/v2/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) });
+  send(`${g.url}/api/v2/auth/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refresh_token: token }),
+  });
 
 test('a legacy session logged in through the gateway is exchanged for tokens that work as bearer', async () => {
   const t = await exchange(a);
@@ -63,13 +68,20 @@ test('refresh rotates; presenting a used refresh token revokes the whole family'
   const replay = await refresh(b, t.refresh_token);
   assert.equal(replay.status, 401);
   assert.equal(replay.json().reason, 'refresh_reused');
-  assert.equal((await refresh(a, next.refresh_token)).json().reason, 'refresh_revoked', 'the thief\'s newer token dies too');
-  assert.equal((await me(b, next.access_token)).json().reason, 'token_revoked', 'and so do the family\'s access tokens');
+  assert.equal(
+    (await refresh(a, next.refresh_token)).json().reason,
+    'refresh_revoked',
+    "the thief's newer token dies too",
+  );
+  assert.equal((await me(b, next.access_token)).json().reason, 'token_revoked', "and so do the family's access tokens");
 });
 
 test('logout revokes the access token and its refresh family on every instance', async () => {
   const t = await exchange(a);
-  const out = await send(`${b.url}/api/v2/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${t.access_token}` } });
+  const out = await send(`${b.url}/api/v2/auth/logout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.access_token}` },
+  });
   assert.equal(out.status, 204);
   assert.equal((await me(a, t.access_token)).json().reason, 'token_revoked');
   assert.equal((await refresh(a, t.refresh_token)).json().reason, 'refresh_revoked');
@@ -80,15 +92,26 @@ test('the exchange needs a legacy session and refuses a cross-site request', asy
   assert.equal(none.status, 401);
   assert.equal(none.json().reason, 'session_invalid');
   const cookie = await legacyLogin(a.url);
-  const crossSite = await send(`${a.url}/api/v2/auth/token`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' } });
+  const crossSite = await send(`${a.url}/api/v2/auth/token`, {
+    method: 'POST',
+    headers: { cookie, origin: 'https://evil.example' },
+  });
   assert.equal(crossSite.status, 403);
   assert.equal(crossSite.json().code, 'CSRF_REJECTED');
 });
 
 test('a malformed refresh request is a 422 problem, an unknown token a 401', async () => {
-  const bad = await send(`${a.url}/api/v2/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refresh_token": 5}' });
+  const bad = await send(`${a.url}/api/v2/auth/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"refresh_token": 5}',
+  });
   assert.equal(bad.status, 422);
-  const notJson = await send(`${a.url}/api/v2/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+  const notJson = await send(`${a.url}/api/v2/auth/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{nope',
+  });
   assert.equal(notJson.status, 400);
   assert.match(String(notJson.headers['content-type']), /problem\+json/);
   assert.equal((await refresh(a, 'made-up')).json().reason, 'refresh_invalid');

@@ -19,7 +19,11 @@ before(async () => {
     const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
     if (range) {
       const [from, to] = [Number(range[1]), Number(range[2])];
-      res.writeHead(206, { 'cache-control': cc, 'content-range': `bytes ${from}-${to}/${DOC.length}`, 'accept-ranges': 'bytes' });
+      res.writeHead(206, {
+        'cache-control': cc,
+        'content-range': `bytes ${from}-${to}/${DOC.length}`,
+        'accept-ranges': 'bytes',
+      });
       return res.end(DOC.slice(from, to + 1));
     }
     res.writeHead(200, { 'cache-control': cc, 'accept-ranges': 'bytes', 'content-type': 'text/plain' });

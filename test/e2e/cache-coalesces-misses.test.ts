@@ -17,7 +17,12 @@ before(async () => {
   });
   const routes = routesFile('routes:\n  - { id: reports, path: /reports/*, target: legacy }\n');
   // A lock timeout far above the upstream's 300 ms, so a slow CI machine does not turn waiters into extra misses.
-  gw = await startGateway({ LEGACY_URL: upstream.url, ROUTES_FILE: routes, RATE_LIMIT: 'off', CACHE_LOCK_TIMEOUT_MS: '15000' });
+  gw = await startGateway({
+    LEGACY_URL: upstream.url,
+    ROUTES_FILE: routes,
+    RATE_LIMIT: 'off',
+    CACHE_LOCK_TIMEOUT_MS: '15000',
+  });
 });
 after(async () => {
   await gw?.stop();
@@ -25,7 +30,9 @@ after(async () => {
 });
 
 test('20 concurrent GETs for one uncached URL reach the upstream once and all get the same body', async () => {
-  const results = await Promise.all(Array.from({ length: 20 }, () => send(`${gw.url}/reports/daily`, { timeoutMs: 15_000 })));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, () => send(`${gw.url}/reports/daily`, { timeoutMs: 15_000 })),
+  );
   assert.equal(upstream.hits(), 1);
   for (const r of results) {
     assert.equal(r.status, 200);

@@ -9,7 +9,9 @@ let gw: RunningGateway;
 /** Upstream requests per `host url`: the total alone cannot tell which entry was missed. */
 const seen = new Map<string, number>();
 const hitsFor = (url: string, host?: string) =>
-  [...seen].filter(([k]) => k.endsWith(` ${url}`) && (host === undefined || k.startsWith(`${host} `))).reduce((n, [, v]) => n + v, 0);
+  [...seen]
+    .filter(([k]) => k.endsWith(` ${url}`) && (host === undefined || k.startsWith(`${host} `)))
+    .reduce((n, [, v]) => n + v, 0);
 
 before(async () => {
   upstream = await startCountingUpstream((req, res) => {

@@ -61,7 +61,7 @@ for (const kind of ['private', 'nostore']) {
   });
 }
 
-test('a response that sets a cookie is never stored, so nobody gets another user\'s session', async () => {
+test("a response that sets a cookie is never stored, so nobody gets another user's session", async () => {
   const path = '/site/login';
   const [a, b] = await asUsers(path, ['alice', 'bob']);
   assert.match(String(a.headers['set-cookie']), /^session=alice-1;/);
@@ -94,7 +94,9 @@ test('a route with with_credentials shares a public response between requests ca
   const miss = await send(`${gw.url}${path}`, { headers: { 'x-user': 'alice', cookie: 'session=alice' } });
   assert.equal(miss.headers['x-cache'], 'MISS');
   const hitCookie = await send(`${gw.url}${path}`, { headers: { 'x-user': 'bob', cookie: 'session=bob' } });
-  const hitAuth = await send(`${gw.url}${path}`, { headers: { 'x-user': 'carol', authorization: 'Bearer carol-token' } });
+  const hitAuth = await send(`${gw.url}${path}`, {
+    headers: { 'x-user': 'carol', authorization: 'Bearer carol-token' },
+  });
   for (const r of [hitCookie, hitAuth]) {
     assert.equal(r.headers['x-cache'], 'HIT');
     assert.equal(r.body.toString(), 'for alice #1');

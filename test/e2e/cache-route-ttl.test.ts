@@ -62,12 +62,12 @@ test('an upstream no-store on a route with a ttl is still never stored', async (
   assert.equal(hitsFor('/ttl/nostore'), 3);
 });
 
-test('the upstream\'s own max-age wins over the route ttl', async () => {
+test("the upstream's own max-age wins over the route ttl", async () => {
   const first = await send(`${gw.url}/ttl/short`);
   assert.equal(first.headers['cache-control'], 'public, max-age=1');
   await new Promise((r) => setTimeout(r, 1_500));
   const later = await send(`${gw.url}/ttl/short`);
-  assert.notEqual(later.headers['x-cache'], 'HIT', 'the entry outlived the upstream\'s max-age=1');
+  assert.notEqual(later.headers['x-cache'], 'HIT', "the entry outlived the upstream's max-age=1");
   assert.equal(later.body.toString(), '/ttl/short #2');
   assert.equal(later.headers['cache-control'], 'public, max-age=1');
 });

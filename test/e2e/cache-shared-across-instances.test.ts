@@ -14,7 +14,10 @@ let b: RunningGateway;
 const HOST = 'shop.example.test';
 
 function cacheKeys(): string[] {
-  return execFileSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'fc:*']).toString().split('\n').filter(Boolean);
+  return execFileSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'fc:*'])
+    .toString()
+    .split('\n')
+    .filter(Boolean);
 }
 
 /** The entry is written once the last byte has gone to the client, so the next request can beat it to Redis. */

@@ -40,7 +40,9 @@ after(async () => {
 
 function redisKeys(pattern: string): Promise<string[]> {
   return new Promise((resolve, reject) =>
-    execFile('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', pattern], (err, out) => (err ? reject(err) : resolve(out.split('\n').filter(Boolean)))),
+    execFile('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', pattern], (err, out) =>
+      err ? reject(err) : resolve(out.split('\n').filter(Boolean)),
+    ),
   );
 }
 

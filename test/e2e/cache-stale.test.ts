@@ -30,7 +30,10 @@ before(async () => {
     seen.set(path, n);
     if (path === '/s/swr') {
       if (n === 1) {
-        res.writeHead(200, { 'cache-control': 'public, max-age=1, stale-while-revalidate=30', 'content-type': 'text/plain' });
+        res.writeHead(200, {
+          'cache-control': 'public, max-age=1, stale-while-revalidate=30',
+          'content-type': 'text/plain',
+        });
         return res.end('version 1');
       }
       // The new version lives long, so the HIT asserted later cannot itself turn stale on a slow machine.
@@ -76,7 +79,10 @@ test('stale-while-revalidate: a stale entry is served at once while the upstream
   assert.equal(stale.status, 200);
   assert.equal(stale.headers['x-cache'], 'STALE');
   assert.equal(stale.body.toString(), 'version 1');
-  assert.ok(ms < SLOW_REVALIDATION_MS / 2, `the stale answer took ${Math.round(ms)} ms, as if it waited for the upstream`);
+  assert.ok(
+    ms < SLOW_REVALIDATION_MS / 2,
+    `the stale answer took ${Math.round(ms)} ms, as if it waited for the upstream`,
+  );
 
   // Requests during the revalidation keep getting the stale copy; once it lands, the new version is a HIT.
   let latest = stale;

@@ -79,11 +79,16 @@ test('Redis dying and coming back under load costs no request and no slow answer
 
   const slowest = samples.reduce((a, b) => (b.ms > a.ms ? b : a));
   const duringOutage = samples.filter((s) => s.at > killedAt && s.at + s.ms < restartedAt);
-  t.diagnostic(`${samples.length} requests, ${duringOutage.length} within the outage, slowest ${Math.round(slowest.ms)} ms`);
+  t.diagnostic(
+    `${samples.length} requests, ${duringOutage.length} within the outage, slowest ${Math.round(slowest.ms)} ms`,
+  );
   const failed = samples.filter((s) => s.status !== 200);
   assert.deepEqual(failed, [], `${failed.length} of ${samples.length} requests failed`);
   assert.ok(slowest.ms < 1_000, `a request sent at ${Math.round(slowest.at)} ms took ${Math.round(slowest.ms)} ms`);
-  assert.ok(samples.some((s) => s.cache === 'HIT' && s.at < killedAt), 'nothing was served from the cache before Redis died');
+  assert.ok(
+    samples.some((s) => s.cache === 'HIT' && s.at < killedAt),
+    'nothing was served from the cache before Redis died',
+  );
   assert.ok(duringOutage.length >= LOOPS, `only ${duringOutage.length} requests ran while Redis was down`);
 
   // The client reconnects with a back-off (up to 2 s), so a HIT may need a few more rounds after the load.

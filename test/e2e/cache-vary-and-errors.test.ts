@@ -47,7 +47,11 @@ before(async () => {
         res.writeHead(200, { 'cache-control': cc, 'content-type': 'application/octet-stream' });
         return writeChunked(res, body);
       }
-      res.writeHead(200, { 'cache-control': cc, 'content-type': 'application/octet-stream', 'content-length': body.length });
+      res.writeHead(200, {
+        'cache-control': cc,
+        'content-type': 'application/octet-stream',
+        'content-length': body.length,
+      });
       return res.end(body);
     }
     res.writeHead(404);

@@ -29,7 +29,11 @@ test('the client hanging up mid-stream aborts the model request within 1 s', asy
   // Nothing of the abandoned turn is saved, and the stream is no longer counted as open.
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(await metric(stack.gw, 'gateway_sse_streams_open'), 0);
-  assert.equal(await metric(stack.gw, 'gateway_requests_total', { route: 'v2-chat', status: '200' }), 1, 'the cut stream is still counted');
+  assert.equal(
+    await metric(stack.gw, 'gateway_requests_total', { route: 'v2-chat', status: '200' }),
+    1,
+    'the cut stream is still counted',
+  );
   const history = await fetch(`${stack.gw.url}/api/v2/chat/history`, { headers: bearer('leaver') });
   assert.deepEqual(((await history.json()) as { messages: unknown[] }).messages, []);
 });

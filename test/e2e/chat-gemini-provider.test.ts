@@ -41,7 +41,11 @@ test('LLM_PROVIDER=gemini streams through @google/genai, with the history as con
   assert.match(fake.calls[1].path, /gemini-2\.5-pro/);
   assert.deepEqual(
     fake.calls[1].body.contents.map((c) => [c.role, c.parts[0].text]),
-    [['user', 'Hi Gemini'], ['model', 'Gemini says hi.'], ['user', 'Again']],
+    [
+      ['user', 'Hi Gemini'],
+      ['model', 'Gemini says hi.'],
+      ['user', 'Again'],
+    ],
   );
 });
 
@@ -50,12 +54,21 @@ test('GOOGLE_API_KEY_FALLBACK takes over on 429, without the SDK retrying', asyn
   fake.behave({ statusForKey: { 'g-primary': 429 } });
   const res = await postSse(`${gw.url}/api/v2/chat`, { headers: bearer('gem-2'), body: { message: 'Busy?' } });
   assert.equal(res.events.at(-1)?.event, 'done', res.body);
-  assert.deepEqual(fake.calls.map((c) => c.key), ['g-primary', 'g-fallback']);
+  assert.deepEqual(
+    fake.calls.map((c) => c.key),
+    ['g-primary', 'g-fallback'],
+  );
   assert.equal(await metric(gw, 'gateway_chat_key_fallbacks_total', { provider: 'gemini' }), 1);
 
   fake.calls.length = 0;
   fake.behave({ statusForKey: { 'g-primary': 429, 'g-fallback': 503 } });
-  const degraded = await postSse(`${gw.url}/api/v2/chat`, { headers: bearer('gem-3'), body: { message: 'Still busy?' } });
-  assert.deepEqual(degraded.events.map((e) => [e.event, e.data.code]), [['error', 'LLM_UNAVAILABLE']]);
+  const degraded = await postSse(`${gw.url}/api/v2/chat`, {
+    headers: bearer('gem-3'),
+    body: { message: 'Still busy?' },
+  });
+  assert.deepEqual(
+    degraded.events.map((e) => [e.event, e.data.code]),
+    [['error', 'LLM_UNAVAILABLE']],
+  );
   assert.equal(fake.calls.length, 2);
 });

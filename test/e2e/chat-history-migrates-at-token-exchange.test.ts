@@ -16,7 +16,13 @@ let gw: RunningGateway;
 
 before(async () => {
   [legacy, redis] = await Promise.all([startLegacy(), startRedis()]);
-  gw = await startGateway({ LEGACY_URL: legacy.url, REDIS_URL: redis.url, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off', LLM_LOCAL_TOKEN_DELAY_MS: '0' });
+  gw = await startGateway({
+    LEGACY_URL: legacy.url,
+    REDIS_URL: redis.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT: 'off',
+    LLM_LOCAL_TOKEN_DELAY_MS: '0',
+  });
   await waitReady(gw);
 });
 after(async () => {
@@ -27,7 +33,11 @@ after(async () => {
 type Messages = { role: string; content: string }[];
 
 /** Signs in at Flask and chats there once: the session (the cookie) then holds a history of its own. */
-async function legacyUserWithHistory(username: string, password: string, message: string): Promise<{ cookie: string; history: Messages }> {
+async function legacyUserWithHistory(
+  username: string,
+  password: string,
+  message: string,
+): Promise<{ cookie: string; history: Messages }> {
   const login = await legacyLogin(legacy.url, username, password);
   const chat = await send(`${legacy.url}/api/chat`, {
     method: 'POST',
@@ -48,7 +58,10 @@ async function exchange(cookie: string): Promise<string> {
   return res.json().access_token;
 }
 
-async function v2History(token: string, extra: Record<string, string> = {}): Promise<{ messages: Messages; conversation_id: string }> {
+async function v2History(
+  token: string,
+  extra: Record<string, string> = {},
+): Promise<{ messages: Messages; conversation_id: string }> {
   const res = await send(`${gw.url}/api/v2/chat/history`, { headers: { authorization: `Bearer ${token}`, ...extra } });
   assert.equal(res.status, 200, res.body.toString());
   return res.json();

@@ -19,7 +19,13 @@ const MODES: Record<string, Record<string, string>> = {
 before(async () => {
   legacy = await startLegacy();
   for (const [mode, env] of Object.entries(MODES)) {
-    gateways[mode] = await startGateway({ LEGACY_URL: legacy.url, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off', LLM_LOCAL_TOKEN_DELAY_MS: '0', ...env });
+    gateways[mode] = await startGateway({
+      LEGACY_URL: legacy.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      RATE_LIMIT: 'off',
+      LLM_LOCAL_TOKEN_DELAY_MS: '0',
+      ...env,
+    });
   }
 });
 after(async () => {
@@ -36,7 +42,10 @@ for (const mode of Object.keys(MODES)) {
   test(`${mode}: the history starts with the legacy session's, migrated once even when first requests race`, async () => {
     const url = gateways[mode].url;
     const cookie = await legacyLogin(url, 'bob', 'builder');
-    const exchanged = await send(`${url}/api/v2/auth/token`, { method: 'POST', headers: { cookie, origin: url, host: new URL(url).host } });
+    const exchanged = await send(`${url}/api/v2/auth/token`, {
+      method: 'POST',
+      headers: { cookie, origin: url, host: new URL(url).host },
+    });
     assert.equal(exchanged.status, 200, exchanged.body.toString());
     const headers = { authorization: `Bearer ${exchanged.json().access_token}`, cookie };
     const history = async () => {
@@ -75,7 +84,9 @@ for (const mode of Object.keys(MODES)) {
 test("another user's legacy cookie migrates nothing into the caller's conversation", async () => {
   const url = gateways.introspect.url;
   const cookie = await legacyLogin(url, 'alice', 'wonderland');
-  const res = await send(`${url}/api/v2/chat/history`, { headers: { authorization: `Bearer ${tokens.valid({ sub: 'someone-else' })}`, cookie } });
+  const res = await send(`${url}/api/v2/chat/history`, {
+    headers: { authorization: `Bearer ${tokens.valid({ sub: 'someone-else' })}`, cookie },
+  });
   assert.equal(res.status, 200);
   assert.deepEqual(res.json().messages, []);
 });

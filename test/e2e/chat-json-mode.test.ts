@@ -32,7 +32,7 @@ test('Accept: application/json answers one JSON object {reply, conversation_id, 
   assert.equal(history.json().conversation_id, body.conversation_id);
 });
 
-test('a conversation_id that is not the caller\'s is refused with 404 before the model is called', async () => {
+test("a conversation_id that is not the caller's is refused with 404 before the model is called", async () => {
   const before = stack.fake.requests.length;
   const res = await send(`${stack.gw.url}/api/v2/chat`, {
     method: 'POST',

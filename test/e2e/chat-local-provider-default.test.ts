@@ -8,12 +8,18 @@ import { TEST_JWT_SECRET } from '../support/tokens';
 let gw: RunningGateway;
 before(async () => {
   // Nothing about models configured: LLM_PROVIDER defaults to local.
-  gw = await startGateway({ JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off', CACHE_ENABLED: 'false', LEGACY_URL: 'http://127.0.0.1:9' });
+  gw = await startGateway({
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT: 'off',
+    CACHE_ENABLED: 'false',
+    LEGACY_URL: 'http://127.0.0.1:9',
+  });
 });
 after(() => gw?.stop());
 
 test('with nothing configured the local provider streams a deterministic reply token by token', async () => {
-  const ask = (user: string, message: string) => postSse(`${gw.url}/api/v2/chat`, { headers: bearer(user), body: { message } });
+  const ask = (user: string, message: string) =>
+    postSse(`${gw.url}/api/v2/chat`, { headers: bearer(user), body: { message } });
   const a = await ask('local-a', 'Good evening, innkeeper');
   const deltas = a.events.filter((e) => e.event === 'delta');
   assert.ok(deltas.length >= 5, 'one delta per word');

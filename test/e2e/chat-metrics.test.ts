@@ -6,17 +6,32 @@ import { postSse } from '../support/sse-client';
 
 let stack: Awaited<ReturnType<typeof startChatGateway>>;
 before(async () => {
-  stack = await startChatGateway({ LLM_MODEL_FLASH: 'house-flash', LOG_LEVEL: 'info', OPENAI_API_KEY: 'sk-test-must-not-be-logged' });
+  stack = await startChatGateway({
+    LLM_MODEL_FLASH: 'house-flash',
+    LOG_LEVEL: 'info',
+    OPENAI_API_KEY: 'sk-test-must-not-be-logged',
+  });
 });
 after(() => stack?.stop());
 
 test('a streamed chat shows in the request metrics under its route id and in the chat metrics', async () => {
   stack.fake.behave({ chunks: ['a', 'b', 'c'], firstDelayMs: 100, delayMs: 10 });
-  const res = await postSse(`${stack.gw.url}/api/v2/chat`, { headers: bearer('metrics-user'), body: { message: 'zebra quartz lantern' } });
+  const res = await postSse(`${stack.gw.url}/api/v2/chat`, {
+    headers: bearer('metrics-user'),
+    body: { message: 'zebra quartz lantern' },
+  });
   assert.equal(res.events.at(-1)?.data.model, 'house-flash', 'LLM_MODEL_FLASH names the flash model');
   await new Promise((r) => setTimeout(r, 100));
   // The hijacked SSE reply is still counted once by the onResponse accounting.
-  assert.equal(await metric(stack.gw, 'gateway_requests_total', { route: 'v2-chat', target: 'module', method: 'POST', status: '200' }), 1);
+  assert.equal(
+    await metric(stack.gw, 'gateway_requests_total', {
+      route: 'v2-chat',
+      target: 'module',
+      method: 'POST',
+      status: '200',
+    }),
+    1,
+  );
   assert.equal(await metric(stack.gw, 'gateway_chat_tokens_total', { provider: 'openai', model: 'house-flash' }), 3);
   assert.equal(await metric(stack.gw, 'gateway_chat_time_to_first_token_seconds_count', { provider: 'openai' }), 1);
   assert.ok((await metric(stack.gw, 'gateway_chat_time_to_first_token_seconds_sum', { provider: 'openai' }))! >= 0.09);
@@ -24,8 +39,14 @@ test('a streamed chat shows in the request metrics under its route id and in the
   assert.equal(await metric(stack.gw, 'gateway_chat_cache_total', { result: 'miss' }), 1);
   // The access log line of the hijacked reply names the route, and no message text or key is logged.
   const log = stack.gw.child.output();
-  assert.ok(log.split('\n').some((l) => l.includes('"route":"v2-chat"') && l.includes('"status":200')), log);
-  assert.ok(!log.includes('sk-test-must-not-be-logged') && !log.includes('zebra'), 'no key or message text in the logs');
+  assert.ok(
+    log.split('\n').some((l) => l.includes('"route":"v2-chat"') && l.includes('"status":200')),
+    log,
+  );
+  assert.ok(
+    !log.includes('sk-test-must-not-be-logged') && !log.includes('zebra'),
+    'no key or message text in the logs',
+  );
 
   const history = await send(`${stack.gw.url}/api/v2/chat/history`, { headers: bearer('metrics-user') });
   assert.equal(history.status, 200);

@@ -21,14 +21,19 @@ after(async () => {
 });
 
 // Stricter than the gateway's own HTML policy (no nonces, no data: images): the page must need none of it.
-const STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const STRICT_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 test('the page has no inline script, style or event handler; its script, stylesheet and icon are same-origin files', async () => {
   const html = (await send(`${stack.gateway.url}/chat`)).body.toString();
   assert.ok(!/<script(?![^>]*\bsrc=)[^>]*>/i.test(html), 'inline <script>');
   assert.ok(!/<style|\sstyle=/i.test(html), 'inline style');
   assert.ok(!/\son[a-z]+=/i.test(html), 'inline event handler');
-  for (const [path, type] of [['/chat/app.js', /^text\/javascript/], ['/chat/app.css', /^text\/css/], ['/chat/icon.svg', /^image\/svg\+xml/]] as const) {
+  for (const [path, type] of [
+    ['/chat/app.js', /^text\/javascript/],
+    ['/chat/app.css', /^text\/css/],
+    ['/chat/icon.svg', /^image\/svg\+xml/],
+  ] as const) {
     assert.ok(html.includes(`"${path}"`), `the page does not use ${path}`);
     const res = await send(`${stack.gateway.url}${path}`);
     assert.equal(res.status, 200, path);
@@ -53,7 +58,7 @@ test('a legacy user signs in, sees the legacy history, presses Enter and watches
   // Locators, not page.evaluate: under the strict policy the page forbids eval, Playwright's string predicates too.
   await page.locator('#messages li').nth(1).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('#messages li').count(), 2);
-  assert.match(await page.textContent('#messages li:first-child .text') ?? '', /Hello, who are you tonight\?/);
+  assert.match((await page.textContent('#messages li:first-child .text')) ?? '', /Hello, who are you tonight\?/);
 
   // Shift+Enter is a new line in the message, not a send.
   await page.fill('#message', 'first line');

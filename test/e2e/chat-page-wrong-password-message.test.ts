@@ -9,7 +9,10 @@ let stack: Stack;
 let browser: RunningBrowser;
 
 before(async () => {
-  [stack, browser] = await Promise.all([startStack({ JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off' }), startBrowser()]);
+  [stack, browser] = await Promise.all([
+    startStack({ JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off' }),
+    startBrowser(),
+  ]);
 });
 after(async () => {
   await browser?.close();

@@ -10,7 +10,11 @@ before(async () => {
 after(() => stack?.stop());
 
 const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
-  send(`${stack.gw.url}/api/v2/chat`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json', ...headers }, body });
+  send(`${stack.gw.url}/api/v2/chat`, {
+    method: 'POST',
+    headers: { ...bearer(), 'content-type': 'application/json', ...headers },
+    body,
+  });
 
 function assertProblem(res: Awaited<ReturnType<typeof send>>, status: number, code: string) {
   assert.equal(res.status, status, res.body.toString());
@@ -55,11 +59,19 @@ test('a message of exactly 8000 characters is accepted', async () => {
 });
 
 test('a body that is not JSON is 415', async () => {
-  assertProblem(await post('message=hi', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+  assertProblem(
+    await post('message=hi', { 'content-type': 'application/x-www-form-urlencoded' }),
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  );
   assertProblem(await post('hi', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
 });
 
 test('no credentials is 401, before the body is looked at', async () => {
-  const res = await send(`${stack.gw.url}/api/v2/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message":"hi"}' });
+  const res = await send(`${stack.gw.url}/api/v2/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"message":"hi"}',
+  });
   assertProblem(res, 401, 'UNAUTHENTICATED');
 });

@@ -13,7 +13,10 @@ test('each model chunk reaches the client as an SSE delta when the model produce
   const chunks = ['The', ' tide', ' turns', ' at', ' dawn.'];
   const gapMs = 400;
   stack.fake.behave({ chunks, firstDelayMs: 0, delayMs: gapMs });
-  const res = await postSse(`${stack.gw.url}/api/v2/chat`, { headers: bearer('stream-user'), body: { message: 'When does the tide turn?' } });
+  const res = await postSse(`${stack.gw.url}/api/v2/chat`, {
+    headers: bearer('stream-user'),
+    body: { message: 'When does the tide turn?' },
+  });
 
   assert.equal(res.status, 200);
   assert.match(String(res.headers['content-type']), /^text\/event-stream/);
@@ -28,7 +31,10 @@ test('each model chunk reaches the client as an SSE delta when the model produce
   const spread = deltas[deltas.length - 1].at - deltas[0].at;
   assert.ok(spread >= 4 * gapMs * 0.6, `deltas arrived ${spread} ms apart in total; buffered?`);
   for (let i = 1; i < deltas.length; i++) {
-    assert.ok(deltas[i].at - deltas[i - 1].at >= gapMs * 0.5, `delta ${i} came ${deltas[i].at - deltas[i - 1].at} ms after the previous`);
+    assert.ok(
+      deltas[i].at - deltas[i - 1].at >= gapMs * 0.5,
+      `delta ${i} came ${deltas[i].at - deltas[i - 1].at} ms after the previous`,
+    );
   }
 
   const last = res.events[res.events.length - 1];
@@ -46,7 +52,10 @@ test('each model chunk reaches the client as an SSE delta when the model produce
 
 test('the client picks the tier; LLM_MODEL_* names are not needed for the defaults', async () => {
   stack.fake.behave({ chunks: ['ok'], delayMs: 0 });
-  const res = await postSse(`${stack.gw.url}/api/v2/chat`, { headers: bearer('tier-user'), body: { message: 'hi', model: 'pro' } });
+  const res = await postSse(`${stack.gw.url}/api/v2/chat`, {
+    headers: bearer('tier-user'),
+    body: { message: 'hi', model: 'pro' },
+  });
   assert.equal(res.events.at(-1)!.data.model, 'gpt-4.1');
   assert.equal(stack.fake.requests.at(-1)!.body.model, 'gpt-4.1');
 });

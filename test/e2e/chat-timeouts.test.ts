@@ -5,7 +5,12 @@ import { postSse, textOf } from '../support/sse-client';
 
 let stack: Awaited<ReturnType<typeof startChatGateway>>;
 before(async () => {
-  stack = await startChatGateway({ CACHE_ENABLED: 'false', LLM_FIRST_TOKEN_TIMEOUT_MS: '800', LLM_IDLE_TIMEOUT_MS: '600', SSE_KEEPALIVE_MS: '200' });
+  stack = await startChatGateway({
+    CACHE_ENABLED: 'false',
+    LLM_FIRST_TOKEN_TIMEOUT_MS: '800',
+    LLM_IDLE_TIMEOUT_MS: '600',
+    SSE_KEEPALIVE_MS: '200',
+  });
 });
 after(() => stack?.stop());
 
@@ -13,11 +18,17 @@ test('no first token within LLM_FIRST_TOKEN_TIMEOUT_MS: error event LLM_TIMEOUT,
   stack.fake.reset();
   stack.fake.behave({ chunks: ['never'], hangAfter: 0 });
   const res = await postSse(`${stack.gw.url}/api/v2/chat`, { headers: bearer(), body: { message: 'Hello?' } });
-  assert.deepEqual(res.events.map((e) => [e.event, e.data.code]), [['error', 'LLM_TIMEOUT']]);
+  assert.deepEqual(
+    res.events.map((e) => [e.event, e.data.code]),
+    [['error', 'LLM_TIMEOUT']],
+  );
   assert.equal(res.events[0].data.status, 504);
   assert.ok(res.events[0].at >= 700 && res.events[0].at < 5_000, `error after ${res.events[0].at} ms`);
   // The idle stream was kept alive with comment lines meanwhile (SSE_KEEPALIVE_MS=200).
-  assert.ok(res.comments.some((c) => c.text === 'keep-alive'), 'no keep-alive comment on the idle stream');
+  assert.ok(
+    res.comments.some((c) => c.text === 'keep-alive'),
+    'no keep-alive comment on the idle stream',
+  );
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(stack.fake.requests[0].closedAt, 'the hanging model request was closed');
 });
@@ -27,6 +38,9 @@ test('silence after some text longer than LLM_IDLE_TIMEOUT_MS: error event, neve
   stack.fake.behave({ chunks: ['Once', ' upon'], hangAfter: 1 });
   const res = await postSse(`${stack.gw.url}/api/v2/chat`, { headers: bearer(), body: { message: 'A story?' } });
   assert.equal(textOf(res), 'Once');
-  assert.deepEqual(res.events.map((e) => e.event), ['delta', 'error']);
+  assert.deepEqual(
+    res.events.map((e) => e.event),
+    ['delta', 'error'],
+  );
   assert.equal(res.events[1].data.code, 'LLM_TIMEOUT');
 });

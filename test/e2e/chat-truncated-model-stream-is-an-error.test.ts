@@ -33,7 +33,11 @@ after(async () => {
 
 function assertCutShort(res: SseResult): void {
   assert.equal(textOf(res), 'One two', 'what the model said was delivered');
-  assert.deepEqual(res.events.map((e) => e.event), ['delta', 'delta', 'error'], res.body);
+  assert.deepEqual(
+    res.events.map((e) => e.event),
+    ['delta', 'delta', 'error'],
+    res.body,
+  );
   assert.equal(res.events.at(-1)!.data.code, 'LLM_FAILED');
   assert.equal(res.events.at(-1)!.data.status, 502);
 }
@@ -45,13 +49,19 @@ async function savedMessages(url: string, user: string): Promise<unknown[]> {
 
 test('OpenAI: a stream closed without finish_reason or [DONE] ends with an LLM_FAILED error, unsaved and uncached', async () => {
   openai.fake.behave({ chunks: ['One', ' two', ' three.'], truncateAfter: 2 });
-  const cut = await postSse(`${openai.gw.url}/api/v2/chat`, { headers: bearer('cut-openai'), body: { message: 'Count to three.' } });
+  const cut = await postSse(`${openai.gw.url}/api/v2/chat`, {
+    headers: bearer('cut-openai'),
+    body: { message: 'Count to three.' },
+  });
   assertCutShort(cut);
   assert.deepEqual(await savedMessages(openai.gw.url, 'cut-openai'), [], 'the broken turn is not in the history');
 
   // The same conversation again: a cached cut-short reply would be replayed without calling the model.
   openai.fake.behave({ truncateAfter: undefined });
-  const again = await postSse(`${openai.gw.url}/api/v2/chat`, { headers: bearer('cut-openai'), body: { message: 'Count to three.' } });
+  const again = await postSse(`${openai.gw.url}/api/v2/chat`, {
+    headers: bearer('cut-openai'),
+    body: { message: 'Count to three.' },
+  });
   assert.equal(openai.fake.requests.length, 2, 'the second request went to the model');
   assert.equal(again.events.at(-1)?.event, 'done');
   assert.equal(textOf(again), 'One two three.');
@@ -59,12 +69,18 @@ test('OpenAI: a stream closed without finish_reason or [DONE] ends with an LLM_F
 
 test('Gemini: a stream that ends without finishReason ends with an LLM_FAILED error, unsaved and uncached', async () => {
   gemini.behave({ chunks: ['One', ' two', ' three.'], truncateAfter: 2 });
-  const cut = await postSse(`${geminiGw.url}/api/v2/chat`, { headers: bearer('cut-gemini'), body: { message: 'Count to three.' } });
+  const cut = await postSse(`${geminiGw.url}/api/v2/chat`, {
+    headers: bearer('cut-gemini'),
+    body: { message: 'Count to three.' },
+  });
   assertCutShort(cut);
   assert.deepEqual(await savedMessages(geminiGw.url, 'cut-gemini'), [], 'the broken turn is not in the history');
 
   gemini.behave({ truncateAfter: undefined });
-  const again = await postSse(`${geminiGw.url}/api/v2/chat`, { headers: bearer('cut-gemini'), body: { message: 'Count to three.' } });
+  const again = await postSse(`${geminiGw.url}/api/v2/chat`, {
+    headers: bearer('cut-gemini'),
+    body: { message: 'Count to three.' },
+  });
   assert.equal(gemini.calls.length, 2, 'the second request went to the model');
   assert.equal(again.events.at(-1)?.event, 'done');
   assert.equal(textOf(again), 'One two three.');

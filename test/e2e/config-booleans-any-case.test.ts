@@ -31,7 +31,13 @@ after(async () => {
 });
 
 test('ROUTE_ALL_TO_LEGACY=TRUE starts the gateway and sends a new-side route to legacy', async () => {
-  const gw = await startGateway({ LEGACY_URL: legacy.url, ROUTES_FILE: yaml, RATE_LIMIT: 'off', ROUTE_ALL_TO_LEGACY: 'TRUE', ACCESS_LOG: ' Off ' });
+  const gw = await startGateway({
+    LEGACY_URL: legacy.url,
+    ROUTES_FILE: yaml,
+    RATE_LIMIT: 'off',
+    ROUTE_ALL_TO_LEGACY: 'TRUE',
+    ACCESS_LOG: ' Off ',
+  });
   try {
     const res = await send(`${gw.url}/api/v1/reports/q`);
     assert.equal(res.status, 200, res.body.toString());

@@ -5,7 +5,10 @@ import { routesFile } from '../support/gateway';
 import { GATEWAY_MAIN, ROOT } from '../support/paths';
 
 async function boot(env: Record<string, string>) {
-  const child = startChild(process.execPath, [GATEWAY_MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = startChild(process.execPath, [GATEWAY_MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
   const code = await child.exited;
   clearTimeout(timer);
@@ -13,11 +16,17 @@ async function boot(env: Record<string, string>) {
 }
 
 test('bad environment values stop the start with one line naming every bad key', async () => {
-  const { code, output } = await boot({ PORT: 'eighty', CSP_MODE: 'sometimes', UPSTREAM_TIMEOUT_MS: '-5', FALLBACK_AUTH: 'maybe' });
+  const { code, output } = await boot({
+    PORT: 'eighty',
+    CSP_MODE: 'sometimes',
+    UPSTREAM_TIMEOUT_MS: '-5',
+    FALLBACK_AUTH: 'maybe',
+  });
   assert.equal(code, 1);
   const lines = output.trim().split('\n');
   assert.equal(lines.length, 1, output);
-  for (const key of ['PORT', 'CSP_MODE', 'UPSTREAM_TIMEOUT_MS', 'FALLBACK_AUTH']) assert.match(lines[0], new RegExp(key));
+  for (const key of ['PORT', 'CSP_MODE', 'UPSTREAM_TIMEOUT_MS', 'FALLBACK_AUTH'])
+    assert.match(lines[0], new RegExp(key));
 });
 
 test('a bad routes.yaml stops the start naming the bad entries', async () => {

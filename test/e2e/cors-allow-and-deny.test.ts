@@ -39,7 +39,11 @@ after(async () => {
 const preflight = (base: string, path: string, origin: string) =>
   send(`${base}${path}`, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
   });
 
 test('an allowed origin on a v2 module route: its origin echoed with credentials, headers exposed, Vary: Origin', async () => {

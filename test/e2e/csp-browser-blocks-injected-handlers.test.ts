@@ -58,7 +58,10 @@ test('enforce: stamped inline and external scripts run, inline handlers are bloc
   assert.equal(await page.textContent('#external'), 'external script ran');
   assert.equal(await page.evaluate("getComputedStyle(document.getElementById('inline-style')).color"), 'rgb(1, 2, 3)');
   assert.equal(await page.evaluate('window.fromComment'), undefined);
-  await eventually('a script-src-attr report', async () => (await reports(stack.gateway.url, 'script-src-attr')) > before);
+  await eventually(
+    'a script-src-attr report',
+    async () => (await reports(stack.gateway.url, 'script-src-attr')) > before,
+  );
   assert.equal(await page.evaluate('document.body.dataset.handler'), undefined, 'onerror handler was blocked');
   assert.equal(await page.evaluate('document.body.dataset.clicked'), undefined, 'onclick handler was blocked');
 });

@@ -23,7 +23,9 @@ test('CSP_MODE=off: no CSP field from the gateway, no stamping, HTML bytes exact
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
   }
   // No nonce went upstream either, and a client's one never passes: the template rendered none.
-  const page = (await send(`${stack.gateway.url}/page`, { headers: { 'x-csp-nonce': 'client-chosen' } })).body.toString();
+  const page = (
+    await send(`${stack.gateway.url}/page`, { headers: { 'x-csp-nonce': 'client-chosen' } })
+  ).body.toString();
   assert.ok(!page.includes('nonce='));
   assert.equal((await send(`${stack.gateway.url}/api/v2/meta`)).headers['content-security-policy'], undefined);
 });

@@ -27,7 +27,10 @@ test('proxied legacy HTML: the policy names a fresh nonce and untagged <script>/
   assert.ok(html.includes(`<script nonce="${nonce}" src="/static/csp-demo.js" defer>`), 'external script stamped too');
   assert.ok(html.includes('<!-- <script>window.fromComment = true;</script> -->'), 'comment untouched');
   assert.ok(html.includes('data-note="<script>not a tag</script>"'), 'attribute value untouched');
-  assert.ok(html.includes(`onerror="document.body.dataset.handler = 'ran'"`), 'inline handler left as is (CSP blocks it)');
+  assert.ok(
+    html.includes(`onerror="document.body.dataset.handler = 'ran'"`),
+    'inline handler left as is (CSP blocks it)',
+  );
   // The body changed length: the upstream's framing cannot be relayed.
   assert.equal(res.headers['content-length'], undefined);
   // The gateway's policy wins over the legacy page's own loose one, and banners are gone.
@@ -39,7 +42,8 @@ test('proxied legacy HTML: the policy names a fresh nonce and untagged <script>/
 
 test('nonces differ per response', async () => {
   const seen = new Set<string>();
-  for (let i = 0; i < 5; i++) seen.add(nonceOf((await send(`${stack.gateway.url}/api/v1/csp-demo`)).headers['content-security-policy']));
+  for (let i = 0; i < 5; i++)
+    seen.add(nonceOf((await send(`${stack.gateway.url}/api/v1/csp-demo`)).headers['content-security-policy']));
   assert.equal(seen.size, 5);
 });
 
@@ -49,7 +53,11 @@ test('the nonce reaches the upstream as X-CSP-Nonce (a client-sent one is droppe
   const html = res.body.toString('utf8');
   assert.ok(!html.includes('chosen-by-attacker'));
   // index.html templates its inline script's nonce itself: kept, not doubled.
-  assert.equal(html.split(`nonce="${nonce}"`).length - 1, 3, 'style stamped, templated script kept, external script stamped');
+  assert.equal(
+    html.split(`nonce="${nonce}"`).length - 1,
+    3,
+    'style stamped, templated script kept, external script stamped',
+  );
   assert.ok(!/nonce="[^"]*" nonce=/.test(html));
 });
 

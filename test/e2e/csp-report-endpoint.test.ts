@@ -17,7 +17,9 @@ after(async () => {
 });
 
 const metric = async (directive: string) => {
-  const m = new RegExp(`^gateway_csp_reports_total\\{directive="${directive}"\\} (\\d+)`, 'm').exec((await send(`${gw.url}/metrics`)).body.toString());
+  const m = new RegExp(`^gateway_csp_reports_total\\{directive="${directive}"\\} (\\d+)`, 'm').exec(
+    (await send(`${gw.url}/metrics`)).body.toString(),
+  );
   return m ? Number(m[1]) : 0;
 };
 
@@ -25,7 +27,13 @@ test('both report formats are accepted with 204, counted by directive and logged
   const legacy = await send(`${gw.url}/csp-report`, {
     method: 'POST',
     headers: { 'content-type': 'application/csp-report', cookie: 'session=secret-cookie' },
-    body: JSON.stringify({ 'csp-report': { 'document-uri': 'http://h/p?token=secret-token', 'violated-directive': "script-src-elem 'self'", 'blocked-uri': 'inline' } }),
+    body: JSON.stringify({
+      'csp-report': {
+        'document-uri': 'http://h/p?token=secret-token',
+        'violated-directive': "script-src-elem 'self'",
+        'blocked-uri': 'inline',
+      },
+    }),
   });
   assert.equal(legacy.status, 204);
   const api = await send(`${gw.url}/csp-report`, {
@@ -42,7 +50,10 @@ test('both report formats are accepted with 204, counted by directive and logged
   assert.equal(await metric('other'), 1);
   assert.equal(upstream.hits(), 0, 'never proxied');
   await new Promise((r) => setTimeout(r, 200));
-  const lines = gw.child.output().split('\n').filter((l) => l.includes('csp violation'));
+  const lines = gw.child
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('csp violation'));
   assert.equal(lines.length, 3);
   assert.ok(!lines.join('\n').includes('secret'), 'no cookie, no query string');
 });
@@ -51,13 +62,22 @@ test('wrong media type 415, body over 64 KiB 413, not JSON 400, other methods 40
   const url = `${gw.url}/csp-report`;
   const r415 = await send(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
   assert.equal(r415.status, 415);
-  const r413 = await send(url, { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: 'x'.repeat(65 * 1024) });
+  const r413 = await send(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/csp-report' },
+    body: 'x'.repeat(65 * 1024),
+  });
   assert.equal(r413.status, 413);
-  const r400 = await send(url, { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: '{oops' });
+  const r400 = await send(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/csp-report' },
+    body: '{oops',
+  });
   assert.equal(r400.status, 400);
   const r405 = await send(url);
   assert.equal(r405.status, 405);
-  for (const r of [r415, r413, r400, r405]) assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+  for (const r of [r415, r413, r400, r405])
+    assert.match(String(r.headers['content-type']), /application\/problem\+json/);
   assert.equal(upstream.hits(), 0);
 });
 
@@ -74,5 +94,8 @@ test('past 20 reports a minute from one client: 429 with Retry-After, counted as
   }
   assert.equal(status, 429);
   assert.ok(Number(res!.headers['retry-after']) >= 1);
-  assert.match((await send(`${gw.url}/metrics`)).body.toString(), /gateway_rate_limited_total\{route="csp-report"\} [1-9]/);
+  assert.match(
+    (await send(`${gw.url}/metrics`)).body.toString(),
+    /gateway_rate_limited_total\{route="csp-report"\} [1-9]/,
+  );
 });

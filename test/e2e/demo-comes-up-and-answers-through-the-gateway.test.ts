@@ -12,7 +12,11 @@ test('the demo comes up on the ports it is given and /api/v1/items answers throu
   const demo = runDemo({ PORT: String(port), LEGACY_PORT: String(legacyPort) });
   t.after(() => demo.proc.kill('SIGKILL'));
   await waitFor(() => /Try:/.test(demo.stdout()) || demo.proc.exitCode !== null, 60_000);
-  assert.match(demo.stdout(), new RegExp(`legacy Flask on :${legacyPort}, Figway on :${port}`), `stdout: ${demo.stdout()} stderr: ${demo.stderr()}`);
+  assert.match(
+    demo.stdout(),
+    new RegExp(`legacy Flask on :${legacyPort}, Figway on :${port}`),
+    `stdout: ${demo.stdout()} stderr: ${demo.stderr()}`,
+  );
   assert.match(demo.stdout(), new RegExp(`curl -i localhost:${port}/api/v1/items`));
 
   // No waiting or retrying here: "Try:" means both listen.

@@ -19,14 +19,19 @@ before(async () => {
 });
 after(() => squatter?.close());
 
-for (const [name, other] of [['PORT', 'LEGACY_PORT'], ['LEGACY_PORT', 'PORT']]) {
+for (const [name, other] of [
+  ['PORT', 'LEGACY_PORT'],
+  ['LEGACY_PORT', 'PORT'],
+]) {
   test(`${name} taken: exit 1 and one line naming port and variable`, async () => {
     const demo = runDemo({ [name]: String(taken), [other]: String(await freePort()) });
     const timer = setTimeout(() => demo.proc.kill('SIGKILL'), 60_000);
     const code = await demo.exited;
     clearTimeout(timer);
     assert.equal(code, 1, `exit code; stdout: ${demo.stdout()} stderr: ${demo.stderr()}`);
-    assert.deepEqual(lines(demo.stderr()), [`demo: port ${taken} is already in use; stop what listens there or set ${name} to another port`]);
+    assert.deepEqual(lines(demo.stderr()), [
+      `demo: port ${taken} is already in use; stop what listens there or set ${name} to another port`,
+    ]);
     assert.doesNotMatch(demo.stdout(), /Try:|curl/);
   });
 }

@@ -31,8 +31,16 @@ interface Manifest {
 /** Files in k8s/ that kustomization.yaml leaves out on purpose (each says why, there and in the file). */
 const NOT_IN_KUSTOMIZATION = ['secret.yaml', 'redis.yaml', 'keda-scaledobject.yaml'];
 const NAMESPACED = new Set([
-  'ConfigMap', 'Secret', 'Deployment', 'StatefulSet', 'Service', 'Ingress', 'HorizontalPodAutoscaler',
-  'PodDisruptionBudget', 'ScaledObject', 'NetworkPolicy',
+  'ConfigMap',
+  'Secret',
+  'Deployment',
+  'StatefulSet',
+  'Service',
+  'Ingress',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'ScaledObject',
+  'NetworkPolicy',
 ]);
 
 function yamlFiles(dir: string): string[] {
@@ -50,7 +58,11 @@ function parseDocs(rel: string): Y[] {
   assert.ok(Array.isArray(docs), `${rel}: not a YAML stream`);
   const out: Y[] = [];
   docs.forEach((d, i) => {
-    assert.deepEqual(d.errors.map((e) => e.message), [], `${rel}, document ${i + 1}: YAML errors`);
+    assert.deepEqual(
+      d.errors.map((e) => e.message),
+      [],
+      `${rel}, document ${i + 1}: YAML errors`,
+    );
     const v = d.toJS();
     if (v !== null && v !== undefined) out.push(v);
   });
@@ -63,7 +75,11 @@ const kustomization: Y = parseYaml(read('k8s/kustomization.yaml'));
 
 function one(kind: string, name?: string): Y {
   const found = manifests.filter((m) => m.obj.kind === kind && (name === undefined || m.obj.metadata?.name === name));
-  assert.equal(found.length, 1, `expected exactly one ${kind}${name ? ` named ${name}` : ''} in k8s/, found ${found.length}`);
+  assert.equal(
+    found.length,
+    1,
+    `expected exactly one ${kind}${name ? ` named ${name}` : ''} in k8s/, found ${found.length}`,
+  );
   return found[0].obj;
 }
 
@@ -241,16 +257,21 @@ const compose: Y = parseYaml(read('docker-compose.yml'));
 
 /** Compose interpolation as it happens with nothing set in the shell or .env: the `${X:-default}` defaults. */
 function interpolate(v: unknown): string {
-  return String(v)
-    .replace(/\$\$/g, '\u0000')
-    .replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_, _name, dflt) => dflt ?? '')
-    .replace(/\u0000/g, '$');
+  return (
+    String(v)
+      .replace(/\$\$/g, '\u0000')
+      .replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_, _name, dflt) => dflt ?? '')
+      // eslint-disable-next-line no-control-regex -- NUL stands in for an escaped $$ (it cannot occur in YAML text)
+      .replace(/\u0000/g, '$')
+  );
 }
 
 function composeEnv(svc: Y): Record<string, string> {
   const env = svc.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((kv: string) => [kv.split('=')[0], interpolate(kv.split('=').slice(1).join('='))]));
+    return Object.fromEntries(
+      env.map((kv: string) => [kv.split('=')[0], interpolate(kv.split('=').slice(1).join('='))]),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v)]));
 }
@@ -308,8 +329,21 @@ test('every k8s/ manifest parses and has apiVersion, kind, a valid name and the 
     assert.ok(!seen.has(key), `${what}: defined twice`);
     seen.add(key);
   }
-  for (const kind of ['Deployment', 'Service', 'Ingress', 'ConfigMap', 'Secret', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ScaledObject', 'StatefulSet']) {
-    assert.ok(manifests.some((m) => m.obj.kind === kind), `no ${kind} under k8s/`);
+  for (const kind of [
+    'Deployment',
+    'Service',
+    'Ingress',
+    'ConfigMap',
+    'Secret',
+    'HorizontalPodAutoscaler',
+    'PodDisruptionBudget',
+    'ScaledObject',
+    'StatefulSet',
+  ]) {
+    assert.ok(
+      manifests.some((m) => m.obj.kind === kind),
+      `no ${kind} under k8s/`,
+    );
   }
   // Kubernetes refuses non-string ConfigMap and Secret values (an unquoted true or 8080 in YAML).
   for (const { file, obj } of manifests.filter((m) => m.obj.kind === 'ConfigMap' || m.obj.kind === 'Secret')) {
@@ -326,10 +360,17 @@ test('kustomization.yaml lists every manifest except the documented ones, and ne
   const unlisted = top.filter((f) => !resources.includes(f));
   assert.deepEqual(unlisted.sort(), [...NOT_IN_KUSTOMIZATION].sort(), 'manifests left out of kustomization.yaml');
   const text = read('k8s/kustomization.yaml');
-  for (const f of NOT_IN_KUSTOMIZATION) assert.ok(text.includes(f), `kustomization.yaml should say why ${f} is left out`);
-  assert.ok(!(resources.includes('hpa.yaml') && resources.includes('keda-scaledobject.yaml')), 'an HPA and a ScaledObject would fight');
+  for (const f of NOT_IN_KUSTOMIZATION)
+    assert.ok(text.includes(f), `kustomization.yaml should say why ${f} is left out`);
+  assert.ok(
+    !(resources.includes('hpa.yaml') && resources.includes('keda-scaledobject.yaml')),
+    'an HPA and a ScaledObject would fight',
+  );
   assert.equal(kustomization.namespace, one('Namespace').metadata.name);
-  assert.ok(kustomization.images?.some((i: Y) => i.name === gateway.image.split(':')[0]), 'kustomization images: does not name the gateway image');
+  assert.ok(
+    kustomization.images?.some((i: Y) => i.name === gateway.image.split(':')[0]),
+    'kustomization images: does not name the gateway image',
+  );
 });
 
 test('Deployment: 3 replicas, probes on the gateway port and paths, hardened, started from the ConfigMap and Secret', () => {
@@ -371,16 +412,27 @@ test('Deployment: 3 replicas, probes on the gateway port and paths, hardened, st
 
   // The environment comes from the ConfigMap and the Secret, both of which exist here.
   const refs = (gateway.envFrom ?? []).map((f: Y) => f.configMapRef?.name ?? f.secretRef?.name);
-  assert.deepEqual(refs, ['figway-config', 'figway-secrets'], 'envFrom: ConfigMap first, Secret second (the Secret wins)');
+  assert.deepEqual(
+    refs,
+    ['figway-config', 'figway-secrets'],
+    'envFrom: ConfigMap first, Secret second (the Secret wins)',
+  );
   for (const f of gateway.envFrom) assert.equal(f.prefix, undefined, 'an envFrom prefix would rename every variable');
 
-  for (const c of podSpec.topologySpreadConstraints ?? []) assert.ok(selects(c.labelSelector.matchLabels, podLabels), 'topology spread selects other pods');
-  assert.ok((podSpec.topologySpreadConstraints ?? []).length > 0 || podSpec.affinity?.podAntiAffinity, 'pods should be spread across nodes');
+  for (const c of podSpec.topologySpreadConstraints ?? [])
+    assert.ok(selects(c.labelSelector.matchLabels, podLabels), 'topology spread selects other pods');
+  assert.ok(
+    (podSpec.topologySpreadConstraints ?? []).length > 0 || podSpec.affinity?.podAntiAffinity,
+    'pods should be spread across nodes',
+  );
 
   const ann = deployment.spec.template.metadata.annotations ?? {};
   assert.equal(ann['prometheus.io/scrape'], 'true');
   // /metrics lives on METRICS_PORT (kept off the Service and the Ingress), which the container declares.
-  assert.ok(config.metricsPort !== undefined && config.metricsPort !== config.port, 'the ConfigMap moves /metrics off PORT');
+  assert.ok(
+    config.metricsPort !== undefined && config.metricsPort !== config.port,
+    'the ConfigMap moves /metrics off PORT',
+  );
   assert.equal(Number(ann['prometheus.io/port']), config.metricsPort);
   assert.equal(containerPort('metrics'), config.metricsPort, 'container port "metrics" is METRICS_PORT');
   assert.equal(ann['prometheus.io/path'], '/metrics');
@@ -393,42 +445,64 @@ test('shutdown timing: preStop equals SHUTDOWN_DELAY_MS, and the grace period ou
   assert.ok(preStop, 'preStop hook');
   // Either the native `sleep` action or an exec of `sleep N`.
   const cmd: string[] = preStop.exec?.command ?? [];
-  const sleepS = preStop.sleep ? Number(preStop.sleep.seconds) : cmd[0] === 'sleep' && cmd.length === 2 ? Number(cmd[1]) : NaN;
+  const sleepS = preStop.sleep
+    ? Number(preStop.sleep.seconds)
+    : cmd[0] === 'sleep' && cmd.length === 2
+      ? Number(cmd[1])
+      : NaN;
   assert.ok(sleepS > 0, `preStop must sleep: ${JSON.stringify(preStop)}`);
   assert.equal(sleepS * 1000, config.shutdown.delayMs, 'preStop sleep and SHUTDOWN_DELAY_MS');
   // The kubelet's countdown starts before preStop; SIGTERM (and the gateway's own delay and grace) only after it.
   const needed = sleepS + (config.shutdown.delayMs + config.shutdown.graceMs) / 1000;
-  assert.ok(podSpec.terminationGracePeriodSeconds > needed, `terminationGracePeriodSeconds ${podSpec.terminationGracePeriodSeconds} <= ${needed}`);
+  assert.ok(
+    podSpec.terminationGracePeriodSeconds > needed,
+    `terminationGracePeriodSeconds ${podSpec.terminationGracePeriodSeconds} <= ${needed}`,
+  );
 });
 
 test('Service selects the gateway pods only, on the container port', () => {
   assert.ok(selects(service.spec.selector, podLabels), 'Service selector does not match the Deployment pods');
   for (const sts of manifests.filter((m) => m.obj.kind === 'StatefulSet')) {
-    assert.ok(!selects(service.spec.selector, sts.obj.spec.template.metadata.labels), `Service also selects ${sts.obj.metadata.name}`);
+    assert.ok(
+      !selects(service.spec.selector, sts.obj.spec.template.metadata.labels),
+      `Service also selects ${sts.obj.metadata.name}`,
+    );
   }
   const http = service.spec.ports.find((p: Y) => p.name === 'http');
   assert.ok(http, 'Service port named http');
   assert.equal(containerPort(http.targetPort), podConfig().port);
 });
 
-test('Ingress: TLS at the edge, every path to the Service port, streaming not buffered, timeouts past the gateway\'s', () => {
+test("Ingress: TLS at the edge, every path to the Service port, streaming not buffered, timeouts past the gateway's", () => {
   const config = podConfig();
   const ingress = one('Ingress');
   assert.ok(ingress.spec.tls?.length > 0 && ingress.spec.tls[0].secretName, 'TLS terminates at the ingress');
   const paths = ingress.spec.rules.flatMap((r: Y) => r.http.paths);
-  assert.ok(paths.some((p: Y) => p.path === '/' && p.pathType === 'Prefix'), 'the catch-all / must reach the gateway');
+  assert.ok(
+    paths.some((p: Y) => p.path === '/' && p.pathType === 'Prefix'),
+    'the catch-all / must reach the gateway',
+  );
   for (const p of paths) {
     const b = p.backend.service;
     assert.equal(b.name, service.metadata.name, `path ${p.path} goes to another Service`);
-    const port = service.spec.ports.find((sp: Y) => (b.port.name ? sp.name === b.port.name : sp.port === b.port.number));
+    const port = service.spec.ports.find((sp: Y) =>
+      b.port.name ? sp.name === b.port.name : sp.port === b.port.number,
+    );
     assert.ok(port, `path ${p.path} names a port the Service does not have`);
   }
   const a = ingress.metadata.annotations;
-  assert.equal(a['nginx.ingress.kubernetes.io/proxy-buffering'], 'off', 'SSE and chunked responses must not be buffered');
+  assert.equal(
+    a['nginx.ingress.kubernetes.io/proxy-buffering'],
+    'off',
+    'SSE and chunked responses must not be buffered',
+  );
   assert.equal(a['nginx.ingress.kubernetes.io/proxy-request-buffering'], 'off', 'uploads must stream');
   const readTimeout = Number(a['nginx.ingress.kubernetes.io/proxy-read-timeout']);
   const idle = config.upstream.idleTimeoutMs === 0 ? 3600 : config.upstream.idleTimeoutMs / 1000;
-  assert.ok(readTimeout >= Math.max(idle, config.upstream.timeoutMs / 1000), `proxy-read-timeout ${readTimeout}s would cut streams the gateway keeps`);
+  assert.ok(
+    readTimeout >= Math.max(idle, config.upstream.timeoutMs / 1000),
+    `proxy-read-timeout ${readTimeout}s would cut streams the gateway keeps`,
+  );
   assert.ok(Number(a['nginx.ingress.kubernetes.io/proxy-send-timeout']) >= readTimeout);
 });
 
@@ -457,7 +531,9 @@ test('HPA, ScaledObject and PDB all target the gateway Deployment', () => {
 
   const pdb = one('PodDisruptionBudget');
   assert.ok(selects(pdb.spec.selector.matchLabels, podLabels), 'PDB selects no gateway pods');
-  const allowsDrain = pdb.spec.maxUnavailable >= 1 || (pdb.spec.minAvailable !== undefined && pdb.spec.minAvailable < hpa.spec.minReplicas);
+  const allowsDrain =
+    pdb.spec.maxUnavailable >= 1 ||
+    (pdb.spec.minAvailable !== undefined && pdb.spec.minAvailable < hpa.spec.minReplicas);
   assert.ok(allowsDrain, 'the PDB must let at least one pod go, or node drains block forever');
 });
 
@@ -478,21 +554,24 @@ test('every variable name any deployment file sets is one the gateway knows', ()
   const explicit = (gateway.env ?? []).map((e: Y) => e.name);
   if (explicit.length) assertKnownNames('Deployment env', explicit);
   for (const from of gateway.envFrom ?? []) {
-    if (from.configMapRef) assertKnownNames(`envFrom ${from.configMapRef.name}`, Object.keys(one('ConfigMap', from.configMapRef.name).data));
-    if (from.secretRef) assertKnownNames(`envFrom ${from.secretRef.name}`, secretKeys(one('Secret', from.secretRef.name)));
+    if (from.configMapRef)
+      assertKnownNames(`envFrom ${from.configMapRef.name}`, Object.keys(one('ConfigMap', from.configMapRef.name).data));
+    if (from.secretRef)
+      assertKnownNames(`envFrom ${from.secretRef.name}`, secretKeys(one('Secret', from.secretRef.name)));
   }
   assertKnownNames('docker-compose.yml gateway environment', Object.keys(composeEnv(compose.services.gateway)));
   const dockerEnv = gatewayImage.flatMap((s) => ops(s, 'ENV').flatMap(envNames));
   assertKnownNames('Dockerfile ENV', dockerEnv);
 });
 
-test('the ConfigMap with stand-in secrets passes the gateway\'s own config validation', () => {
+test("the ConfigMap with stand-in secrets passes the gateway's own config validation", () => {
   const config = podConfig();
   // loadConfig accepted the pod's environment (it throws otherwise); here, what it made of it.
   assert.equal(config.routes.length > 0, true, 'the routes ConfigMap holds no routes');
   assert.equal(config.rateLimitFailOpen, true);
   assert.equal(config.routeAllToLegacy, false, 'the shipped default must not be the rollback');
-  for (const key of secretKeys(secret)) assert.ok(key in TEST_SECRETS, `add a stand-in value for Secret key ${key} to this test`);
+  for (const key of secretKeys(secret))
+    assert.ok(key in TEST_SECRETS, `add a stand-in value for Secret key ${key} to this test`);
   // ROUTES_FILE is where the routes ConfigMap is mounted.
   const routesFilePath: string = flags.data.ROUTES_FILE;
   const mount = gateway.volumeMounts.find((m: Y) => routesFilePath.startsWith(`${m.mountPath}/`));
@@ -512,12 +591,14 @@ test('the ConfigMap with stand-in secrets passes the gateway\'s own config valid
 test('the Secret template holds placeholders only, and the gateway refuses to start on them', () => {
   const values = { ...secret.stringData };
   for (const [k, v] of Object.entries(secret.data ?? {})) values[k] = Buffer.from(String(v), 'base64').toString();
-  for (const [k, v] of Object.entries(values)) assert.match(String(v), /^(|REPLACE_ME)$/, `secret.yaml ${k} must be a placeholder, never a real value`);
+  for (const [k, v] of Object.entries(values))
+    assert.match(String(v), /^(|REPLACE_ME)$/, `secret.yaml ${k} must be a placeholder, never a real value`);
   const env = withRoutesFromConfigMap(podEnv(values as Record<string, string>));
   assert.throws(
     () => loadConfig(env, ROOT),
     (err: Error) => {
-      for (const k of Object.keys(values)) assert.match(err.message, new RegExp(`\\b${k}\\b`), `an unfilled ${k} must stop the start`);
+      for (const k of Object.keys(values))
+        assert.match(err.message, new RegExp(`\\b${k}\\b`), `an unfilled ${k} must stop the start`);
       return true;
     },
   );
@@ -556,12 +637,26 @@ const IMAGE_NODE_LINE = 24;
 test('Dockerfile: multi-stage on the Node LTS line (24), runs the built dist/main.js as a non-root user with a HEALTHCHECK', () => {
   assert.ok(gatewayImage.length >= 3, 'deps, build and runtime stages');
   for (const s of gatewayImage) {
-    assert.match(s.from, new RegExp(`^node:${IMAGE_NODE_LINE}[-.]`), `stage ${s.name ?? ''} is not on Node ${IMAGE_NODE_LINE}: ${s.from}`);
+    assert.match(
+      s.from,
+      new RegExp(`^node:${IMAGE_NODE_LINE}[-.]`),
+      `stage ${s.name ?? ''} is not on Node ${IMAGE_NODE_LINE}: ${s.from}`,
+    );
   }
-  assert.match(JSON.parse(read('package.json')).engines.node, /^>=20\.19\./, 'engines must keep accepting 20.19+ for development');
+  assert.match(
+    JSON.parse(read('package.json')).engines.node,
+    /^>=20\.19\./,
+    'engines must keep accepting 20.19+ for development',
+  );
   const runs = (s: Stage) => ops(s, 'RUN').join('\n');
-  assert.ok(gatewayImage.some((s) => /npm ci(?![^\n]*--omit=dev)/.test(runs(s))), 'a stage installs all dependencies with npm ci');
-  assert.ok(gatewayImage.some((s) => /npm run build/.test(runs(s))), 'a stage runs npm run build');
+  assert.ok(
+    gatewayImage.some((s) => /npm ci(?![^\n]*--omit=dev)/.test(runs(s))),
+    'a stage installs all dependencies with npm ci',
+  );
+  assert.ok(
+    gatewayImage.some((s) => /npm run build/.test(runs(s))),
+    'a stage runs npm run build',
+  );
   assert.match(runs(runtime), /npm ci [^\n]*--omit=dev/, 'the runtime stage installs production dependencies only');
   assert.doesNotMatch(runs(runtime), /npm run build/);
 
@@ -579,31 +674,63 @@ test('Dockerfile: multi-stage on the Node LTS line (24), runs the built dist/mai
   const cmd = ops(runtime, 'CMD');
   assert.equal(cmd.length, 1);
   assert.deepEqual(execForm(cmd[0], 'CMD'), ['node', startEntry]);
-  assert.ok(ops(runtime, 'COPY').some((c) => c.includes('--from=') && c.includes(build.outDir)), 'the runtime stage takes dist/ from the build');
-  assert.ok(ops(runtime, 'COPY').some((c) => /^config\s/.test(c)), 'the runtime stage carries config/ (the default ROUTES_FILE)');
+  assert.ok(
+    ops(runtime, 'COPY').some((c) => c.includes('--from=') && c.includes(build.outDir)),
+    'the runtime stage takes dist/ from the build',
+  );
+  assert.ok(
+    ops(runtime, 'COPY').some((c) => /^config\s/.test(c)),
+    'the runtime stage carries config/ (the default ROUTES_FILE)',
+  );
 
   const users = ops(runtime, 'USER');
-  assert.ok(users.length > 0 && !isRootUser(users[users.length - 1]), 'the runtime stage must switch to a non-root USER');
+  assert.ok(
+    users.length > 0 && !isRootUser(users[users.length - 1]),
+    'the runtime stage must switch to a non-root USER',
+  );
   assert.match(users[users.length - 1], /^\d+(:\d+)?$/, 'a numeric USER, which runAsNonRoot can verify');
-  assert.equal(Number(users[users.length - 1].split(':')[0]), podSpec.securityContext.runAsUser, 'image user and runAsUser agree');
+  assert.equal(
+    Number(users[users.length - 1].split(':')[0]),
+    podSpec.securityContext.runAsUser,
+    'image user and runAsUser agree',
+  );
   const hc = ops(runtime, 'HEALTHCHECK');
   assert.equal(hc.length, 1, 'one HEALTHCHECK in the runtime stage');
   assert.match(hc[0], /\/health\b/);
   assert.doesNotMatch(hc[0], /\bcurl\b|\bwget\b/, 'slim images have neither curl nor wget');
   assert.deepEqual(ops(runtime, 'EXPOSE'), [String(podConfig().port)]);
   assert.deepEqual(ops(runtime, 'STOPSIGNAL'), ['SIGTERM']);
-  assert.ok(ops(runtime, 'ENV').some((e) => /\bNODE_ENV=production\b/.test(e)), 'NODE_ENV=production');
+  assert.ok(
+    ops(runtime, 'ENV').some((e) => /\bNODE_ENV=production\b/.test(e)),
+    'NODE_ENV=production',
+  );
 });
 
 test('.dockerignore keeps build outputs, dependencies and secrets out, and lets in what the Dockerfile copies', () => {
   const ignored = dockerignore('.dockerignore');
-  for (const p of ['node_modules', 'node_modules/yaml/package.json', 'dist', 'dist/main.js', 'dist-test', 'bench/results', '.git', '.git/HEAD', '.env', 'src/app.spec.ts']) {
+  for (const p of [
+    'node_modules',
+    'node_modules/yaml/package.json',
+    'dist',
+    'dist/main.js',
+    'dist-test',
+    'bench/results',
+    '.git',
+    '.git/HEAD',
+    '.env',
+    'src/app.spec.ts',
+  ]) {
     assert.ok(ignored(p), `.dockerignore lets ${p} into the build context`);
   }
   const copied = gatewayImage
     .flatMap((s) => ops(s, 'COPY'))
     .filter((c) => !c.includes('--from='))
-    .flatMap((c) => c.split(/\s+/).filter((t) => !t.startsWith('--')).slice(0, -1));
+    .flatMap((c) =>
+      c
+        .split(/\s+/)
+        .filter((t) => !t.startsWith('--'))
+        .slice(0, -1),
+    );
   assert.ok(copied.length > 0);
   for (const src of copied) {
     assert.ok(existsSync(join(ROOT, src)), `the Dockerfile copies ${src}, which does not exist`);
@@ -631,9 +758,16 @@ test('docker-compose.yml: the stack, wired by names the gateway accepts, with he
   assert.equal(legacy.host, 'legacy', 'LEGACY_URL names the legacy service');
   const legacyImage = parseDockerfile(posix.join(s.legacy.build.context, s.legacy.build.dockerfile));
   const legacyCmd = execForm(ops(legacyImage[legacyImage.length - 1], 'CMD')[0], 'legacy CMD');
-  assert.equal(legacyCmd[legacyCmd.indexOf('--bind') + 1], `0.0.0.0:${legacy.port}`, 'gunicorn must listen on all interfaces, on LEGACY_URL\'s port');
+  assert.equal(
+    legacyCmd[legacyCmd.indexOf('--bind') + 1],
+    `0.0.0.0:${legacy.port}`,
+    "gunicorn must listen on all interfaces, on LEGACY_URL's port",
+  );
   assert.equal(hostPort(env.REDIS_URL).host, 'redis', 'REDIS_URL names the redis service');
-  assert.ok(durationS(s.gateway.stop_grace_period) > (c.shutdown.delayMs + c.shutdown.graceMs) / 1000, 'stop_grace_period shorter than the drain');
+  assert.ok(
+    durationS(s.gateway.stop_grace_period) > (c.shutdown.delayMs + c.shutdown.graceMs) / 1000,
+    'stop_grace_period shorter than the drain',
+  );
   assert.ok(s.gateway.ports.some((p: string) => String(p).endsWith(`:${c.port}`)));
 
   for (const dep of ['redis', 'legacy']) {
@@ -646,13 +780,21 @@ test('docker-compose.yml: the stack, wired by names the gateway accepts, with he
   const legacyHc = ops(legacyImage[legacyImage.length - 1], 'HEALTHCHECK');
   assert.equal(legacyHc.length, 1, 'the legacy image has a HEALTHCHECK');
   const legacyUser = ops(legacyImage[legacyImage.length - 1], 'USER');
-  assert.ok(legacyUser.length > 0 && !isRootUser(legacyUser[legacyUser.length - 1]), 'the legacy image runs as non-root');
+  assert.ok(
+    legacyUser.length > 0 && !isRootUser(legacyUser[legacyUser.length - 1]),
+    'the legacy image runs as non-root',
+  );
 
   const redisCmd: string[] = s.redis.command;
   assert.equal(redisCmd[redisCmd.indexOf('--appendonly') + 1], 'yes', 'Redis persistence (append-only)');
-  assert.ok(composeMounts(s.redis).some((m) => m.target === '/data'), 'Redis data on a volume');
+  assert.ok(
+    composeMounts(s.redis).some((m) => m.target === '/data'),
+    'Redis data on a volume',
+  );
 
   const sources = (svc: Y) => composeMounts(svc).map((m) => m.source);
-  for (const f of ['./prometheus.yml', './prometheus/alerts.yml']) assert.ok(sources(s.prometheus).includes(f), `prometheus mounts ${f}`);
-  for (const f of ['./grafana/provisioning', './grafana/dashboards']) assert.ok(sources(s.grafana).includes(f), `grafana mounts ${f}`);
+  for (const f of ['./prometheus.yml', './prometheus/alerts.yml'])
+    assert.ok(sources(s.prometheus).includes(f), `prometheus mounts ${f}`);
+  for (const f of ['./grafana/provisioning', './grafana/dashboards'])
+    assert.ok(sources(s.grafana).includes(f), `grafana mounts ${f}`);
 });

@@ -45,7 +45,9 @@ function headOnly(path: string, length: number): Promise<string> {
     const sock = connect({ host: '127.0.0.1', port: gw.port });
     let out = '';
     sock.on('connect', () =>
-      sock.write(`POST ${path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"a":`),
+      sock.write(
+        `POST ${path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"a":`,
+      ),
     );
     sock.on('data', (d) => {
       out += d.toString('latin1');
@@ -95,7 +97,10 @@ test('a chunked body is cut at the route limit: 413 for the client, never more t
 });
 
 test('bodies within the limit, chunked or not, arrive whole; other routes have no limit', async () => {
-  const small = await send(`${gw.url}/api/v1/upload`, { method: 'POST', body: Readable.from([Buffer.alloc(60 * 1024, 98)]) });
+  const small = await send(`${gw.url}/api/v1/upload`, {
+    method: 'POST',
+    body: Readable.from([Buffer.alloc(60 * 1024, 98)]),
+  });
   assert.equal(small.status, 200);
   assert.equal(small.json().bytes, 60 * 1024);
   const big = await send(`${gw.url}/api/v1/other`, { method: 'POST', body: Buffer.alloc(3 * 1024 * 1024, 99) });

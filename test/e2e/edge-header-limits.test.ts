@@ -21,7 +21,11 @@ const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i
 test('a request head over 16 KiB is refused with a 431 HEADERS_TOO_LARGE problem and never forwarded', async () => {
   up.reset();
   // Raw bytes: Node's parser refuses the head before any route runs (errors/client-error.ts answers).
-  const answer = await rawExchange(gw.port, `GET /api/v1/x HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 300);
+  const answer = await rawExchange(
+    gw.port,
+    `GET /api/v1/x HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+    300,
+  );
   assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   assert.match(answer, /\r\nContent-Type: application\/problem\+json\r\n/i);
   const problem = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));

@@ -66,7 +66,10 @@ after(async () => {
 test('SIGTERM lets an in-flight request and an SSE stream finish, fails readiness meanwhile, then exits 0', async () => {
   const gw = await gateway({ SHUTDOWN_DELAY_MS: '1500' });
   const slowSentAt = performance.now();
-  const slow = send(`${gw.url}/api/v1/slow?ms=2500`, { timeoutMs: 15_000 }).then((res) => ({ res, at: performance.now() }));
+  const slow = send(`${gw.url}/api/v1/slow?ms=2500`, { timeoutMs: 15_000 }).then((res) => ({
+    res,
+    at: performance.now(),
+  }));
   const sse = sseClient(`${gw.url}/api/v1/events?count=6&interval_ms=300`);
   // The slow request went out first, so once an event came back through the gateway it is in flight too.
   await sse.flowing;
@@ -89,7 +92,10 @@ test('SIGTERM lets an in-flight request and an SSE stream finish, fails readines
   assert.deepEqual(res.json(), { slept_ms: 2500 });
   // Guards the test itself: only a request still running when the delay ends shows that closing the listener
   // waits for in-flight work.
-  assert.ok(at - termAt > 1_500, `the slow request ended ${Math.round(at - termAt)} ms after SIGTERM, within the delay`);
+  assert.ok(
+    at - termAt > 1_500,
+    `the slow request ended ${Math.round(at - termAt)} ms after SIGTERM, within the delay`,
+  );
   assert.ok(at - slowSentAt >= 2_400, `the slow request took only ${Math.round(at - slowSentAt)} ms`);
 
   const stream = await sse.done;
@@ -134,7 +140,11 @@ test('a request outlasting SHUTDOWN_GRACE_MS is cut so that shutdown stays bound
   const silent = createServer(() => arrived());
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   try {
-    const gw = await gateway({ LEGACY_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_GRACE_MS: '1000' });
+    const gw = await gateway({
+      LEGACY_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      SHUTDOWN_DELAY_MS: '0',
+      SHUTDOWN_GRACE_MS: '1000',
+    });
     const pending = send(`${gw.url}/api/v1/never`, { timeoutMs: 30_000 }).then(
       (res) => `answered ${res.status}`,
       (err: Error) => `cut: ${err.message}`,

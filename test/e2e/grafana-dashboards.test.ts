@@ -73,13 +73,22 @@ routes:
   // A chat turn (local provider): the chat series.
   await send(`${gw.url}/api/v2/chat`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${tokens.valid()}`, 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      authorization: `Bearer ${tokens.valid()}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     body: JSON.stringify({ message: 'hello' }),
   });
   // Migration controls: a breaker gauge from boot, a shadow comparison shortly after the answer (its series start
   // at 0 at boot, so wait for a count).
   await send(`${gw.url}/api/v1/mirrored/a`);
-  for (let i = 0; i < 50 && !/^gateway_shadow_total\{route="mirrored",[^}]*\} [1-9]/m.test((await send(`${gw.url}/metrics`)).body.toString()); i++) {
+  for (
+    let i = 0;
+    i < 50 &&
+    !/^gateway_shadow_total\{route="mirrored",[^}]*\} [1-9]/m.test((await send(`${gw.url}/metrics`)).body.toString());
+    i++
+  ) {
     await new Promise((r) => setTimeout(r, 50));
   }
   await send(`${gw.url}/api/v1/items`); // proxied 200
@@ -109,7 +118,9 @@ routes:
   for (let i = 0; i < 50 && (await send(`${shedding.url}/api/v1/items`)).status !== 503; i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  text = (await Promise.all([gw, broken, shedding].map(async (g) => (await send(`${g.url}/metrics`)).body.toString()))).join('');
+  text = (
+    await Promise.all([gw, broken, shedding].map(async (g) => (await send(`${g.url}/metrics`)).body.toString()))
+  ).join('');
   scraped = sampleLabels(text);
 });
 after(async () => {
@@ -129,7 +140,8 @@ function problems(where: string, expr: string): string[] {
   const { selectors, grouping } = promqlNames(expr);
   if (selectors.length === 0) return [`${where}: no metric found in ${expr}`];
   const out: string[] = [];
-  const labelsOf = (metric: string) => new Set([...(scraped.get(metric) ?? PROMETHEUS_MADE[metric] ?? []), ...TARGET_LABELS]);
+  const labelsOf = (metric: string) =>
+    new Set([...(scraped.get(metric) ?? PROMETHEUS_MADE[metric] ?? []), ...TARGET_LABELS]);
   for (const { metric, labels } of selectors) {
     if (!scraped.has(metric) && !(metric in PROMETHEUS_MADE)) {
       out.push(`${where}: ${metric} is not a sample name in the gateway's /metrics`);
@@ -138,14 +150,19 @@ function problems(where: string, expr: string): string[] {
     for (const l of labels) if (!labelsOf(metric).has(l)) out.push(`${where}: ${metric} has no label ${l}`);
   }
   for (const l of grouping) {
-    for (const { metric } of selectors) if (!labelsOf(metric).has(l)) out.push(`${where}: grouping label ${l} is not on ${metric}`);
+    for (const { metric } of selectors)
+      if (!labelsOf(metric).has(l)) out.push(`${where}: grouping label ${l} is not on ${metric}`);
   }
   return out;
 }
 
 // --- the dashboards ----------------------------------------------------------------------------------------------
 
-interface Target { expr?: string; refId?: string; datasource?: { type?: string; uid?: string } }
+interface Target {
+  expr?: string;
+  refId?: string;
+  datasource?: { type?: string; uid?: string };
+}
 interface Panel {
   id?: number;
   type?: string;
@@ -155,7 +172,14 @@ interface Panel {
   targets?: Target[];
   panels?: Panel[];
 }
-interface Variable { name: string; type: string; query?: unknown; definition?: string; datasource?: { uid?: string }; current?: { value?: unknown } }
+interface Variable {
+  name: string;
+  type: string;
+  query?: unknown;
+  definition?: string;
+  datasource?: { uid?: string };
+  current?: { value?: unknown };
+}
 interface Dashboard {
   uid?: string;
   title?: string;
@@ -165,18 +189,21 @@ interface Dashboard {
   annotations?: { list?: { name: string; expr?: string; datasource?: { uid?: string } }[] };
 }
 
-const files = readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DASHBOARDS)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const dashboards: [string, Dashboard][] = files.map((f) => [f, JSON.parse(readFileSync(join(DASHBOARDS, f), 'utf8'))]);
 const allPanels = (d: Dashboard): Panel[] => (d.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])]);
 const queryPanels = (d: Dashboard) => allPanels(d).filter((p) => p.type !== 'row');
 /** Every PromQL expression of a dashboard, named for messages: panel targets, annotations, query variables. */
 function expressions(f: string, d: Dashboard): [string, string][] {
   const out: [string, string][] = [];
-  for (const p of queryPanels(d)) for (const t of p.targets ?? []) out.push([`${f} "${p.title}" ${t.refId}`, t.expr ?? '']);
+  for (const p of queryPanels(d))
+    for (const t of p.targets ?? []) out.push([`${f} "${p.title}" ${t.refId}`, t.expr ?? '']);
   for (const a of d.annotations?.list ?? []) if (a.expr) out.push([`${f} annotation "${a.name}"`, a.expr]);
   for (const v of d.templating?.list ?? []) {
     if (v.type !== 'query') continue;
-    const q = typeof v.query === 'string' ? v.query : (v.query as { query?: string } | undefined)?.query ?? '';
+    const q = typeof v.query === 'string' ? v.query : ((v.query as { query?: string } | undefined)?.query ?? '');
     // label_values(metric, label) is Grafana's, not PromQL: check it as a selector grouped by the label.
     const lv = /^label_values\((.+),\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)$/.exec(q.trim());
     out.push([`${f} variable $${v.name}`, lv ? `sum by (${lv[2]}) (${lv[1]})` : q]);
@@ -201,7 +228,10 @@ test('each dashboard has a title, a unique uid, a schemaVersion and panels that 
     const ids = panels.map((p) => p.id);
     assert.equal(new Set(ids).size, ids.length, `${f}: panel ids must be unique`);
     for (const p of panels) {
-      assert.ok(p.title && p.type && Number.isInteger(p.id), `${f}: panel ${JSON.stringify(p.title)} needs id, type and title`);
+      assert.ok(
+        p.title && p.type && Number.isInteger(p.id),
+        `${f}: panel ${JSON.stringify(p.title)} needs id, type and title`,
+      );
       const g = p.gridPos;
       assert.ok(g && g.w > 0 && g.h > 0 && g.x >= 0 && g.x + g.w <= 24, `${f} "${p.title}": gridPos within 24 columns`);
     }
@@ -229,8 +259,10 @@ test('every panel and target uses the ${DS_PROMETHEUS} datasource variable, whic
         assert.ok(t.expr && t.expr.trim().length > 0, `${f} "${p.title}" ${t.refId}: expr`);
       }
     }
-    for (const v of d.templating?.list ?? []) if (v.type === 'query') assert.equal(v.datasource?.uid, DS_UID, `${f} $${v.name}: datasource`);
-    for (const a of d.annotations?.list ?? []) if (a.expr) assert.equal(a.datasource?.uid, DS_UID, `${f} annotation ${a.name}: datasource`);
+    for (const v of d.templating?.list ?? [])
+      if (v.type === 'query') assert.equal(v.datasource?.uid, DS_UID, `${f} $${v.name}: datasource`);
+    for (const a of d.annotations?.list ?? [])
+      if (a.expr) assert.equal(a.datasource?.uid, DS_UID, `${f} annotation ${a.name}: datasource`);
   }
 });
 
@@ -248,24 +280,34 @@ test('every query only uses metric names and labels present in a live scrape aft
   assert.deepEqual(found, [], `the gateways' /metrics were:\n${text}`);
 });
 
-test('every query is valid PromQL (promtool)', { skip: spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status !== 0 && 'promtool not found: apt-get install prometheus' }, () => {
-  // Grafana substitutes its variables before Prometheus sees a query; do the same with harmless values, then let
-  // promtool parse every expression as a recording rule.
-  const rules = dashboards.flatMap(([f, d]) => expressions(f, d)).map(([where, expr], n) => ({
-      record: `figway_dashboard_check_${n}`,
-      expr: expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '1m').replace(/\$\{?route\}?/g, '.*'),
-      labels: { where },
-    }));
-  const file = join(mkdtempSync(join(tmpdir(), 'figway-dash-')), 'dashboards.rules.json');
-  // JSON is YAML: no quoting to get wrong.
-  writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboards', rules }] }));
-  try {
-    execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    assert.fail(`a dashboard query does not parse:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-});
+test(
+  'every query is valid PromQL (promtool)',
+  {
+    skip:
+      spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status !== 0 &&
+      'promtool not found: apt-get install prometheus',
+  },
+  () => {
+    // Grafana substitutes its variables before Prometheus sees a query; do the same with harmless values, then let
+    // promtool parse every expression as a recording rule.
+    const rules = dashboards
+      .flatMap(([f, d]) => expressions(f, d))
+      .map(([where, expr], n) => ({
+        record: `figway_dashboard_check_${n}`,
+        expr: expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '1m').replace(/\$\{?route\}?/g, '.*'),
+        labels: { where },
+      }));
+    const file = join(mkdtempSync(join(tmpdir(), 'figway-dash-')), 'dashboards.rules.json');
+    // JSON is YAML: no quoting to get wrong.
+    writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboards', rules }] }));
+    try {
+      execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      assert.fail(`a dashboard query does not parse:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+  },
+);
 
 test('the dashboard provider reads the folder docker-compose mounts ./grafana/dashboards on', () => {
   const doc = parse(readFileSync(join(ROOT, 'grafana/provisioning/dashboards/figway.yml'), 'utf8')) as {

@@ -15,10 +15,17 @@ after(async () => {
   await s?.stop();
 });
 
-const echo = async (url: string, headers: Record<string, string>) => (await send(`${url}/api/v1/echo`, { headers })).json().headers;
+const echo = async (url: string, headers: Record<string, string>) =>
+  (await send(`${url}/api/v1/echo`, { headers })).json().headers;
 
 test('hop-by-hop fields and fields named in Connection never reach legacy', async () => {
-  const h = await echo(s.gateway.url, { connection: 'keep-alive, X-Internal', 'x-internal': 'secret', 'keep-alive': 'timeout=9', te: 'trailers', 'proxy-authorization': 'Basic Zm9v' });
+  const h = await echo(s.gateway.url, {
+    connection: 'keep-alive, X-Internal',
+    'x-internal': 'secret',
+    'keep-alive': 'timeout=9',
+    te: 'trailers',
+    'proxy-authorization': 'Basic Zm9v',
+  });
   assert.equal(h['x-internal'], undefined);
   assert.equal(h['keep-alive'], undefined);
   assert.equal(h.te, undefined);
@@ -26,7 +33,12 @@ test('hop-by-hop fields and fields named in Connection never reach legacy', asyn
 });
 
 test('a spoofed X-Forwarded-For from an untrusted client is replaced by the socket peer', async () => {
-  const h = await echo(s.gateway.url, { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', host: 'shop.example' });
+  const h = await echo(s.gateway.url, {
+    'x-forwarded-for': '6.6.6.6',
+    'x-forwarded-host': 'evil.example',
+    'x-forwarded-proto': 'https',
+    host: 'shop.example',
+  });
   assert.equal(h['x-forwarded-for'], '127.0.0.1');
   assert.equal(h['x-forwarded-host'], 'shop.example');
   assert.equal(h['x-forwarded-proto'], 'http');

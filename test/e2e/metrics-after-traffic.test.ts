@@ -44,11 +44,26 @@ test('after traffic /metrics names every route by its id, with target, method an
   await send(`${gw.url}/api/v2/meta`);
   const text = (await send(`${gw.url}/metrics`)).body.toString();
   const requests = series(text, 'gateway_requests_total');
-  assert.ok(requests.some((l) => l.includes('route="v1"') && l.includes('target="legacy"') && l.includes('method="GET"') && l.includes('status="200"')), requests.join('\n'));
-  assert.ok(requests.some((l) => l.includes('route="v1"') && l.includes('method="POST"') && l.includes('status="404"')));
+  assert.ok(
+    requests.some(
+      (l) =>
+        l.includes('route="v1"') &&
+        l.includes('target="legacy"') &&
+        l.includes('method="GET"') &&
+        l.includes('status="200"'),
+    ),
+    requests.join('\n'),
+  );
+  assert.ok(
+    requests.some((l) => l.includes('route="v1"') && l.includes('method="POST"') && l.includes('status="404"')),
+  );
   assert.ok(requests.some((l) => l.includes('route="legacy-catch-all"')));
   assert.ok(requests.some((l) => l.includes('route="v2-meta"') && l.includes('target="module"')));
-  assert.ok(series(text, 'gateway_request_duration_seconds_bucket').some((l) => l.includes('route="v1"') && l.includes('le="0.005"')));
+  assert.ok(
+    series(text, 'gateway_request_duration_seconds_bucket').some(
+      (l) => l.includes('route="v1"') && l.includes('le="0.005"'),
+    ),
+  );
   assert.ok(series(text, 'process_cpu_seconds_total').length === 1, 'process defaults are exported');
   assert.ok(series(text, 'gateway_flag').some((l) => l.includes('name="route_all_to_legacy"') && l.endsWith(' 0')));
 });
@@ -68,7 +83,12 @@ test('cache results, rate-limit refusals and upstream errors are counted', async
   await send(`${gw.url}/api/v1/limited/a`);
   const text = (await send(`${gw.url}/metrics`)).body.toString();
   // The series exist at 0 from boot (known-series.ts): the count must have moved.
-  assert.ok(series(text, 'gateway_cache_total').some((l) => l.includes('route="v1"') && l.includes('result="HIT"') && l.endsWith(' 1')), text);
+  assert.ok(
+    series(text, 'gateway_cache_total').some(
+      (l) => l.includes('route="v1"') && l.includes('result="HIT"') && l.endsWith(' 1'),
+    ),
+    text,
+  );
   assert.ok(series(text, 'gateway_rate_limited_total').some((l) => l.includes('route="limited"') && l.endsWith(' 1')));
 });
 
@@ -77,7 +97,12 @@ test('a dead upstream shows in gateway_upstream_errors_total by origin and kind'
   try {
     assert.equal((await send(`${dead.url}/api/v1/x`)).status, 502);
     const text = (await send(`${dead.url}/metrics`)).body.toString();
-    assert.ok(series(text, 'gateway_upstream_errors_total').some((l) => l.includes('upstream="http://127.0.0.1:9"') && l.includes('kind="connect"') && !l.endsWith(' 0')), text);
+    assert.ok(
+      series(text, 'gateway_upstream_errors_total').some(
+        (l) => l.includes('upstream="http://127.0.0.1:9"') && l.includes('kind="connect"') && !l.endsWith(' 0'),
+      ),
+      text,
+    );
     assert.ok(series(text, 'gateway_requests_total').some((l) => l.includes('status="502"')));
   } finally {
     await dead.stop();
@@ -88,7 +113,13 @@ test('gateway_config_info names the non-boolean settings in force (auth fallback
   const text = (await send(`${gw.url}/metrics`)).body.toString();
   const info = series(text, 'gateway_config_info');
   assert.equal(info.length, 1, info.join('\n'));
-  for (const label of ['fallback_auth="off"', 'legacy_session_mode="introspect"', 'csp_mode="enforce"', 'store="memory"', 'version="']) {
+  for (const label of [
+    'fallback_auth="off"',
+    'legacy_session_mode="introspect"',
+    'csp_mode="enforce"',
+    'store="memory"',
+    'version="',
+  ]) {
     assert.ok(info[0].includes(label), `${label} in ${info[0]}`);
   }
   assert.ok(info[0].endsWith(' 1'));

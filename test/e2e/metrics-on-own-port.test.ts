@@ -26,7 +26,11 @@ test('with METRICS_PORT, /metrics is served there and the public port answers 40
   const scrape = await send(`${metricsUrl}/metrics`);
   assert.equal(scrape.status, 200);
   assert.match(String(scrape.headers['content-type']), /^text\/plain/);
-  assert.match(scrape.body.toString(), /gateway_requests_total\{[^}]*target="legacy"[^}]*\} 1/, 'the traffic on the public port is counted');
+  assert.match(
+    scrape.body.toString(),
+    /gateway_requests_total\{[^}]*target="legacy"[^}]*\} 1/,
+    'the traffic on the public port is counted',
+  );
   const publicScrape = await send(`${gw.url}/metrics`);
   assert.equal(publicScrape.status, 404);
   assert.match(String(publicScrape.headers['content-type']), /application\/problem\+json/);

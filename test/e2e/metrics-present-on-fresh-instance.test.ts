@@ -23,7 +23,11 @@ const TARGET_LABELS = new Set(['job', 'instance']);
  * Per-request series: their method and status labels are open sets, so no label set is known before a request.
  * They appear with the first request answered (a readiness probe, a scrape on the public port).
  */
-const PER_REQUEST = new Set(['gateway_requests_total', 'gateway_request_duration_seconds_bucket', 'gateway_time_to_first_byte_seconds_bucket']);
+const PER_REQUEST = new Set([
+  'gateway_requests_total',
+  'gateway_request_duration_seconds_bucket',
+  'gateway_time_to_first_byte_seconds_bucket',
+]);
 
 let redis: RedisServer;
 let legacy: CountingUpstream;
@@ -78,7 +82,11 @@ test('before any request, every series the dashboards and alert rules select exi
     assert.ok(checked.has(name), `${name} is no longer selected by any dashboard or rule`);
   }
   const counted = samples.filter((s) => checked.has(s.name) && /^gateway_.*_(total|bucket|sum|count)$/.test(s.name));
-  assert.deepEqual(counted.filter((s) => s.value !== 0), [], 'nothing has happened yet');
+  assert.deepEqual(
+    counted.filter((s) => s.value !== 0),
+    [],
+    'nothing has happened yet',
+  );
   // The label sets known at boot: closed sets, and the routes and upstreams of the route table.
   const has = (name: string, labels: Record<string, string>) =>
     samples.some((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));

@@ -47,10 +47,25 @@ test('a proxied stream counts as fast to its first byte and long in duration; a 
   assert.equal(slow.status, 200);
   const stream250ms = { route: 'stream', target: 'legacy', le: '0.25' };
   const slow250ms = { route: 'slow', target: 'legacy', le: '0.25' };
-  assert.equal(await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', stream250ms), 1, 'the stream answered within 250 ms');
-  assert.equal(await metric(gw, 'gateway_request_duration_seconds_bucket', { route: 'stream', target: 'legacy', le: '1' }), 0, 'it lasted over 1 s');
-  assert.equal(await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', slow250ms), 0, 'the slow head took over 250 ms');
-  assert.equal(await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', { route: 'slow', target: 'legacy', le: '1' }), 1);
+  assert.equal(
+    await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', stream250ms),
+    1,
+    'the stream answered within 250 ms',
+  );
+  assert.equal(
+    await metric(gw, 'gateway_request_duration_seconds_bucket', { route: 'stream', target: 'legacy', le: '1' }),
+    0,
+    'it lasted over 1 s',
+  );
+  assert.equal(
+    await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', slow250ms),
+    0,
+    'the slow head took over 250 ms',
+  );
+  assert.equal(
+    await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', { route: 'slow', target: 'legacy', le: '1' }),
+    1,
+  );
 });
 
 test('a chat stream (written by the v2 module itself) counts its first byte when the SSE head goes out', async () => {
@@ -66,8 +81,16 @@ test('a chat stream (written by the v2 module itself) counts its first byte when
     assert.equal(res.status, 200);
     assert.match(res.body.toString(), /event: done/);
     const labels = { target: 'module', le: '0.25' };
-    assert.equal(await metric(chat.gw, 'gateway_time_to_first_byte_seconds_bucket', labels), 1, 'head out within 250 ms');
-    assert.equal(await metric(chat.gw, 'gateway_request_duration_seconds_bucket', { target: 'module', le: '1' }), 0, 'the stream lasted over 1 s');
+    assert.equal(
+      await metric(chat.gw, 'gateway_time_to_first_byte_seconds_bucket', labels),
+      1,
+      'head out within 250 ms',
+    );
+    assert.equal(
+      await metric(chat.gw, 'gateway_request_duration_seconds_bucket', { target: 'module', le: '1' }),
+      0,
+      'the stream lasted over 1 s',
+    );
   } finally {
     await chat.stop();
   }

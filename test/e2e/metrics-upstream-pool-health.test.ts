@@ -20,7 +20,12 @@ before(async () => {
     setTimeout(() => res.end('ok'), req.url?.startsWith('/api/v1/hold') ? 800 : 0);
   });
   dead = `http://127.0.0.1:${await freePort()}`;
-  gw = await startGateway({ LEGACY_URL: `${upstream.url},${dead}`, UPSTREAM_CONNECTIONS: '1', RATE_LIMIT: 'off', CACHE_ENABLED: 'false' });
+  gw = await startGateway({
+    LEGACY_URL: `${upstream.url},${dead}`,
+    UPSTREAM_CONNECTIONS: '1',
+    RATE_LIMIT: 'off',
+    CACHE_ENABLED: 'false',
+  });
 });
 after(async () => {
   await gw?.stop();
@@ -37,8 +42,15 @@ test('an instance that refuses connections is reported out of rotation, the live
 test('requests waiting for a free upstream connection show as queued while they wait, and drain', async () => {
   const held = Promise.all([1, 2, 3].map((i) => send(`${gw.url}/api/v1/hold/${i}`)));
   await new Promise((r) => setTimeout(r, 300));
-  assert.equal(await metric(gw, 'gateway_upstream_connections', { upstream: upstream.url, state: 'busy' }), 1, 'one connection, busy');
-  assert.ok((await metric(gw, 'gateway_upstream_connections', { upstream: upstream.url, state: 'queued' }))! >= 1, 'the others wait');
+  assert.equal(
+    await metric(gw, 'gateway_upstream_connections', { upstream: upstream.url, state: 'busy' }),
+    1,
+    'one connection, busy',
+  );
+  assert.ok(
+    (await metric(gw, 'gateway_upstream_connections', { upstream: upstream.url, state: 'queued' }))! >= 1,
+    'the others wait',
+  );
   for (const res of await held) assert.equal(res.status, 200);
   assert.equal(await metric(gw, 'gateway_upstream_connections', { upstream: upstream.url, state: 'queued' }), 0);
 });

@@ -41,5 +41,8 @@ test('CACHE_ENABLED=false in the environment cannot be undone at run time', asyn
   const put = await admin(noCache.url, 'PUT', '/admin/flags', { cache_enabled: true });
   assert.equal(put.status, 409);
   assert.equal(put.json().code, 'FLAG_FORCED_BY_ENV');
-  assert.deepEqual((await admin(noCache.url, 'GET', '/admin/flags')).json().cache_enabled, { value: false, source: 'env' });
+  assert.deepEqual((await admin(noCache.url, 'GET', '/admin/flags')).json().cache_enabled, {
+    value: false,
+    source: 'env',
+  });
 });

@@ -28,7 +28,8 @@ after(async () => {
   await fresh?.close();
 });
 
-const breakerGauge = async () => /gateway_breaker_open\{route="reports"\} (\d)/.exec((await send(`${gw.url}/metrics`)).body.toString())?.[1];
+const breakerGauge = async () =>
+  /gateway_breaker_open\{route="reports"\} (\d)/.exec((await send(`${gw.url}/metrics`)).body.toString())?.[1];
 
 test('after 3 failures the breaker opens: the new side is no longer called, clients get legacy', async () => {
   for (let i = 0; i < 3; i++) assert.equal((await send(`${gw.url}/api/v1/reports/x`)).json().side, 'legacy');
@@ -36,7 +37,10 @@ test('after 3 failures the breaker opens: the new side is no longer called, clie
   assert.equal(await breakerGauge(), '1');
   for (let i = 0; i < 10; i++) {
     // POSTs too: with the breaker open nothing goes to the new side, so nothing needs replaying.
-    const res = await send(`${gw.url}/api/v1/reports/y`, { method: i % 2 ? 'POST' : 'GET', body: i % 2 ? 'x' : undefined });
+    const res = await send(`${gw.url}/api/v1/reports/y`, {
+      method: i % 2 ? 'POST' : 'GET',
+      body: i % 2 ? 'x' : undefined,
+    });
     assert.equal(res.json().side, 'legacy');
   }
   assert.equal(fresh.hits(), 3, 'the new side was left alone');

@@ -55,7 +55,11 @@ test("a listed status (429) falls back too; a 404 is the new side's real answer"
 test('a POST (a body) is never replayed: the client gets the new side 500', async () => {
   status = 500;
   const before = legacy.hits();
-  const res = await send(`${gw.url}/api/v2/reports/c`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+  const res = await send(`${gw.url}/api/v2/reports/c`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":1}',
+  });
   assert.equal(res.status, 500);
   assert.equal(res.json().side, 'new');
   assert.equal(legacy.hits(), before, 'legacy never saw the POST');

@@ -61,12 +61,12 @@ async function startAndSendAtOnce(): Promise<{ gw: RunningGateway; sides: string
   starting.catch(() => (failed = true));
   await waitFor(async () => failed || (await accepts(port)), 60_000, 1);
   if (failed) await starting;
-  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(`http://127.0.0.1:${port}/api/v1/reports/q${i}`))).catch(
-    async (err) => {
-      await (await starting).stop();
-      throw err;
-    },
-  );
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => send(`http://127.0.0.1:${port}/api/v1/reports/q${i}`)),
+  ).catch(async (err) => {
+    await (await starting).stop();
+    throw err;
+  });
   return { gw: await starting, sides: answers.map((r) => (r.status === 200 ? r.json().side : `status ${r.status}`)) };
 }
 
@@ -77,7 +77,10 @@ test('an instance started during a rollback sends its very first requests to leg
   try {
     assert.deepEqual(sides, Array(20).fill('legacy'), `sides of the first requests: ${sides.join(' ')}`);
     assert.equal(fresh.hits(), newBefore, 'nothing reached the new side');
-    assert.deepEqual((await admin(b.url, 'GET', '/admin/flags')).json().route_all_to_legacy, { value: true, source: 'admin' });
+    assert.deepEqual((await admin(b.url, 'GET', '/admin/flags')).json().route_all_to_legacy, {
+      value: true,
+      source: 'admin',
+    });
     assert.equal((await send(`${b.url}/health/ready`)).json().checks.overrides, 'read');
   } finally {
     await b.stop();
@@ -91,7 +94,10 @@ test('with the store unreachable at start, the instance starts, warns once, is n
   const b = await startGateway({ ...env, REDIS_URL: lost.url });
   let back: RedisServer | undefined;
   try {
-    const warns = b.child.output().split('\n').filter((l) => l.includes('persisted overrides'));
+    const warns = b.child
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('persisted overrides'));
     assert.equal(warns.length, 1, b.child.output());
     assert.match(warns[0], /"level":"warn"|"level":40/);
     assert.match(warns[0], /figway:flags/);
@@ -102,7 +108,9 @@ test('with the store unreachable at start, the instance starts, warns once, is n
     assert.match(res.json().checks.overrides, /^not read/);
     // The store comes back holding the rollback: the instance reads it on reconnect and becomes ready.
     back = await startRedis(lost.port);
-    const flags = execFileSync('redis-cli', ['-p', String(redis.port), 'GET', 'figway:flags']).toString().trim();
+    const flags = execFileSync('redis-cli', ['-p', String(redis.port), 'GET', 'figway:flags'])
+      .toString()
+      .trim();
     // Written, then published as an operator's change is: whether B's first read comes before or after the write,
     // it gets the rollback (from the store, or from the message on the channel it subscribed to before reading).
     execFileSync('redis-cli', ['-p', String(back.port), 'SET', 'figway:flags', flags, 'PX', '60000']);

@@ -83,7 +83,9 @@ test('a new instance loads the persisted overrides at start; clearing the overri
 test('a per-route rollback via the admin API reaches the other instance too', async () => {
   await admin(b.url, 'PUT', '/admin/routes/reports', { rollback: true });
   await waitFor(async () => (await side(a)) === 'legacy', 1_000, 10);
-  const route = (await admin(a.url, 'GET', '/admin/routes')).json().routes.find((r: { id: string }) => r.id === 'reports');
+  const route = (await admin(a.url, 'GET', '/admin/routes'))
+    .json()
+    .routes.find((r: { id: string }) => r.id === 'reports');
   assert.deepEqual(route.rollback, { value: true, source: 'admin' });
   assert.ok(route.served.legacy >= 1 && route.served.new >= 1, JSON.stringify(route.served));
   await admin(b.url, 'PUT', '/admin/routes/reports', { rollback: null });
@@ -97,7 +99,10 @@ test('ROUTE_ALL_TO_LEGACY=true in the environment cannot be undone at run time (
     const put = await admin(forced.url, 'PUT', '/admin/flags', { route_all_to_legacy: false });
     assert.equal(put.status, 409);
     assert.equal(put.json().code, 'FLAG_FORCED_BY_ENV');
-    assert.deepEqual((await admin(forced.url, 'GET', '/admin/flags')).json().route_all_to_legacy, { value: true, source: 'env' });
+    assert.deepEqual((await admin(forced.url, 'GET', '/admin/flags')).json().route_all_to_legacy, {
+      value: true,
+      source: 'env',
+    });
     assert.equal(await side(forced), 'legacy');
   } finally {
     await forced.stop();

@@ -23,7 +23,13 @@ before(async () => {
   legacy = await sideUpstream('legacy');
   fresh = await sideUpstream('new');
   file = routesFile(table('{ legacy: 100, new: 0 }'));
-  gw = await startGateway({ LEGACY_URL: legacy.url, ROUTES_FILE: file, RATE_LIMIT: 'off', ADMIN_TOKEN, LOG_LEVEL: 'info' });
+  gw = await startGateway({
+    LEGACY_URL: legacy.url,
+    ROUTES_FILE: file,
+    RATE_LIMIT: 'off',
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'info',
+  });
 });
 after(async () => {
   await gw?.stop();
@@ -33,19 +39,28 @@ after(async () => {
 
 const users = Array.from({ length: 200 }, (_, i) => `reload-user-${i}-xxxx`);
 const newShare = async () =>
-  (await inBatches(users, 8, async (u) => (await send(`${gw.url}/api/v1/reports/q`, { headers: { cookie: `figway_bucket=${u}` } })).json().side)).filter(
-    (s) => s === 'new',
-  ).length;
+  (
+    await inBatches(
+      users,
+      8,
+      async (u) =>
+        (await send(`${gw.url}/api/v1/reports/q`, { headers: { cookie: `figway_bucket=${u}` } })).json().side,
+    )
+  ).filter((s) => s === 'new').length;
 
 test('weights changed by editing routes.yaml apply without a restart', async () => {
   assert.equal(await newShare(), 0);
   writeFileSync(file, table('{ legacy: 0, new: 100 }'));
   await waitFor(async () => (await newShare()) === users.length, 3_000, 50);
   writeFileSync(file, table('{ legacy: 50, new: 50 }'));
-  await waitFor(async () => {
-    const n = await newShare();
-    return n > 60 && n < 140;
-  }, 3_000, 50);
+  await waitFor(
+    async () => {
+      const n = await newShare();
+      return n > 60 && n < 140;
+    },
+    3_000,
+    50,
+  );
   const route = (await admin(gw.url, 'GET', '/admin/routes')).json().routes[0];
   assert.deepEqual(route.weights, { legacy: 50, new: 50, source: 'file' });
 });
@@ -53,7 +68,10 @@ test('weights changed by editing routes.yaml apply without a restart', async () 
 test('a broken routes.yaml is refused with one log line naming every bad key; the last good table keeps serving', async () => {
   writeFileSync(file, table('{ legacy: 70, new: 70 }', '  - id: Bad Id\n    path: nope\n    target: legacy\n'));
   await waitFor(() => gw.child.output().includes('routes file reload refused'), 3_000);
-  const line = gw.child.output().split('\n').find((l) => l.includes('routes file reload refused'))!;
+  const line = gw.child
+    .output()
+    .split('\n')
+    .find((l) => l.includes('routes file reload refused'))!;
   assert.match(line, /routes\.0\.weights/);
   assert.match(line, /routes\.1\.id/);
   assert.match(line, /routes\.1\.path/);

@@ -14,7 +14,7 @@ let clock = 0;
 function side(name: string) {
   return startCountingUpstream((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.setHeader("set-cookie", "sid=secret-value");
+    res.setHeader('set-cookie', 'sid=secret-value');
     const total = req.url!.includes('differ') && name === 'legacy' ? 4 : 3;
     res.end(JSON.stringify({ total, served_at: ++clock, generated_at: `${name}-build`, items: [{ id: 1 }] }));
   });

@@ -29,7 +29,11 @@ after(async () => {
 });
 
 test('POST, PUT and DELETE are never shadowed', async () => {
-  await send(`${gw.url}/api/v1/reports/x`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+  await send(`${gw.url}/api/v1/reports/x`, {
+    method: 'POST',
+    body: '{"a":1}',
+    headers: { 'content-type': 'application/json' },
+  });
   await send(`${gw.url}/api/v1/reports/x`, { method: 'PUT', body: '{}' });
   await send(`${gw.url}/api/v1/reports/x`, { method: 'DELETE' });
   await new Promise((r) => setTimeout(r, 300));

@@ -25,7 +25,12 @@ routes:
     auth: optional
     weights: { legacy: 90, new: 10 }
 `;
-  gw = await startGateway({ LEGACY_URL: legacy.url, ROUTES_FILE: routesFile(yaml), RATE_LIMIT: 'off', JWT_SECRET: TEST_JWT_SECRET });
+  gw = await startGateway({
+    LEGACY_URL: legacy.url,
+    ROUTES_FILE: routesFile(yaml),
+    RATE_LIMIT: 'off',
+    JWT_SECRET: TEST_JWT_SECRET,
+  });
 });
 after(async () => {
   await gw?.stop();
@@ -47,20 +52,28 @@ test('about 10% of 2,000 cookie users reach the new side, and each stays where i
   // Binomial(2000, 0.1): mean 200, sd 13.4; +-60 is over 4 sd.
   assert.ok(onNew > 140 && onNew < 260, `new side got ${onNew} of 2000`);
   const sample = users.slice(0, 300);
-  const again = await inBatches(sample, 16, (u) => sideOf('/api/v1/reports/other?x=1', { cookie: `a=b; figway_bucket=${u}` }));
+  const again = await inBatches(sample, 16, (u) =>
+    sideOf('/api/v1/reports/other?x=1', { cookie: `a=b; figway_bucket=${u}` }),
+  );
   sample.forEach((u, i) => assert.equal(again[i], first[i], `user ${u} changed side`));
 });
 
 test('an authenticated user is bucketed by identity: the cookie does not matter', async () => {
   const subs = Array.from({ length: 2_000 }, (_, i) => `sub-${i}`);
   const sides = await inBatches(subs, 16, (sub) =>
-    sideOf('/api/v1/profile/me', { authorization: `Bearer ${tokens.valid({ sub })}`, cookie: `figway_bucket=first-${sub}` }),
+    sideOf('/api/v1/profile/me', {
+      authorization: `Bearer ${tokens.valid({ sub })}`,
+      cookie: `figway_bucket=first-${sub}`,
+    }),
   );
   const onNew = sides.filter((s) => s === 'new').length;
   assert.ok(onNew > 140 && onNew < 260, `new side got ${onNew} of 2000`);
   const sample = subs.slice(0, 200);
   const again = await inBatches(sample, 16, (sub) =>
-    sideOf('/api/v1/profile/me', { authorization: `Bearer ${tokens.valid({ sub })}`, cookie: `figway_bucket=other-${sub}` }),
+    sideOf('/api/v1/profile/me', {
+      authorization: `Bearer ${tokens.valid({ sub })}`,
+      cookie: `figway_bucket=other-${sub}`,
+    }),
   );
   sample.forEach((sub, i) => assert.equal(again[i], sides[i], `user ${sub} changed side with another cookie`));
 });
@@ -69,7 +82,10 @@ test("the upstream's own Set-Cookie fields are kept beside the bucket cookie", a
   const res = await send(`${gw.url}/api/v1/reports/with-cookies`);
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   const side = res.json().side;
-  assert.deepEqual(cookies.filter((c) => !c.startsWith('figway_bucket=')), [`${side}-a=1`, `${side}-b=2`]);
+  assert.deepEqual(
+    cookies.filter((c) => !c.startsWith('figway_bucket=')),
+    [`${side}-a=1`, `${side}-b=2`],
+  );
   assert.equal(cookies.length, 3);
 });
 

@@ -28,7 +28,13 @@ after(async () => {
 });
 
 const users = Array.from({ length: 1_000 }, (_, i) => `raise-user-${String(i).padStart(5, '0')}`);
-const sides = () => inBatches(users, 16, async (u) => (await send(`${gw.url}/api/v1/reports/q`, { headers: { cookie: `figway_bucket=${u}` } })).json().side as string);
+const sides = () =>
+  inBatches(
+    users,
+    16,
+    async (u) =>
+      (await send(`${gw.url}/api/v1/reports/q`, { headers: { cookie: `figway_bucket=${u}` } })).json().side as string,
+  );
 
 test('raising new from 10 to 20 (admin API, live) keeps every earlier new-side user on the new side', async () => {
   const at10 = await sides();

@@ -18,7 +18,15 @@ const running: ChildProcess[] = [];
 before(() => {
   // A fresh copy of what a clone holds (no dist/), sharing this checkout's installed node_modules.
   checkout = mkdtempSync(join(tmpdir(), 'figway-checkout-'));
-  for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src', 'config']) {
+  for (const p of [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'scripts',
+    'src',
+    'config',
+  ]) {
     cpSync(join(ROOT, p), join(checkout, p), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
@@ -36,7 +44,14 @@ async function npmStart(): Promise<{ port: number; output: () => string }> {
     cwd: checkout,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LEGACY_URL: `http://127.0.0.1:${CLOSED_PORT}`, LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LEGACY_URL: `http://127.0.0.1:${CLOSED_PORT}`,
+      LOG_LEVEL: 'warn',
+    },
   });
   running.push(child);
   let out = '';

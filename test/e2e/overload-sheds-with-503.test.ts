@@ -14,7 +14,10 @@ after(async () => {
 async function stack(env: Record<string, string>): Promise<{ up: CountingUpstream; gw: RunningGateway }> {
   const up = await startCountingUpstream();
   const gw = await startGateway({ LEGACY_URL: up.url, ...env });
-  cleanup.push(() => up.close(), () => gw.stop());
+  cleanup.push(
+    () => up.close(),
+    () => gw.stop(),
+  );
   return { up, gw };
 }
 

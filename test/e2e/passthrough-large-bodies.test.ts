@@ -55,7 +55,14 @@ test('a chunked 8 MB upload arrives hash-identical, streamed', async () => {
   const result = await new Promise<{ status: number; json: any }>((resolve, reject) => {
     const u = new URL(`${s.gateway.url}/api/v1/upload`);
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+      },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));

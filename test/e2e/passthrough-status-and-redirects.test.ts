@@ -9,7 +9,10 @@ after(() => s?.stop());
 
 for (const code of [200, 201, 202, 204, 301, 400, 401, 403, 404, 409, 418, 422, 429, 500, 502, 503]) {
   test(`legacy status ${code} is relayed as is`, async () => {
-    const [via, direct] = await Promise.all([send(`${s.gateway.url}/api/v1/status/${code}`), send(`${s.legacy.url}/api/v1/status/${code}`)]);
+    const [via, direct] = await Promise.all([
+      send(`${s.gateway.url}/api/v1/status/${code}`),
+      send(`${s.legacy.url}/api/v1/status/${code}`),
+    ]);
     assert.equal(via.status, code);
     assert.equal(via.body.toString(), direct.body.toString());
     assert.equal(via.headers['content-type'], direct.headers['content-type']);
@@ -38,7 +41,9 @@ test('a conditional GET gets the legacy 304 with its ETag and no body', async ()
 
 test('several Set-Cookie headers stay separate, commas inside Expires included', async () => {
   const res = await send(`${s.gateway.url}/api/v1/cookies`);
-  const cookies = res.rawHeaders.filter((_, i) => i % 2 === 0 && res.rawHeaders[i].toLowerCase() === 'set-cookie').length;
+  const cookies = res.rawHeaders.filter(
+    (_, i) => i % 2 === 0 && res.rawHeaders[i].toLowerCase() === 'set-cookie',
+  ).length;
   assert.equal(cookies, 3);
   assert.deepEqual(res.headers['set-cookie'], [
     'a=1; Path=/',

@@ -8,7 +8,10 @@ before(async () => (s = await startStack()));
 after(() => s?.stop());
 
 /** Records when each chunk arrives, relative to the request start. */
-function arrivals(url: string, headers: Record<string, string> = {}): Promise<{ headers: Record<string, unknown>; chunks: { at: number; text: string }[] }> {
+function arrivals(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ headers: Record<string, unknown>; chunks: { at: number; text: string }[] }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const chunks: { at: number; text: string }[] = [];
@@ -31,18 +34,29 @@ test('SSE events arrive one by one as legacy sends them, not buffered', async ()
   });
   assert.match(String(headers['content-type']), /^text\/event-stream/);
   assert.equal(headers['content-encoding'], undefined, 'SSE must not be compressed');
-  const events = chunks.flatMap((c) => c.text.split('\n\n').filter((e) => e.includes('data:')).map(() => c.at));
+  const events = chunks.flatMap((c) =>
+    c.text
+      .split('\n\n')
+      .filter((e) => e.includes('data:'))
+      .map(() => c.at),
+  );
   assert.equal(events.length, 5);
   // Buffering would deliver them together at the end; streamed, they are spread over ~4 intervals.
   const spread = events[4] - events[0];
   assert.ok(spread >= interval * 3, `events arrived within ${spread} ms of each other: ${events.join(',')}`);
-  for (let i = 1; i < events.length; i++) assert.ok(events[i] - events[i - 1] >= interval / 3, `event ${i} came too soon: ${events.join(',')}`);
+  for (let i = 1; i < events.length; i++)
+    assert.ok(events[i] - events[i - 1] >= interval / 3, `event ${i} came too soon: ${events.join(',')}`);
 });
 
 test('a chunked response is flushed chunk by chunk', async () => {
   const { headers, chunks } = await arrivals(`${s.gateway.url}/api/v1/stream?chunks=4&interval_ms=300`);
   assert.equal(headers['content-length'], undefined);
-  const lines = chunks.flatMap((c) => c.text.split('\n').filter(Boolean).map(() => c.at));
+  const lines = chunks.flatMap((c) =>
+    c.text
+      .split('\n')
+      .filter(Boolean)
+      .map(() => c.at),
+  );
   assert.equal(lines.length, 4);
   assert.ok(lines[3] - lines[0] >= 800, `lines arrived at ${lines.join(',')}`);
   assert.ok(lines[0] < 700, `first line only after ${lines[0]} ms`);
@@ -56,7 +70,11 @@ test('a client that goes away mid-stream is not a gateway error, and the gateway
         resolve();
       });
     });
-    req.on('error', (e) => (e.message.includes('socket hang up') || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+    req.on('error', (e) =>
+      e.message.includes('socket hang up') || (e as NodeJS.ErrnoException).code === 'ECONNRESET'
+        ? undefined
+        : reject(e),
+    );
     req.end();
   });
   const health = await arrivals(`${s.gateway.url}/health`);

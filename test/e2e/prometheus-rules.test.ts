@@ -20,7 +20,12 @@ const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).st
 /** Runs promtool from the repository root (paths in the files are relative to it) and returns its output. */
 function promtool(...args: string[]): string {
   try {
-    return execFileSync('promtool', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    return execFileSync('promtool', args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     assert.fail(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
@@ -49,28 +54,40 @@ interface Rule {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
-const rules: Rule[] = (parse(readFileSync(join(ROOT, 'prometheus/alerts.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap(
-  (g) => g.rules,
-);
+const rules: Rule[] = (
+  parse(readFileSync(join(ROOT, 'prometheus/alerts.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }
+).groups.flatMap((g) => g.rules);
 
 test('every alert is named, has a severity and the summary/description/runbook annotations', () => {
   assert.ok(rules.length > 0);
   for (const r of rules) {
     assert.ok(r.alert, `a rule without an alert name: ${r.expr}`);
     assert.match(r.labels?.severity ?? '', /^(critical|warning|info)$/, `${r.alert}: severity`);
-    for (const a of ['summary', 'description', 'runbook_url']) assert.ok(r.annotations?.[a], `${r.alert}: annotation ${a}`);
+    for (const a of ['summary', 'description', 'runbook_url'])
+      assert.ok(r.annotations?.[a], `${r.alert}: annotation ${a}`);
     assert.match(r.annotations!.runbook_url, /README\.md#operating-figway$/, `${r.alert}: runbook_url`);
   }
 });
 
 test('alerts.test.yml has a firing and a silent case for every alert', () => {
-  interface Case { alertname: string; exp_alerts?: unknown[] }
-  const doc = parse(readFileSync(join(ROOT, 'prometheus/alerts.test.yml'), 'utf8')) as { tests: { alert_rule_test?: Case[] }[] };
+  interface Case {
+    alertname: string;
+    exp_alerts?: unknown[];
+  }
+  const doc = parse(readFileSync(join(ROOT, 'prometheus/alerts.test.yml'), 'utf8')) as {
+    tests: { alert_rule_test?: Case[] }[];
+  };
   const cases = doc.tests.flatMap((t) => t.alert_rule_test ?? []);
   for (const r of rules) {
     const mine = cases.filter((c) => c.alertname === r.alert);
-    assert.ok(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${r.alert}: no case where it fires`);
-    assert.ok(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${r.alert}: no case where it must stay silent`);
+    assert.ok(
+      mine.some((c) => (c.exp_alerts ?? []).length > 0),
+      `${r.alert}: no case where it fires`,
+    );
+    assert.ok(
+      mine.some((c) => (c.exp_alerts ?? []).length === 0),
+      `${r.alert}: no case where it must stay silent`,
+    );
   }
 });
 
@@ -130,7 +147,8 @@ function problems(where: string, expr: string): string[] {
   const { selectors, grouping } = promqlNames(expr);
   if (selectors.length === 0) return [`${where}: no metric found in ${expr}`];
   const out: string[] = [];
-  const labelsOf = (metric: string) => new Set([...(scraped.get(metric) ?? PROMETHEUS_MADE[metric] ?? []), ...TARGET_LABELS]);
+  const labelsOf = (metric: string) =>
+    new Set([...(scraped.get(metric) ?? PROMETHEUS_MADE[metric] ?? []), ...TARGET_LABELS]);
   for (const { metric, labels } of selectors) {
     if (!scraped.has(metric) && !(metric in PROMETHEUS_MADE)) {
       out.push(`${where}: ${metric} is not exported by the gateway`);
@@ -139,7 +157,8 @@ function problems(where: string, expr: string): string[] {
     for (const l of labels) if (!labelsOf(metric).has(l)) out.push(`${where}: ${metric} has no label ${l}`);
   }
   for (const l of grouping) {
-    for (const { metric } of selectors) if (!labelsOf(metric).has(l)) out.push(`${where}: grouping label ${l} is not on ${metric}`);
+    for (const { metric } of selectors)
+      if (!labelsOf(metric).has(l)) out.push(`${where}: grouping label ${l} is not on ${metric}`);
   }
   return out;
 }
@@ -153,17 +172,31 @@ test('the label values the alerts rely on are the ones the gateway uses', () => 
   const lines = text.split('\n');
   // GatewayNotReady: a /health/ready refusal is counted as route="gateway", target="gateway", status="503".
   assert.ok(
-    lines.some((l) => l.startsWith('gateway_requests_total{') && l.includes('route="gateway"') && l.includes('target="gateway"') && l.includes('status="503"')),
+    lines.some(
+      (l) =>
+        l.startsWith('gateway_requests_total{') &&
+        l.includes('route="gateway"') &&
+        l.includes('target="gateway"') &&
+        l.includes('status="503"'),
+    ),
     'readiness 503 not counted under route="gateway"',
   );
   // GatewayRolledBackToLegacy watches this flag by name.
-  assert.ok(lines.some((l) => l.startsWith('gateway_flag{name="route_all_to_legacy"}')), 'gateway_flag route_all_to_legacy missing');
+  assert.ok(
+    lines.some((l) => l.startsWith('gateway_flag{name="route_all_to_legacy"}')),
+    'gateway_flag route_all_to_legacy missing',
+  );
   // GatewayHighErrorRate's status=~"5.." needs plain numeric status codes.
-  assert.ok(lines.some((l) => l.startsWith('gateway_requests_total{') && l.includes('status="502"')), 'no status="502" after an unreachable legacy');
+  assert.ok(
+    lines.some((l) => l.startsWith('gateway_requests_total{') && l.includes('status="502"')),
+    'no status="502" after an unreachable legacy',
+  );
 });
 
 test('the PromQL scanner finds what it should (guards the checks above)', () => {
-  const r = promqlNames('histogram_quantile(0.95, sum by (job, le) (rate(a_bucket{target!="gateway", x=~"a,}b"}[2m]))) / on(job) group_left b or vector(0)');
+  const r = promqlNames(
+    'histogram_quantile(0.95, sum by (job, le) (rate(a_bucket{target!="gateway", x=~"a,}b"}[2m]))) / on(job) group_left b or vector(0)',
+  );
   assert.deepEqual(r.selectors, [
     {
       metric: 'a_bucket',

@@ -54,7 +54,11 @@ test('rotating X-Forwarded-For from an untrusted client does not reset the limit
 
 test('the counters in Redis expire on their own', async () => {
   const { execFileSync } = await import('node:child_process');
-  const keys = execFileSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'rl:*']).toString().trim().split('\n').filter(Boolean);
+  const keys = execFileSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'rl:*'])
+    .toString()
+    .trim()
+    .split('\n')
+    .filter(Boolean);
   assert.ok(keys.length > 0);
   for (const k of keys) {
     const ttl = Number(execFileSync('redis-cli', ['-p', String(redis.port), 'pttl', k]).toString());

@@ -17,7 +17,8 @@ after(async () => {
   await upstream?.close();
 });
 
-const me = (sub: string) => send(`${gw.url}/api/v2/me`, { headers: { authorization: `Bearer ${tokens.valid({ sub })}` } });
+const me = (sub: string) =>
+  send(`${gw.url}/api/v2/me`, { headers: { authorization: `Bearer ${tokens.valid({ sub })}` } });
 
 test('authenticated callers from one address each get their own budget', async () => {
   const alice = [];

@@ -34,7 +34,12 @@ after(async () => {
 });
 
 /** The client's window count in Redis (the loopback client's key under the default policy). */
-const countInRedis = () => Number(execFileSync('redis-cli', ['-p', String(redis.port), 'get', 'rl:default:a:127.0.0.1']).toString().trim() || 0);
+const countInRedis = () =>
+  Number(
+    execFileSync('redis-cli', ['-p', String(redis.port), 'get', 'rl:default:a:127.0.0.1'])
+      .toString()
+      .trim() || 0,
+  );
 
 test('two synced instances together admit the limit, and at most one more', async () => {
   const statuses: number[] = [];
@@ -47,6 +52,9 @@ test('two synced instances together admit the limit, and at most one more', asyn
     await waitFor(() => countInRedis() === admitted, 5_000);
   }
   assert.ok(admitted >= LIMIT && admitted <= LIMIT + 1, `${admitted} admitted: ${statuses.join(',')}`);
-  assert.ok(statuses.slice(admitted).every((s) => s === 429), statuses.join(','));
+  assert.ok(
+    statuses.slice(admitted).every((s) => s === 429),
+    statuses.join(','),
+  );
   assert.equal(upstream.hits(), admitted, 'refused requests never reach the upstream');
 });

@@ -32,7 +32,10 @@ after(async () => {
   await redis?.stop();
 });
 
-const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(redis.port), ...args]).toString().trim();
+const cli = (...args: string[]) =>
+  execFileSync('redis-cli', ['-p', String(redis.port), ...args])
+    .toString()
+    .trim();
 
 test(`${REQUESTS} limited requests cost a few Redis round trips, not one per request, and all are counted there`, async () => {
   const key = 'rl:default:a:127.0.0.1';
@@ -42,7 +45,9 @@ test(`${REQUESTS} limited requests cost a few Redis round trips, not one per req
   assert.equal((await send(`${gw.url}/api/v1/report`)).status, 200);
   await waitFor(() => count() === 1, 5_000);
   const before = await commandCalls(redis.port);
-  const results = await Promise.all(Array.from({ length: REQUESTS }, () => send(`${gw.url}/api/v1/report`, { timeoutMs: 15_000 })));
+  const results = await Promise.all(
+    Array.from({ length: REQUESTS }, () => send(`${gw.url}/api/v1/report`, { timeoutMs: 15_000 })),
+  );
   assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
   assert.equal(results[0].headers['ratelimit-limit'], '600');
   await waitFor(() => count() === REQUESTS + 1, 5_000).catch(() => assert.fail(`count in Redis: ${count()}`));
@@ -51,6 +56,9 @@ test(`${REQUESTS} limited requests cost a few Redis round trips, not one per req
   const inScripts = ['set', 'incrby', 'pttl', 'pexpire'].reduce((n, c) => n + (sent[c] ?? 0), 0);
   const roundTrips = Object.values(sent).reduce((n, c) => n + c, 0) - inScripts;
   console.log(`# ${REQUESTS} requests, ${roundTrips} Redis round trips: ${JSON.stringify(sent)}`);
-  assert.ok(roundTrips <= REQUESTS / 4, `${roundTrips} Redis commands for ${REQUESTS} requests: ${JSON.stringify(sent)}`);
+  assert.ok(
+    roundTrips <= REQUESTS / 4,
+    `${roundTrips} Redis commands for ${REQUESTS} requests: ${JSON.stringify(sent)}`,
+  );
   assert.ok(Number(cli('pttl', key)) > 0, 'the window has a TTL');
 });

@@ -23,14 +23,24 @@ after(async () => {
 });
 
 /** `redis-cli` against one node; `-c` follows a cluster's MOVED redirections. */
-const cli = (port: string, ...args: string[]) => execFileSync('redis-cli', ['-c', '-p', port, ...args]).toString().trim();
+const cli = (port: string, ...args: string[]) =>
+  execFileSync('redis-cli', ['-c', '-p', port, ...args])
+    .toString()
+    .trim();
 
 async function countsReach(group: RedisGroup, port: string): Promise<void> {
-  const gw = await startGateway({ LEGACY_URL: upstream.url, REDIS_URL: group.url, RATE_LIMIT: '10/60s', CACHE_ENABLED: 'false' });
+  const gw = await startGateway({
+    LEGACY_URL: upstream.url,
+    REDIS_URL: group.url,
+    RATE_LIMIT: '10/60s',
+    CACHE_ENABLED: 'false',
+  });
   cleanup.push(() => gw.stop());
   await waitReady(gw);
   for (let i = 0; i < 10; i++) assert.equal((await send(`${gw.url}/api/v1/item?i=${i}`)).status, 200);
-  await waitFor(() => Number(cli(port, 'get', KEY) || 0) === 10, 5_000).catch(() => assert.fail(`count in Redis: ${cli(port, 'get', KEY)}`));
+  await waitFor(() => Number(cli(port, 'get', KEY) || 0) === 10, 5_000).catch(() =>
+    assert.fail(`count in Redis: ${cli(port, 'get', KEY)}`),
+  );
   assert.ok(Number(cli(port, 'pttl', KEY)) > 0, 'the window has a TTL');
   assert.equal((await send(`${gw.url}/api/v1/item?i=10`)).status, 429);
 }

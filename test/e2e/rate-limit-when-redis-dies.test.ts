@@ -37,7 +37,10 @@ test('fail-open: with Redis dead, requests still flow, limited per instance in m
     slowest = Math.max(slowest, Date.now() - t);
   }
   assert.equal(statuses.filter((s) => s === 200).length, 5, statuses.join(','));
-  assert.ok(statuses.slice(5).every((s) => s === 429), statuses.join(','));
+  assert.ok(
+    statuses.slice(5).every((s) => s === 429),
+    statuses.join(','),
+  );
   assert.ok(slowest < 1_000, `a request took ${slowest} ms with Redis down`);
 });
 

@@ -12,7 +12,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Polls /health/ready until it answers `status` or `withinMs` runs out; each round also asks /health, which must
  * stay 200 whatever readiness says (a failing dependency must never get the process restarted).
  */
-async function readyBecomes(gw: RunningGateway, status: number, withinMs: number): Promise<{ res: RawResponse; ms: number }> {
+async function readyBecomes(
+  gw: RunningGateway,
+  status: number,
+  withinMs: number,
+): Promise<{ res: RawResponse; ms: number }> {
   const t0 = performance.now();
   for (;;) {
     const [res, live] = await Promise.all([send(`${gw.url}/health/ready`), send(`${gw.url}/health`)]);
@@ -66,7 +70,9 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all([withRedis, failClosed, withDoomedLegacy, withOneDeadLegacy, neverReachedLegacy].map((g) => g?.stop()));
+  await Promise.all(
+    [withRedis, failClosed, withDoomedLegacy, withOneDeadLegacy, neverReachedLegacy].map((g) => g?.stop()),
+  );
   await Promise.all([legacy?.stop(), doomedLegacy?.stop(), redis?.stop()]);
 });
 

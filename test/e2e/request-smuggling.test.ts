@@ -25,9 +25,18 @@ after(async () => {
 const smuggled = 'GET /api/v1/admin/delete-everything HTTP/1.1\r\nHost: x\r\n\r\n';
 
 const cases: [string, string][] = [
-  ['Content-Length with Transfer-Encoding (CL.TE)', `POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`],
-  ['two different Content-Lengths', `POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 60\r\n\r\nabcd${smuggled}`],
-  ['an obfuscated Transfer-Encoding', `POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n0\r\n\r\n${smuggled}`],
+  [
+    'Content-Length with Transfer-Encoding (CL.TE)',
+    `POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`,
+  ],
+  [
+    'two different Content-Lengths',
+    `POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 60\r\n\r\nabcd${smuggled}`,
+  ],
+  [
+    'an obfuscated Transfer-Encoding',
+    `POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: x\r\n\r\n0\r\n\r\n${smuggled}`,
+  ],
   ['a bare LF inside a header line', `GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nX-A: 1\nX-B: 2\r\n\r\n`],
 ];
 
@@ -37,7 +46,11 @@ for (const [name, payload] of cases) {
     const answer = await rawExchange(gw.port, payload);
     assert.match(answer, /^HTTP\/1\.1 400 /);
     assert.match(answer, /application\/problem\+json/);
-    assert.equal((answer.match(/HTTP\/1\.1 /g) ?? []).length, 1, 'exactly one response: the smuggled request was not answered');
+    assert.equal(
+      (answer.match(/HTTP\/1\.1 /g) ?? []).length,
+      1,
+      'exactly one response: the smuggled request was not answered',
+    );
     assert.deepEqual(seen, []);
   });
 }

@@ -38,7 +38,14 @@ const ROUTES = `${readFileSync(join(ROOT, 'config/routes.yaml'), 'utf8')}
 
 before(async () => {
   [legacy, redis] = await Promise.all([startLegacy(), startRedis()]);
-  const env = { LEGACY_URL: legacy.url, ROUTES_FILE: routesFile(ROUTES), JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT: 'off', ADMIN_TOKEN, REDIS_URL: redis.url };
+  const env = {
+    LEGACY_URL: legacy.url,
+    ROUTES_FILE: routesFile(ROUTES),
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT: 'off',
+    ADMIN_TOKEN,
+    REDIS_URL: redis.url,
+  };
   // One at a time: three gateways starting at once on the shared 2-core machine can miss the start deadline.
   forced = await startGateway({ ...env, ROUTE_ALL_TO_LEGACY: 'true' });
   a = await startGateway(env);
@@ -58,13 +65,20 @@ const chat = (gw: RunningGateway, headers: Record<string, string> = {}) =>
     body: JSON.stringify({ message: 'still there?' }),
   });
 
-const isFlask401 = (res: RawResponse) => res.status === 401 && /^application\/json/.test(String(res.headers['content-type'])) && res.json().error === 'unauthenticated';
-const isGateway401 = (res: RawResponse) => res.status === 401 && /^application\/problem\+json/.test(String(res.headers['content-type']));
+const isFlask401 = (res: RawResponse) =>
+  res.status === 401 &&
+  /^application\/json/.test(String(res.headers['content-type'])) &&
+  res.json().error === 'unauthenticated';
+const isGateway401 = (res: RawResponse) =>
+  res.status === 401 && /^application\/problem\+json/.test(String(res.headers['content-type']));
 
 function assertServedByFlask(withCookie: RawResponse, without: RawResponse, why: string) {
   assert.equal(withCookie.status, 200, `${why}: ${withCookie.body}`);
   assert.equal(withCookie.json().reply, 'Legacy says: still there?', why);
-  assert.ok(isFlask401(without), `${why}: Flask's own 401, not the gateway's: ${without.status} ${without.headers['content-type']} ${without.body}`);
+  assert.ok(
+    isFlask401(without),
+    `${why}: Flask's own 401, not the gateway's: ${without.status} ${without.headers['content-type']} ${without.body}`,
+  );
 }
 
 test('ROUTE_ALL_TO_LEGACY=true: the v2 routes reach Flask with its session or nothing, and Flask authenticates', async () => {
@@ -80,7 +94,9 @@ test('ROUTE_ALL_TO_LEGACY=true: the v2 routes reach Flask with its session or no
 });
 
 test('under a rollback, valid gateway credentials still name the user upstream; none is not refused', async () => {
-  const bearer = await send(`${forced.url}/api/v1/echo/x`, { headers: { authorization: `Bearer ${tokens.valid({ sub: '1' })}` } });
+  const bearer = await send(`${forced.url}/api/v1/echo/x`, {
+    headers: { authorization: `Bearer ${tokens.valid({ sub: '1' })}` },
+  });
   assert.equal(bearer.status, 200, bearer.body.toString());
   assert.equal(bearer.json().headers['x-figway-user-id'], '1');
   assert.equal(bearer.json().headers['x-figway-auth-method'], 'jwt');
@@ -92,7 +108,9 @@ test('under a rollback, valid gateway credentials still name the user upstream; 
 test('under a rollback, a route that targets legacy keeps its auth: required', async () => {
   const res = await send(`${forced.url}/api/v1/items`, { headers: { cookie } });
   assert.ok(isGateway401(res), `${res.status} ${res.body}`);
-  const withToken = await send(`${forced.url}/api/v1/items`, { headers: { authorization: `Bearer ${tokens.valid({ sub: '1' })}` } });
+  const withToken = await send(`${forced.url}/api/v1/items`, {
+    headers: { authorization: `Bearer ${tokens.valid({ sub: '1' })}` },
+  });
   assert.equal(withToken.status, 200);
 });
 

@@ -42,7 +42,7 @@ before(async () => {
       server: 'legacy-httpd/1.0',
       'x-powered-by': 'PHP/5.2',
       'x-frame-options': 'ALLOWALL',
-      'content-security-policy': "default-src *",
+      'content-security-policy': 'default-src *',
       'set-cookie': req.url === '/cookies' ? ['a=1', 'b=2'] : [],
     });
     res.end(body);
@@ -101,10 +101,21 @@ test('a cached HIT carries the set; the upstream fields it replaces are gone on 
   const hit = await send(`${cached.url}/pages/a`);
   assert.equal(miss.headers['x-cache'], 'MISS');
   assert.equal(hit.headers['x-cache'], 'HIT');
-  for (const [r, what] of [[miss, 'MISS'], [hit, 'HIT']] as const) {
+  for (const [r, what] of [
+    [miss, 'MISS'],
+    [hit, 'HIT'],
+  ] as const) {
     assertSecured(r.headers, what);
-    assert.equal(r.rawHeaders.filter((n) => n.toLowerCase() === 'x-frame-options').length, 1, `${what}: one X-Frame-Options`);
-    assert.equal(r.rawHeaders.filter((n) => n.toLowerCase() === 'content-security-policy').length, 1, `${what}: one CSP`);
+    assert.equal(
+      r.rawHeaders.filter((n) => n.toLowerCase() === 'x-frame-options').length,
+      1,
+      `${what}: one X-Frame-Options`,
+    );
+    assert.equal(
+      r.rawHeaders.filter((n) => n.toLowerCase() === 'content-security-policy').length,
+      1,
+      `${what}: one CSP`,
+    );
   }
 });
 

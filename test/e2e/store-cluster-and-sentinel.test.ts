@@ -44,7 +44,8 @@ async function sharesStateAcross([a, b]: [RunningGateway, RunningGateway], path:
   await new Promise((r) => setTimeout(r, 100));
   assert.equal((await send(`${b.url}${path}`, { headers: host })).headers['x-cache'], 'HIT', 'cache entry shared');
   const statuses: number[] = [];
-  for (let i = 0; i < 6; i++) statuses.push((await send(`${(i % 2 ? a : b).url}${path}?n=${i}`, { headers: host })).status);
+  for (let i = 0; i < 6; i++)
+    statuses.push((await send(`${(i % 2 ? a : b).url}${path}?n=${i}`, { headers: host })).status);
   // Two requests above plus four here make six: the seventh and eighth overall are refused on either instance.
   assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429]);
 }

@@ -31,7 +31,11 @@ test('a reachable collector gets an empty batch before any request, and nothing 
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   });
   try {
-    await until(() => receiver.bodies.length > 0, 5_000, () => gw.child.output());
+    await until(
+      () => receiver.bodies.length > 0,
+      5_000,
+      () => gw.child.output(),
+    );
     assert.deepEqual(JSON.parse(receiver.bodies[0]), { resourceSpans: [] });
     assert.equal(receiver.spans.length, 0);
     await new Promise((r) => setTimeout(r, 300));
@@ -52,7 +56,11 @@ test('an unreachable collector is reported at start-up, and the gateway serves o
     OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
   });
   try {
-    await until(() => /OTLP collector did not take the start-up export/.test(gw.child.output()), 10_000, () => gw.child.output());
+    await until(
+      () => /OTLP collector did not take the start-up export/.test(gw.child.output()),
+      10_000,
+      () => gw.child.output(),
+    );
     const line = gw.child
       .output()
       .split('\n')

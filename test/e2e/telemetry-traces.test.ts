@@ -25,7 +25,10 @@ before(async () => {
   upstream = await startCountingUpstream((req, res) => {
     // Repeated fields stay visible: node joins two traceparent lines into one "a, b" string.
     const tp = req.headersDistinct.traceparent;
-    seen.set(req.headers['x-request-id'] as string, { traceparent: tp && tp.length === 1 ? tp[0] : tp, tracestate: req.headers.tracestate as string | undefined });
+    seen.set(req.headers['x-request-id'] as string, {
+      traceparent: tp && tp.length === 1 ? tp[0] : tp,
+      tracestate: req.headers.tracestate as string | undefined,
+    });
     // Slow enough that concurrent requests queue behind UPSTREAM_CONNECTIONS=1 in the pool test.
     setTimeout(() => res.end('ok'), req.url?.includes('slow') ? 100 : 0);
   });
@@ -64,7 +67,10 @@ test('one server span per forwarded request records the upstream, and the upstre
   assert.equal(server.attributes['figway.upstream.origin'], new URL(upstream.url).origin);
   assert.equal(server.attributes['figway.upstream.status_code'], 200);
   // Exported in the same batch as the server span (it ends first) if it existed.
-  assert.ok(!spans.some((s) => s.traceId === traceId && s.kind === CLIENT), 'no client span unless TRACE_UPSTREAM_SPANS=true');
+  assert.ok(
+    !spans.some((s) => s.traceId === traceId && s.kind === CLIENT),
+    'no client span unless TRACE_UPSTREAM_SPANS=true',
+  );
 
   // The access line names the same trace.
   const line = gw.child
@@ -79,7 +85,9 @@ test('one server span per forwarded request records the upstream, and the upstre
 test("a client's traceparent continues: same trace id upstream, sent once, tracestate kept", async () => {
   const clientTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
   const clientSpan = '00f067aa0ba902b7';
-  const res = await send(`${gw.url}/api/v1/items/2`, { headers: { traceparent: `00-${clientTrace}-${clientSpan}-01`, tracestate: 'vendor=1' } });
+  const res = await send(`${gw.url}/api/v1/items/2`, {
+    headers: { traceparent: `00-${clientTrace}-${clientSpan}-01`, tracestate: 'vendor=1' },
+  });
   const got = seen.get(res.headers['x-request-id'] as string);
   const { traceId, parentId } = parseTraceparent(got?.traceparent);
   assert.equal(traceId, clientTrace);
@@ -102,7 +110,11 @@ test('query values never reach the trace backend', async () => {
 });
 
 test('a request with a body keeps its trace through to the upstream', async () => {
-  const res = await send(`${gw.url}/api/v1/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' });
+  const res = await send(`${gw.url}/api/v1/items`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"name":"x"}',
+  });
   assert.equal(res.status, 200);
   const { traceId, parentId } = parseTraceparent(seen.get(res.headers['x-request-id'] as string)?.traceparent);
   const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.kind === SERVER));
@@ -122,7 +134,9 @@ test('an unsampled request records nothing but still hands its trace id on, mark
   });
   try {
     const clientTrace = 'cafe0000000000000000000000000001';
-    const res = await send(`${unsampled.url}/api/v1/items/3`, { headers: { traceparent: `00-${clientTrace}-00f067aa0ba902b7-01` } });
+    const res = await send(`${unsampled.url}/api/v1/items/3`, {
+      headers: { traceparent: `00-${clientTrace}-00f067aa0ba902b7-01` },
+    });
     const tp = seen.get(res.headers['x-request-id'] as string)?.traceparent;
     assert.equal(parseTraceparent(tp).traceId, clientTrace);
     assert.match(tp as string, /-00$/, 'flags say: not sampled');
@@ -136,7 +150,9 @@ test('an unsampled request records nothing but still hands its trace id on, mark
 test('with the pool queueing (all upstream connections busy) each request keeps its own trace', async () => {
   const traces = Array.from({ length: 4 }, (_, i) => `${'ab'.repeat(15)}0${i + 1}`);
   const responses = await Promise.all(
-    traces.map((t, i) => send(`${gw.url}/api/v1/slow/${i}`, { headers: { traceparent: `00-${t}-00f067aa0ba902b7-01` } })),
+    traces.map((t, i) =>
+      send(`${gw.url}/api/v1/slow/${i}`, { headers: { traceparent: `00-${t}-00f067aa0ba902b7-01` } }),
+    ),
   );
   responses.forEach((res, i) => {
     assert.equal(res.status, 200);
@@ -203,12 +219,19 @@ test('Redis calls join the request trace (context survives the limiter), and SIG
     const { traceId } = parseTraceparent(seen.get(last)?.traceparent);
     assert.ok(!receiver.spans.some((s) => s.traceId === traceId), 'not exported before shutdown');
     assert.equal(await g.stop(), 0);
-    const spans = (await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.kind === SERVER))).filter((s) => s.traceId === traceId);
+    const spans = (await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.kind === SERVER))).filter(
+      (s) => s.traceId === traceId,
+    );
     const server = spans.find((s) => s.kind === SERVER);
     assert.equal(server?.service, 'figway-canary', 'OTEL_SERVICE_NAME overrides the default service name');
     const redisSpans = spans.filter((s) => s.scope.includes('ioredis'));
     assert.ok(redisSpans.length > 0, `a Redis span in the request's trace: ${JSON.stringify(spans, null, 1)}`);
-    for (const s of redisSpans) assert.doesNotMatch(String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? ''), /:/, 'keys are not recorded');
+    for (const s of redisSpans)
+      assert.doesNotMatch(
+        String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? ''),
+        /:/,
+        'keys are not recorded',
+      );
   } finally {
     await g?.stop();
     await redis?.stop();
@@ -225,14 +248,21 @@ test('a chat turn traces its model call: the model API gets the trace, a `chat {
     const clientTrace = 'c4a7000000000000000000000000c4a7';
     const res = await send(`${chat.gw.url}/api/v2/chat`, {
       method: 'POST',
-      headers: { ...bearer(), 'content-type': 'application/json', accept: 'application/json', traceparent: `00-${clientTrace}-00f067aa0ba902b7-01` },
+      headers: {
+        ...bearer(),
+        'content-type': 'application/json',
+        accept: 'application/json',
+        traceparent: `00-${clientTrace}-00f067aa0ba902b7-01`,
+      },
       body: JSON.stringify({ message: 'hello' }),
     });
     assert.equal(res.status, 200, res.body.toString());
     const call = chat.fake.requests.at(-1);
     const { traceId, parentId } = parseTraceparent(call?.traceparent);
-    assert.equal(traceId, clientTrace, 'the model API continues the caller\'s trace');
-    const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === clientTrace && s.name.startsWith('chat ')));
+    assert.equal(traceId, clientTrace, "the model API continues the caller's trace");
+    const spans = await receiver.waitFor((all) =>
+      all.some((s) => s.traceId === clientTrace && s.name.startsWith('chat ')),
+    );
     const llm = spans.find((s) => s.traceId === clientTrace && s.name.startsWith('chat '))!;
     const server = spans.find((s) => s.traceId === clientTrace && s.kind === SERVER);
     assert.equal(llm.kind, CLIENT);
@@ -242,7 +272,10 @@ test('a chat turn traces its model call: the model API gets the trace, a `chat {
     assert.equal(llm.attributes['gen_ai.provider.name'], 'openai');
     assert.equal(llm.name, `chat ${llm.attributes['gen_ai.request.model']}`);
     assert.ok(Number(llm.attributes['gen_ai.usage.output_tokens']) > 0, 'usage recorded');
-    assert.ok(!receiver.bodies.some((b) => b.includes('hello') && b.includes(clientTrace)), 'the message text is not in the trace');
+    assert.ok(
+      !receiver.bodies.some((b) => b.includes('hello') && b.includes(clientTrace)),
+      'the message text is not in the trace',
+    );
   } finally {
     await chat.stop();
   }

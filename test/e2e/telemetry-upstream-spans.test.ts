@@ -69,7 +69,9 @@ test('an upstream that cannot be reached: the server span records the failed att
   const gw = await startGateway({ ...tracingEnv(receiver), LEGACY_URL: dead });
   try {
     const traceId = 'dead0000000000000000000000000001';
-    const res = await send(`${gw.url}/api/v1/items/1`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    const res = await send(`${gw.url}/api/v1/items/1`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     assert.equal(res.status, 502);
     const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.kind === SERVER));
     const server = spans.find((s) => s.traceId === traceId && s.kind === SERVER)!;

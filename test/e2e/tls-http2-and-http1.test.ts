@@ -1,6 +1,7 @@
+import type { TLSSocket } from 'node:tls';
 import assert from 'node:assert/strict';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import { after, before, test } from 'node:test';
 import { makeSelfSigned, type SelfSigned } from '../support/self-signed';
 import { startStack, type Stack } from '../support/stack';
@@ -63,7 +64,11 @@ test('an HTTP/2 upload without content-length reaches legacy whole', async () =>
   const session = await h2();
   try {
     const parts = Array.from({ length: 8 }, (_, i) => Buffer.alloc(32 * 1024, 65 + i));
-    const res = await h2Request(session, { ':method': 'POST', ':path': '/api/v1/upload', 'content-type': 'application/octet-stream' }, parts);
+    const res = await h2Request(
+      session,
+      { ':method': 'POST', ':path': '/api/v1/upload', 'content-type': 'application/octet-stream' },
+      parts,
+    );
     assert.equal(res.status, 200, res.body);
     assert.equal(JSON.parse(res.body).bytes, 8 * 32 * 1024);
   } finally {
@@ -73,12 +78,16 @@ test('an HTTP/2 upload without content-length reaches legacy whole', async () =>
 
 test('a client offering only HTTP/1.1 is served over TLS as well', async () => {
   const res = await new Promise<{ status: number; alpn: string | false | null; body: string }>((resolve, reject) => {
-    const req = httpsRequest(`${origin}/api/v1/echo/over-h1`, { ca: tls.cert, ALPNProtocols: ['http/1.1'], agent: false } as import('node:https').RequestOptions, (r) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (d: string) => (body += d));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, alpn: (r.socket as import('node:tls').TLSSocket).alpnProtocol, body }));
-    });
+    const req = httpsRequest(
+      `${origin}/api/v1/echo/over-h1`,
+      { ca: tls.cert, ALPNProtocols: ['http/1.1'], agent: false } as HttpsRequestOptions,
+      (r) => {
+        let body = '';
+        r.setEncoding('utf8');
+        r.on('data', (d: string) => (body += d));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, alpn: (r.socket as TLSSocket).alpnProtocol, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

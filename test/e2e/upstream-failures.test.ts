@@ -94,7 +94,13 @@ let pairForPosts: RunningGateway;
 before(async () => {
   // Nobody binds this port: the OS handed it out and it was released at once.
   deadPort = await freePort();
-  [legacy, hang, reset, postOnce, getOnce] = await Promise.all([startLegacy(), swallowing(), resetting(), failingOnce(), failingOnce()]);
+  [legacy, hang, reset, postOnce, getOnce] = await Promise.all([
+    startLegacy(),
+    swallowing(),
+    resetting(),
+    failingOnce(),
+    failingOnce(),
+  ]);
   const routes = routesFile(`
 routes:
   - { id: hang, path: /hang/*, target: "${hang.url}" }
@@ -161,7 +167,13 @@ test('with one of two legacy instances dead, POSTs with a body succeed once the 
   // Sent together, well inside the first 1 s cool-down.
   const bodies = Array.from({ length: 5 }, (_, i) => Buffer.alloc(10_000 + i, 97 + i));
   const results = await Promise.all(
-    bodies.map((body) => send(`${pairForPosts.url}/api/v1/upload`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } })),
+    bodies.map((body) =>
+      send(`${pairForPosts.url}/api/v1/upload`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/octet-stream' },
+      }),
+    ),
   );
   results.forEach((res, i) => {
     assert.equal(res.status, 200, `POST ${i}: ${res.status} ${res.body.toString()}`);
@@ -169,11 +181,15 @@ test('with one of two legacy instances dead, POSTs with a body succeed once the 
   });
 });
 
-test('after the dead instance\'s cool-down ends, POSTs still do not probe it', async () => {
+test("after the dead instance's cool-down ends, POSTs still do not probe it", async () => {
   await send(`${pairForPosts.url}/api/v1/items`);
   await new Promise((r) => setTimeout(r, 1_300));
   for (let i = 0; i < 4; i++) {
-    const res = await send(`${pairForPosts.url}/api/v1/upload`, { method: 'POST', body: 'x'.repeat(100), headers: { 'content-type': 'text/plain' } });
+    const res = await send(`${pairForPosts.url}/api/v1/upload`, {
+      method: 'POST',
+      body: 'x'.repeat(100),
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(res.status, 200, `POST ${i} after the cool-down: ${res.status} ${res.body.toString()}`);
   }
 });
@@ -186,7 +202,11 @@ test('an upstream that resets the connection gives 502 UPSTREAM_RESET', async ()
 });
 
 test('a POST whose connection drops is answered 502 and never sent again', async () => {
-  const res = await send(`${faults.url}/post-once/orders`, { method: 'POST', body: '{"qty":1}', headers: { 'content-type': 'application/json' } });
+  const res = await send(`${faults.url}/post-once/orders`, {
+    method: 'POST',
+    body: '{"qty":1}',
+    headers: { 'content-type': 'application/json' },
+  });
   assertProblem(res, 502, 'UPSTREAM_RESET');
   // A replay would have been dispatched before the 502 was written; the pause only lets it land if it exists.
   await new Promise((r) => setTimeout(r, 300));
@@ -208,7 +228,9 @@ test('problem bodies carry no stack trace and no upstream address', async () => 
     send(`${impatient.url}/api/v1/slow?ms=2000`),
   ]);
   // With the colon, a port cannot match by chance inside the request id.
-  const leaks = [deadPort, hang.port, reset.port, legacy.port].map((p) => `:${p}`).concat(['127.0.0.1', 'ECONNREFUSED', 'UND_ERR']);
+  const leaks = [deadPort, hang.port, reset.port, legacy.port]
+    .map((p) => `:${p}`)
+    .concat(['127.0.0.1', 'ECONNREFUSED', 'UND_ERR']);
   for (const res of failures) {
     assert.ok(res.status >= 500, `expected a failure, got ${res.status}`);
     const text = res.body.toString();

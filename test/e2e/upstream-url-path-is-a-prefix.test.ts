@@ -120,5 +120,8 @@ test("the gateway's own calls to legacy (session introspection) go under the pre
   assert.equal(res.status, 200, res.body.toString());
   assert.equal(res.json().user_id, '7');
   assert.ok(legacy.seen.includes('GET /legacy/api/v1/me'), legacy.seen.join('\n'));
-  assert.ok(!legacy.seen.some((s) => / \/api\//.test(s)), `nothing reached legacy outside /legacy:\n${legacy.seen.join('\n')}`);
+  assert.ok(
+    !legacy.seen.some((s) => / \/api\//.test(s)),
+    `nothing reached legacy outside /legacy:\n${legacy.seen.join('\n')}`,
+  );
 });

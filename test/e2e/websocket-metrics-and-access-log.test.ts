@@ -56,7 +56,9 @@ function accessLine(reqId: string): Promise<Record<string, unknown>> {
 
 test('a WebSocket session: one access line when it closes (status 101, its duration, bytes) and counted by route', async () => {
   const reqId = 'ws-session-0001';
-  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/v1/live?token=QUERY-SECRET`, { headers: { 'x-request-id': reqId } });
+  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/api/v1/live?token=QUERY-SECRET`, {
+    headers: { 'x-request-id': reqId },
+  });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
@@ -76,7 +78,11 @@ test('a WebSocket session: one access line when it closes (status 101, its durat
   assert.ok(Number(line.durationMs) >= 300, `the session's duration: ${line.durationMs}`);
   assert.ok(Number(line.bytes) > 100, `the 101 head and the echo: ${line.bytes}`);
   assert.equal(await metric(gw, 'gateway_requests_total', { route: 'live', target: 'legacy', status: '101' }), 1);
-  assert.equal(await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', { route: 'live', le: '0.25' }), 1, 'the 101 came at once');
+  assert.equal(
+    await metric(gw, 'gateway_time_to_first_byte_seconds_bucket', { route: 'live', le: '0.25' }),
+    1,
+    'the 101 came at once',
+  );
 });
 
 test("an upgrade the upstream refuses is logged and counted with the upstream's status", async () => {

@@ -27,7 +27,8 @@ let failing = true;
 const perPath = new Map<string, number>();
 
 /** What legacy sends for a path while it fails: exact bytes, non-ASCII included, so any re-encoding shows. */
-const errorBody = (path: string) => Buffer.from(JSON.stringify({ error: 'Datenbank nicht erreichbar – später erneut versuchen', path }), 'utf8');
+const errorBody = (path: string) =>
+  Buffer.from(JSON.stringify({ error: 'Datenbank nicht erreichbar – später erneut versuchen', path }), 'utf8');
 
 before(async () => {
   upstream = await startCountingUpstream((req, res, n) => {
@@ -65,7 +66,8 @@ function counter(metrics: string, name: string, labels: Record<string, string>):
   let sum = 0;
   for (const line of metrics.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }
@@ -83,7 +85,11 @@ test('legacy 500s under load reach each client intact, once upstream each, while
   const sideTraffic = (async () => {
     while (!done) {
       const ready = await send(`${gw.url}/health/ready`, { timeoutMs: 5_000 }).catch((e: Error) => e);
-      others.push(ready instanceof Error ? `ready: ${ready.message}` : `ready: ${ready.status} ${ready.status === 200 ? ready.json().status : ready.body}`);
+      others.push(
+        ready instanceof Error
+          ? `ready: ${ready.message}`
+          : `ready: ${ready.status} ${ready.status === 200 ? ready.json().status : ready.body}`,
+      );
       const meta = await send(`${gw.url}/api/v2/meta`, { timeoutMs: 5_000 }).catch((e: Error) => e);
       others.push(meta instanceof Error ? `meta: ${meta.message}` : `meta: ${meta.status}`);
       // Paced: /api/v2/meta counts against the same default 600/60s as the GETs.
@@ -123,9 +129,12 @@ test('legacy 500s under load reach each client intact, once upstream each, while
       `legacy saw ${upstream.hits()}; ${others.length} side requests`,
   );
   assert.deepEqual(
-    altered.map((a) => `${a.path}: ${a.err ?? `${a.res!.status} ${a.res!.headers['content-type']} ${a.res!.body.toString().slice(0, 200)}`}`),
+    altered.map(
+      (a) =>
+        `${a.path}: ${a.err ?? `${a.res!.status} ${a.res!.headers['content-type']} ${a.res!.body.toString().slice(0, 200)}`}`,
+    ),
     [],
-    'answers that were not legacy\'s 500 as legacy sent it',
+    "answers that were not legacy's 500 as legacy sent it",
   );
   assert.equal(answers.length, WORKERS * PER_WORKER);
   assert.equal(upstream.hits(), WORKERS * PER_WORKER, 'requests legacy received (a retried 500 shows as more)');
@@ -139,10 +148,20 @@ test('legacy 500s under load reach each client intact, once upstream each, while
 
   const metrics = (await send(`${gw.url}/metrics`)).body.toString();
   const v1 = { route: 'v1', target: 'legacy', method: 'GET' };
-  const counted500 = counter(metrics, 'gateway_requests_total', { ...v1, status: '500' }) - counter(metricsBefore, 'gateway_requests_total', { ...v1, status: '500' });
+  const counted500 =
+    counter(metrics, 'gateway_requests_total', { ...v1, status: '500' }) -
+    counter(metricsBefore, 'gateway_requests_total', { ...v1, status: '500' });
   assert.equal(counted500, WORKERS * PER_WORKER, 'gateway_requests_total{route="v1",target="legacy",status="500"}');
-  assert.equal(counter(metrics, 'gateway_upstream_errors_total', {}), 0, 'a legacy 500 was counted as an upstream error');
-  assert.equal(counter(metrics, 'gateway_requests_total', { route: 'v1', status: '502' }), 0, 'the gateway answered 502 on v1');
+  assert.equal(
+    counter(metrics, 'gateway_upstream_errors_total', {}),
+    0,
+    'a legacy 500 was counted as an upstream error',
+  );
+  assert.equal(
+    counter(metrics, 'gateway_requests_total', { route: 'v1', status: '502' }),
+    0,
+    'the gateway answered 502 on v1',
+  );
 });
 
 test('when legacy recovers, the next request is 200, on the very paths that were 500 a moment ago', async () => {
@@ -160,7 +179,13 @@ test('when legacy recovers, the next request is 200, on the very paths that were
       if (statuses.length === 1) assert.equal(res.status, 200, `first request after recovery: ${res.body.toString()}`);
     }
   }
-  console.log(`# legacy 500s: recovered, first request ${firstMs.toFixed(1)} ms, ${statuses.length} re-requested paths`);
-  assert.deepEqual(new Set(statuses), new Set(['200 MISS']), 'answers after recovery (a HIT would be a stored 500 or 200)');
+  console.log(
+    `# legacy 500s: recovered, first request ${firstMs.toFixed(1)} ms, ${statuses.length} re-requested paths`,
+  );
+  assert.deepEqual(
+    new Set(statuses),
+    new Set(['200 MISS']),
+    'answers after recovery (a HIT would be a stored 500 or 200)',
+  );
   assert.equal(upstream.hits(), statuses.length, 'each request after recovery reached legacy');
 });

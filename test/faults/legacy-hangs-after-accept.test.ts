@@ -28,7 +28,11 @@ let gw: RunningGateway;
 before(async () => {
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const port = (silent.address() as { port: number }).port;
-  gw = await startGateway({ LEGACY_URL: `http://127.0.0.1:${port}`, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS), RATE_LIMIT: 'off' });
+  gw = await startGateway({
+    LEGACY_URL: `http://127.0.0.1:${port}`,
+    UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+    RATE_LIMIT: 'off',
+  });
 });
 
 after(async () => {
@@ -71,10 +75,15 @@ test(`${CONCURRENCY} concurrent GETs to a silent legacy all get 504 problem+json
   // Every request reached the silent upstream (a timeout is not retried: the request may be running there).
   assert.ok(accepted >= 1, 'the upstream never saw a connection');
   assert.ok(healthMs.length >= 5, `only ${healthMs.length} health probes ran`);
-  assert.ok(healthStatuses.every((s) => s === 200), healthStatuses.join(','));
+  assert.ok(
+    healthStatuses.every((s) => s === 200),
+    healthStatuses.join(','),
+  );
   const slowest = Math.max(...healthMs);
   assert.ok(slowest < 500, `/health took ${Math.round(slowest)} ms while upstream requests hung`);
   // The numbers the README quotes.
   const worst = Math.max(...results.map((r) => r.ms));
-  console.log(`# hang: worst 504 after ${Math.round(worst)} ms (timeout ${TIMEOUT_MS}), slowest /health ${Math.round(slowest)} ms`);
+  console.log(
+    `# hang: worst 504 after ${Math.round(worst)} ms (timeout ${TIMEOUT_MS}), slowest /health ${Math.round(slowest)} ms`,
+  );
 });

@@ -4,6 +4,7 @@
 // After the death the dead instance gets no more requests and the two others share the load.
 // The upstream-failures e2e test covers an instance dead from the start with sequential GETs; this one kills an
 // instance that holds warm keep-alive connections while requests are flowing through them.
+import type { ServerResponse } from 'node:http';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
@@ -19,14 +20,18 @@ let gw: RunningGateway;
 
 before(async () => {
   // A small delay keeps requests in flight on every instance at any moment, so the kill cuts some of them.
-  const slowish = (_req: unknown, res: import('node:http').ServerResponse, n: number) => {
+  const slowish = (_req: unknown, res: ServerResponse, n: number) => {
     setTimeout(() => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ n }));
     }, 5);
   };
   instances = await Promise.all([0, 1, 2].map(() => startCountingUpstream(slowish)));
-  gw = await startGateway({ LEGACY_URL: instances.map((u) => u.url).join(','), RATE_LIMIT: 'off', CACHE_ENABLED: 'false' });
+  gw = await startGateway({
+    LEGACY_URL: instances.map((u) => u.url).join(','),
+    RATE_LIMIT: 'off',
+    CACHE_ENABLED: 'false',
+  });
 });
 
 after(async () => {
@@ -62,7 +67,9 @@ test('one of three legacy instances dying mid-run costs no GET', async () => {
   );
   await killer;
   const [a, dead, c] = instances.map((u) => u.hits());
-  console.log(`# instance death: ${ok} GETs ok, ${failures.length} failed; hits ${a}/${dead}/${c}, dead one had ${hitsAtKill} at the kill`);
+  console.log(
+    `# instance death: ${ok} GETs ok, ${failures.length} failed; hits ${a}/${dead}/${c}, dead one had ${hitsAtKill} at the kill`,
+  );
   assert.deepEqual(failures, [], `${failures.length} of ${ok + failures.length} GETs failed`);
   assert.ok(ok > 100, `only ${ok} GETs ran, too few to show anything`);
   assert.ok(hitsAtKill > 0, 'the victim had served nothing before the kill');

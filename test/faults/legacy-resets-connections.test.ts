@@ -55,9 +55,12 @@ function assertReset({ res, ms }: { res: RawResponse; ms: number }) {
 }
 
 test('20 concurrent GETs meeting resets: all 502 UPSTREAM_RESET, each sent exactly twice', async () => {
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => timed(send(`${gw.url}/api/v1/get/${i}`, { timeoutMs: 10_000 }))));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => timed(send(`${gw.url}/api/v1/get/${i}`, { timeoutMs: 10_000 }))),
+  );
   results.forEach(assertReset);
-  for (let i = 0; i < 20; i++) assert.equal(seen.get(`/api/v1/get/${i}`), 2, `GET ${i} was sent ${seen.get(`/api/v1/get/${i}`)} times`);
+  for (let i = 0; i < 20; i++)
+    assert.equal(seen.get(`/api/v1/get/${i}`), 2, `GET ${i} was sent ${seen.get(`/api/v1/get/${i}`)} times`);
   console.log(`# reset: worst GET 502 after ${Math.round(Math.max(...results.map((r) => r.ms)))} ms`);
 });
 
@@ -66,14 +69,22 @@ test('bodiless DELETE is retried once too; POSTs with a body are sent exactly on
   assertReset(del);
   const posts = await Promise.all(
     Array.from({ length: 5 }, (_, i) =>
-      timed(send(`${gw.url}/api/v1/post/${i}`, { method: 'POST', body: `{"n":${i}}`, headers: { 'content-type': 'application/json' }, timeoutMs: 10_000 })),
+      timed(
+        send(`${gw.url}/api/v1/post/${i}`, {
+          method: 'POST',
+          body: `{"n":${i}}`,
+          headers: { 'content-type': 'application/json' },
+          timeoutMs: 10_000,
+        }),
+      ),
     ),
   );
   posts.forEach(assertReset);
   // A replay would be dispatched before the 502 is written; the pause only lets a late one land if it exists.
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(seen.get('/api/v1/del/1'), 2);
-  for (let i = 0; i < 5; i++) assert.equal(seen.get(`/api/v1/post/${i}`), 1, `POST ${i} was sent ${seen.get(`/api/v1/post/${i}`)} times`);
+  for (let i = 0; i < 5; i++)
+    assert.equal(seen.get(`/api/v1/post/${i}`), 1, `POST ${i} was sent ${seen.get(`/api/v1/post/${i}`)} times`);
 });
 
 test('the gateway is still healthy after the reset storm', async () => {

@@ -95,7 +95,8 @@ test('Redis SIGKILLed for 2 s under load costs no request and no 5xx, and each r
           const res = await send(`${gw.url}${path}`, { timeoutMs: 10_000 });
           const cache = String(res.headers['x-cache']);
           results.push({ status: res.status, ms: performance.now() - s, at: s - t0, cache });
-          if (cacheHitBackMs < 0 && restartedAt > 0 && s > restartedAt && cache === 'HIT') cacheHitBackMs = performance.now() - restartedAt;
+          if (cacheHitBackMs < 0 && restartedAt > 0 && s > restartedAt && cache === 'HIT')
+            cacheHitBackMs = performance.now() - restartedAt;
         } catch (err) {
           results.push({ status: 0, ms: performance.now() - s, at: s - t0, err: (err as Error).message });
         }
@@ -125,9 +126,18 @@ test('Redis SIGKILLed for 2 s under load costs no request and no 5xx, and each r
 
 test('after the restart on the same port, the gateway uses Redis again within 5 s', async () => {
   assert.ok(restartedAt > 0, 'Redis was never restarted');
-  assert.ok(rlBackMs >= 0 && rlBackMs < BACK_WITHIN_MS, `rate-limit keys back in Redis after ${Math.round(rlBackMs)} ms`);
-  assert.ok(readyBackMs >= 0 && readyBackMs < BACK_WITHIN_MS, `/health/ready "ready" again after ${Math.round(readyBackMs)} ms`);
-  assert.ok(cacheHitBackMs >= 0 && cacheHitBackMs < BACK_WITHIN_MS, `cache hits from the new Redis after ${Math.round(cacheHitBackMs)} ms`);
+  assert.ok(
+    rlBackMs >= 0 && rlBackMs < BACK_WITHIN_MS,
+    `rate-limit keys back in Redis after ${Math.round(rlBackMs)} ms`,
+  );
+  assert.ok(
+    readyBackMs >= 0 && readyBackMs < BACK_WITHIN_MS,
+    `/health/ready "ready" again after ${Math.round(readyBackMs)} ms`,
+  );
+  assert.ok(
+    cacheHitBackMs >= 0 && cacheHitBackMs < BACK_WITHIN_MS,
+    `cache hits from the new Redis after ${Math.round(cacheHitBackMs)} ms`,
+  );
   const keys = rateLimitKeys();
   assert.ok(keys.length > 0, 'no rate-limit key in the new Redis');
   // A window without expiry would never reset in a shared Redis.

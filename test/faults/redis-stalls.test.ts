@@ -43,7 +43,9 @@ after(async () => {
 });
 
 const rateLimitKeys = () =>
-  execFileSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'rl:*'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  execFileSync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', 'rl:*'], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
 
 test('a Redis frozen for 2 s under load costs no request and no 5xx, and each request stays under 2 s', async () => {
   const results: { status: number; ms: number; at: number; err?: string }[] = [];
@@ -78,7 +80,9 @@ test('a Redis frozen for 2 s under load costs no request and no 5xx, and each re
 
   const during = results.filter((r) => r.at >= stoppedAt && r.at < resumedAt);
   const worst = Math.max(...results.map((r) => r.ms));
-  console.log(`# redis stall: ${results.length} requests, ${during.length} sent during the ${STALL_MS} ms stall, worst ${Math.round(worst)} ms`);
+  console.log(
+    `# redis stall: ${results.length} requests, ${during.length} sent during the ${STALL_MS} ms stall, worst ${Math.round(worst)} ms`,
+  );
   const bad = results.filter((r) => r.status !== 200);
   assert.deepEqual(bad, [], 'requests that were not answered 200');
   assert.ok(during.length >= 4, `only ${during.length} requests were sent while Redis was frozen`);
@@ -97,5 +101,7 @@ test('after SIGCONT, requests are fast again and rate-limit counters live in Red
   }
   assert.ok(Math.max(...times) < 300, `requests after the stall took ${times.map(Math.round).join(',')} ms`);
   // Synced mode pushes counts every RATE_LIMIT_SYNC_MS (100 ms), so the window can land just after the last request.
-  await waitFor(() => rateLimitKeys().length > 0, 2_000).catch(() => assert.fail('no rate-limit key was written to Redis after it came back'));
+  await waitFor(() => rateLimitKeys().length > 0, 2_000).catch(() =>
+    assert.fail('no rate-limit key was written to Redis after it came back'),
+  );
 });

@@ -74,7 +74,12 @@ test('SIGKILL mid-traffic, restart on the same Redis: no key is left without a T
       body: JSON.stringify({ message: 'a long question that streams for a while' }),
       timeoutMs: 10_000,
     }),
-  ].map((p) => p.then(() => 'answered', () => 'cut'));
+  ].map((p) =>
+    p.then(
+      () => 'answered',
+      () => 'cut',
+    ),
+  );
   await new Promise((r) => setTimeout(r, 400));
   gw.child.proc.kill('SIGKILL');
   assert.equal(await gw.child.exited, null, 'the gateway was not killed by the signal');
@@ -83,8 +88,15 @@ test('SIGKILL mid-traffic, restart on the same Redis: no key is left without a T
   second = await startGateway(env);
   await waitReady(second);
   // The restarted gateway serves the killed one's users and paths, including the path whose fill was cut.
-  const again = [...(await traffic(second, 'a')), ...(await traffic(second, 'b')), (await send(`${second.url}/api/v1/slow/1`, { timeoutMs: 10_000 })).status];
-  assert.ok(again.every((s) => s === 200), again.join(','));
+  const again = [
+    ...(await traffic(second, 'a')),
+    ...(await traffic(second, 'b')),
+    (await send(`${second.url}/api/v1/slow/1`, { timeoutMs: 10_000 })).status,
+  ];
+  assert.ok(
+    again.every((s) => s === 200),
+    again.join(','),
+  );
 
   const client = new Redis(redis.url, { lazyConnect: true });
   try {
@@ -101,7 +113,8 @@ test('SIGKILL mid-traffic, restart on the same Redis: no key is left without a T
     console.log(`# sigkill: ${keys.length} keys in Redis after restart, families ${families.join(' ')}`);
     assert.ok(keys.length >= 5, `only ${keys.length} keys; the traffic wrote too little to prove anything`);
     // Rate-limit windows (rl), response-cache entries (fc) and chat conversations (user_session) all took part.
-    for (const family of ['rl', 'fc', 'user_session']) assert.ok(families.includes(family), `no ${family} keys among ${families.join(' ')}`);
+    for (const family of ['rl', 'fc', 'user_session'])
+      assert.ok(families.includes(family), `no ${family} keys among ${families.join(' ')}`);
     const forever = ttls.filter(([, ttl]) => ttl === -1).map(([k]) => k);
     assert.deepEqual(forever, [], 'keys without a TTL');
   } finally {

@@ -47,7 +47,11 @@ function chunkedUpload(url: string) {
   let bytes = 0;
   let firstWritten!: () => void;
   const started = new Promise<void>((r) => (firstWritten = r));
-  const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } });
+  const req = request(url, {
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+  });
   const answer = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let body = '';
@@ -106,7 +110,10 @@ test('SIGTERM during a chunked upload and a v2 chat stream: both finish cleanly,
   const uploadDoneMs = performance.now() - termAt;
   assert.equal(up.status, 200, up.body);
   assert.deepEqual(JSON.parse(up.body), { sha256: expected.sha256, bytes: expected.bytes });
-  assert.ok(uploadDoneMs > 1_000, `the upload ended ${Math.round(uploadDoneMs)} ms after SIGTERM, within the delay, proving nothing`);
+  assert.ok(
+    uploadDoneMs > 1_000,
+    `the upload ended ${Math.round(uploadDoneMs)} ms after SIGTERM, within the delay, proving nothing`,
+  );
 
   const stream = await chat;
   assert.equal(stream.status, 200);
@@ -118,9 +125,14 @@ test('SIGTERM during a chunked upload and a v2 chat stream: both finish cleanly,
   const doneAfterTerm = chatSentAt + stream.events.at(-1)!.at - termAt;
   assert.ok(doneAfterTerm > 1_000, `the chat ended ${Math.round(doneAfterTerm)} ms after SIGTERM, within the delay`);
 
-  const code = await Promise.race([gw.child.exited, sleep(GRACE_MS + 1_000 - (performance.now() - termAt)).then(() => 'still running' as const)]);
+  const code = await Promise.race([
+    gw.child.exited,
+    sleep(GRACE_MS + 1_000 - (performance.now() - termAt)).then(() => 'still running' as const),
+  ]);
   const exitMs = performance.now() - termAt;
   assert.equal(code, 0, gw.child.output());
   assert.ok(exitMs < GRACE_MS, `exited ${Math.round(exitMs)} ms after SIGTERM, past SHUTDOWN_GRACE_MS`);
-  console.log(`# sigterm: ready 503 after ${Math.round(readyMs)} ms, upload 200 after ${Math.round(uploadDoneMs)} ms, chat done after ${Math.round(doneAfterTerm)} ms, exit 0 after ${Math.round(exitMs)} ms`);
+  console.log(
+    `# sigterm: ready 503 after ${Math.round(readyMs)} ms, upload 200 after ${Math.round(uploadDoneMs)} ms, chat done after ${Math.round(doneAfterTerm)} ms, exit 0 after ${Math.round(exitMs)} ms`,
+  );
 });

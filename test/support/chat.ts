@@ -6,7 +6,9 @@ import { TEST_JWT_SECRET, tokens } from './tokens';
 export const bearer = (sub = 'user-7') => ({ authorization: `Bearer ${tokens.valid({ sub })}` });
 
 /** The gateway with LLM_PROVIDER=openai pointed at a fresh fake OpenAI server (key `primary`). */
-export async function startChatGateway(env: Record<string, string> = {}): Promise<{ gw: RunningGateway; fake: FakeOpenAi; stop(): Promise<void> }> {
+export async function startChatGateway(
+  env: Record<string, string> = {},
+): Promise<{ gw: RunningGateway; fake: FakeOpenAi; stop(): Promise<void> }> {
   const fake = await startFakeOpenAi();
   const gw = await startGateway({
     JWT_SECRET: TEST_JWT_SECRET,
@@ -32,7 +34,11 @@ export async function startChatGateway(env: Record<string, string> = {}): Promis
 }
 
 /** One metric sample's value from /metrics, or undefined. `labels` must all appear on the sample. */
-export async function metric(gw: RunningGateway, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+export async function metric(
+  gw: RunningGateway,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
   const text = (await send(`${gw.url}/metrics`)).body.toString();
   for (const line of text.split('\n')) {
     if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;

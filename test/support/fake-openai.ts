@@ -41,7 +41,12 @@ export interface FakeOpenAi {
   server: Server;
 }
 
-const DEFAULTS: FakeBehaviour = { chunks: ['Hello', ' from', ' the', ' fake.'], firstDelayMs: 0, delayMs: 0, statusForKey: {} };
+const DEFAULTS: FakeBehaviour = {
+  chunks: ['Hello', ' from', ' the', ' fake.'],
+  firstDelayMs: 0,
+  delayMs: 0,
+  statusForKey: {},
+};
 
 /**
  * A real OpenAI-compatible Chat Completions server on a free port: `POST /v1/chat/completions` with
@@ -73,7 +78,15 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     const status = b.statusForKey[record.key];
     if (status) {
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `fake status ${status}`, type: status === 429 ? 'rate_limit_error' : 'server_error', code: null } }));
+      res.end(
+        JSON.stringify({
+          error: {
+            message: `fake status ${status}`,
+            type: status === 429 ? 'rate_limit_error' : 'server_error',
+            code: null,
+          },
+        }),
+      );
       return;
     }
     const id = `chatcmpl-fake${requests.length}`;
@@ -81,7 +94,15 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     const model = record.body.model;
     if (!record.body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: b.chunks.join('') }, finish_reason: 'stop' }] }));
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: b.chunks.join('') }, finish_reason: 'stop' }],
+        }),
+      );
       return;
     }
     const chunk = (delta: object, finish: string | null, extra: object = {}) =>
@@ -110,7 +131,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     }
     if (b.hangAfter === b.chunks.length) return;
     res.write(chunk({}, 'stop'));
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: 11, completion_tokens: b.chunks.length, total_tokens: 11 + b.chunks.length } })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: 11, completion_tokens: b.chunks.length, total_tokens: 11 + b.chunks.length } })}\n\n`,
+    );
     res.end('data: [DONE]\n\n');
   };
 

@@ -23,10 +23,17 @@ export function flaskPayload(data: unknown, compress = false): string {
 }
 
 /** Splits a real cookie into payload, timestamp and signature, and decodes the payload's JSON. */
-export function openFlaskCookie(cookie: string): { payload: string; ts: string; sig: string; data: Record<string, unknown> } {
+export function openFlaskCookie(cookie: string): {
+  payload: string;
+  ts: string;
+  sig: string;
+  data: Record<string, unknown>;
+} {
   const sigAt = cookie.lastIndexOf('.');
   const tsAt = cookie.lastIndexOf('.', sigAt - 1);
   const payload = cookie.slice(0, tsAt);
-  const raw = payload.startsWith('.') ? inflateSync(Buffer.from(payload.slice(1), 'base64url')) : Buffer.from(payload, 'base64url');
+  const raw = payload.startsWith('.')
+    ? inflateSync(Buffer.from(payload.slice(1), 'base64url'))
+    : Buffer.from(payload, 'base64url');
   return { payload, ts: cookie.slice(tsAt + 1, sigAt), sig: cookie.slice(sigAt + 1), data: JSON.parse(raw.toString()) };
 }

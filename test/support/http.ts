@@ -19,7 +19,14 @@ export function send(
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = httpRequest(
-      { host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: url.slice(u.origin.length) || '/', headers: opts.headers, agent: false },
+      {
+        host: u.hostname,
+        port: u.port,
+        method: opts.method ?? 'GET',
+        path: url.slice(u.origin.length) || '/',
+        headers: opts.headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

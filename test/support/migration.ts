@@ -31,7 +31,10 @@ export async function inBatches<T, R>(items: T[], width: number, fn: (item: T) =
 export function admin(base: string, method: string, path: string, body?: unknown): Promise<RawResponse> {
   return send(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
 }
@@ -49,7 +52,11 @@ export async function requestCounts(base: string, route: string): Promise<Record
   return out;
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 25): Promise<number> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  stepMs = 25,
+): Promise<number> {
   const start = Date.now();
   for (;;) {
     if (await check()) return Date.now() - start;

@@ -32,7 +32,8 @@ export interface Receiver {
 type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
 type KeyValue = { key: string; value: AnyValue };
 const valueOf = (v: AnyValue) => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
-const attributesOf = (kvs: KeyValue[] | undefined) => Object.fromEntries((kvs ?? []).map((a) => [a.key, valueOf(a.value)]));
+const attributesOf = (kvs: KeyValue[] | undefined) =>
+  Object.fromEntries((kvs ?? []).map((a) => [a.key, valueOf(a.value)]));
 
 export async function startReceiver(): Promise<Receiver> {
   const spans: ReceivedSpan[] = [];
@@ -48,7 +49,10 @@ export async function startReceiver(): Promise<Receiver> {
       const body = Buffer.concat(chunks).toString('utf8');
       bodies.push(body);
       const doc = JSON.parse(body) as {
-        resourceSpans: { resource: { attributes: { key: string; value: AnyValue }[] }; scopeSpans: { scope: { name: string }; spans: any[] }[] }[];
+        resourceSpans: {
+          resource: { attributes: { key: string; value: AnyValue }[] };
+          scopeSpans: { scope: { name: string }; spans: any[] }[];
+        }[];
       };
       for (const rs of doc.resourceSpans) {
         const service = String(valueOf(rs.resource.attributes.find((a) => a.key === 'service.name')?.value ?? {}));
@@ -64,7 +68,10 @@ export async function startReceiver(): Promise<Receiver> {
               parentSpanId: s.parentSpanId ?? '',
               attributes: attributesOf(s.attributes),
               statusCode: s.status?.code ?? 0,
-              events: (s.events ?? []).map((e: { name: string; attributes?: KeyValue[] }) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
+              events: (s.events ?? []).map((e: { name: string; attributes?: KeyValue[] }) => ({
+                name: e.name,
+                attributes: attributesOf(e.attributes),
+              })),
             });
           }
         }
@@ -81,7 +88,8 @@ export async function startReceiver(): Promise<Receiver> {
     async waitFor(pred, timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pred(spans)) {
-        if (Date.now() > deadline) throw new Error(`spans not received in ${timeoutMs} ms; got ${JSON.stringify(spans, null, 1)}`);
+        if (Date.now() > deadline)
+          throw new Error(`spans not received in ${timeoutMs} ms; got ${JSON.stringify(spans, null, 1)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       return spans;
@@ -101,4 +109,3 @@ export function parseTraceparent(value: string | string[] | undefined): { traceI
   assert.ok(m, `a valid W3C traceparent: ${value}`);
   return { traceId: m[1], parentId: m[2] };
 }
-

@@ -19,7 +19,20 @@ export function sampleLabels(body: string): Map<string, Set<string>> {
 const KEYWORDS = new Set(['bool', 'and', 'or', 'unless', 'offset', 'atan2', 'inf', 'nan']);
 const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 // Aggregations may put `by (...)` between their name and "(", so they are known by name.
-const AGGREGATIONS = new Set(['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile']);
+const AGGREGATIONS = new Set([
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+]);
 
 /**
  * The selectors (metric name, matcher labels) and grouping labels of a PromQL expression. A small scanner, not a
@@ -33,7 +46,10 @@ export interface Matcher {
   value: string;
 }
 
-export function promqlNames(expr: string): { selectors: { metric: string; labels: string[]; matchers: Matcher[] }[]; grouping: string[] } {
+export function promqlNames(expr: string): {
+  selectors: { metric: string; labels: string[]; matchers: Matcher[] }[];
+  grouping: string[];
+} {
   const s = expr;
   const selectors: { metric: string; labels: string[]; matchers: Matcher[] }[] = [];
   const grouping: string[] = [];
@@ -61,7 +77,13 @@ export function promqlNames(expr: string): { selectors: { metric: string; labels
       if (GROUPING.has(name)) {
         if (s[i] !== '(') continue;
         const close = s.indexOf(')', i);
-        grouping.push(...s.slice(i + 1, close).split(',').map((x) => x.trim()).filter(Boolean));
+        grouping.push(
+          ...s
+            .slice(i + 1, close)
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        );
         i = close + 1;
       } else if (KEYWORDS.has(name.toLowerCase()) || AGGREGATIONS.has(name) || s[i] === '(') {
         continue;
@@ -69,7 +91,7 @@ export function promqlNames(expr: string): { selectors: { metric: string; labels
         const labels: string[] = [];
         const matchers: Matcher[] = [];
         if (s[i] === '{') {
-          for (i++; ; ) {
+          for (i++; ;) {
             i = ws(i);
             if (s[i] === ',') i++;
             i = ws(i);
@@ -101,7 +123,8 @@ export function parseSamples(body: string): { name: string; labels: Record<strin
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = JSON.parse(`"${l[2]}"`);
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]] = JSON.parse(`"${l[2]}"`);
     out.push({ name: m[1], labels, value: Number(m[3]) });
   }
   return out;
@@ -127,15 +150,23 @@ export function monitoringQueries(root: string): { where: string; expr: string }
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
     const d = JSON.parse(readFileSync(join(dir, f), 'utf8'));
     const walk = (ps: Panel[] = []): Panel[] => ps.flatMap((p) => [p, ...walk(p.panels)]);
-    for (const p of walk(d.panels)) for (const t of p.targets ?? []) if (t.expr) out.push({ where: `${f} "${p.title}" ${t.refId}`, expr: t.expr });
-    for (const a of d.annotations?.list ?? []) if (a.expr) out.push({ where: `${f} annotation "${a.name}"`, expr: a.expr });
+    for (const p of walk(d.panels))
+      for (const t of p.targets ?? []) if (t.expr) out.push({ where: `${f} "${p.title}" ${t.refId}`, expr: t.expr });
+    for (const a of d.annotations?.list ?? [])
+      if (a.expr) out.push({ where: `${f} annotation "${a.name}"`, expr: a.expr });
     for (const v of d.templating?.list ?? []) {
       if (v.type !== 'query') continue;
       const q: string = typeof v.query === 'string' ? v.query : (v.query?.query ?? '');
-      out.push({ where: `${f} variable $${v.name}`, expr: /^label_values\((.+),\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)$/.exec(q.trim())?.[1] ?? q });
+      out.push({
+        where: `${f} variable $${v.name}`,
+        expr: /^label_values\((.+),\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)$/.exec(q.trim())?.[1] ?? q,
+      });
     }
   }
-  const rules = parse(readFileSync(join(root, 'prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] };
-  for (const r of rules.groups.flatMap((g) => g.rules)) out.push({ where: `prometheus/alerts.yml ${r.alert}`, expr: r.expr });
+  const rules = parse(readFileSync(join(root, 'prometheus/alerts.yml'), 'utf8')) as {
+    groups: { rules: { alert?: string; expr: string }[] }[];
+  };
+  for (const r of rules.groups.flatMap((g) => g.rules))
+    out.push({ where: `prometheus/alerts.yml ${r.alert}`, expr: r.expr });
   return out;
 }

@@ -14,7 +14,11 @@ export interface Received {
  * received. It answers 200 text/plain "ok" (or what `respond` says) once the body has been read.
  */
 export async function startRecordingUpstream(
-  respond: (r: Received) => { status?: number; headers?: Record<string, string | string[]>; body?: string } = () => ({}),
+  respond: (r: Received) => {
+    status?: number;
+    headers?: Record<string, string | string[]>;
+    body?: string;
+  } = () => ({}),
 ): Promise<CountingUpstream & { received: Received[] }> {
   const received: Received[] = [];
   const up = await startCountingUpstream((req, res) => {
@@ -26,7 +30,12 @@ export async function startRecordingUpstream(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: Received = { method: req.method ?? '', url: req.url ?? '', fields, body: Buffer.concat(chunks).toString('latin1') };
+      const r: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        fields,
+        body: Buffer.concat(chunks).toString('latin1'),
+      };
       received.push(r);
       const answer = respond(r);
       res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers });

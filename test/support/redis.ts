@@ -15,7 +15,11 @@ export interface RedisServer {
 export async function startRedis(port?: number): Promise<RedisServer> {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'figway-redis-'));
-  const child = startChild('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {});
+  const child = startChild(
+    'redis-server',
+    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {},
+  );
   await waitForPort(p, 5_000, child.alive).catch((err) => {
     throw new Error(`${err.message}\n${child.output()}`);
   });
@@ -38,7 +42,9 @@ export interface RedisGroup {
 async function run(cmd: string, args: string[]): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) =>
-    execFile(cmd, args, { timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout))),
+    execFile(cmd, args, { timeout: 20_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
+    ),
   );
 }
 
@@ -49,7 +55,26 @@ export async function startRedisCluster(): Promise<RedisGroup> {
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'figway-cluster-'));
-    const child = startChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--save', '', '--appendonly', 'no', '--dir', dir], {});
+    const child = startChild(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, 'nodes.conf'),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      {},
+    );
     nodes.push(child);
     ports.push(port);
     await waitForPort(port, 5_000, child.alive);
@@ -58,7 +83,14 @@ export async function startRedisCluster(): Promise<RedisGroup> {
     await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
   };
   try {
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
     for (let i = 0; i < 50; i++) {
       if ((await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'])).includes('cluster_state:ok')) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -77,7 +109,10 @@ export async function startRedisSentinel(masterName = 'figway'): Promise<RedisGr
   const dir = mkdtempSync(join(tmpdir(), 'figway-sentinel-'));
   const conf = join(dir, 'sentinel.conf');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${masterName} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${masterName} 1000\n`);
+  writeFileSync(
+    conf,
+    `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${masterName} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${masterName} 1000\n`,
+  );
   const sentinel = startChild('redis-server', [conf, '--sentinel'], {});
   await waitForPort(port, 5_000, sentinel.alive).catch(async (err) => {
     await master.stop();

@@ -23,7 +23,13 @@ export interface SseResult {
  */
 export function postSse(
   url: string,
-  opts: { headers?: OutgoingHttpHeaders; body: unknown; stopWhen?: (e: SseEvent) => boolean; onStop?: () => void; timeoutMs?: number },
+  opts: {
+    headers?: OutgoingHttpHeaders;
+    body: unknown;
+    stopWhen?: (e: SseEvent) => boolean;
+    onStop?: () => void;
+    timeoutMs?: number;
+  },
 ): Promise<SseResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -39,7 +45,13 @@ export function postSse(
         headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...opts.headers },
       },
       (res) => {
-        const result: SseResult = { status: res.statusCode ?? 0, headers: res.headers, events: [], comments: [], body: '' };
+        const result: SseResult = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          events: [],
+          comments: [],
+          body: '',
+        };
         let buffer = '';
         let stopped = false;
         res.setEncoding('utf8');
@@ -82,4 +94,8 @@ export function postSse(
 }
 
 /** The reply text of a parsed stream. */
-export const textOf = (r: SseResult) => r.events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+export const textOf = (r: SseResult) =>
+  r.events
+    .filter((e) => e.event === 'delta')
+    .map((e) => e.data.text)
+    .join('');

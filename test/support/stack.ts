@@ -8,7 +8,10 @@ export interface Stack {
 }
 
 /** The real Flask app under gunicorn with the real gateway in front of it. */
-export async function startStack(gatewayEnv: Record<string, string> = {}, legacyEnv: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  gatewayEnv: Record<string, string> = {},
+  legacyEnv: Record<string, string> = {},
+): Promise<Stack> {
   const legacy = await startLegacy(legacyEnv);
   try {
     const gateway = await startGateway({ LEGACY_URL: legacy.url, ...gatewayEnv });

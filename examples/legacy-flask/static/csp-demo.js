@@ -1,2 +1,2 @@
-document.getElementById("external").textContent = "external script ran";
-document.documentElement.dataset.external = "ran";
+document.getElementById('external').textContent = 'external script ran';
+document.documentElement.dataset.external = 'ran';

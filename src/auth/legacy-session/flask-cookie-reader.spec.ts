@@ -7,7 +7,11 @@ const SECRET = 'legacy-secret';
 
 // Cookies made by a real Flask 3.1 app. `at(offset)` shifts itsdangerous' clock to sign in the past or future.
 const fx = JSON.parse(
-  execFileSync('python3', ['-W', 'ignore', '-c', `
+  execFileSync('python3', [
+    '-W',
+    'ignore',
+    '-c',
+    `
 import datetime, json, os, sys, time, uuid
 import itsdangerous.timed as timed
 from flask import Flask, session
@@ -61,7 +65,9 @@ print(json.dumps({
     'oversized': oversized,
     'pythonAcceptsOversized': app.session_interface.get_signing_serializer(app).loads(oversized)['user_id'] == 1,
 }))
-`, SECRET]).toString(),
+`,
+    SECRET,
+  ]).toString(),
 ) as Record<string, string> & { pythonAcceptsRotated: boolean; pythonAcceptsOversized: boolean };
 
 const reader = (opts: Partial<ConstructorParameters<typeof FlaskCookieReader>[0]> = {}) =>
@@ -73,8 +79,13 @@ test('a valid cookie yields the user and the decoded session', async () => {
   assert.deepEqual(s, {
     userId: '42',
     data: {
-      user_id: 42, roles: ['admin', 'dev'], avatar: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0]), _permanent: true,
-      seen: new Date('2024-01-02T03:04:05Z'), uid: '12345678-1234-5678-1234-567812345678', note: '<b>hi</b>',
+      user_id: 42,
+      roles: ['admin', 'dev'],
+      avatar: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0]),
+      _permanent: true,
+      seen: new Date('2024-01-02T03:04:05Z'),
+      uid: '12345678-1234-5678-1234-567812345678',
+      note: '<b>hi</b>',
     },
   });
 });
@@ -84,12 +95,20 @@ test('a zlib-compressed session (long chat history) decodes, also when set by a 
   const s = await reader().read(fx.chat);
   assert.equal(s?.userId, 'u-7');
   assert.equal((s?.data?.chat_history as unknown[]).length, 40);
-  assert.deepEqual((s?.data?.chat_history as unknown[])[39], { role: 'assistant', content: 'message 39 about the tavern' });
+  assert.deepEqual((s?.data?.chat_history as unknown[])[39], {
+    role: 'assistant',
+    content: 'message 39 about the tavern',
+  });
   assert.equal((await reader().read(fx.viaRequest))?.userId, '7');
 });
 
 test('the user key is configurable', async () => {
-  assert.equal(await reader({ userKey: 'uid' }).read(fx.rich).then((s) => s?.userId), '12345678-1234-5678-1234-567812345678');
+  assert.equal(
+    await reader({ userKey: 'uid' })
+      .read(fx.rich)
+      .then((s) => s?.userId),
+    '12345678-1234-5678-1234-567812345678',
+  );
   assert.equal(await reader({ userKey: 'nope' }).read(fx.rich), null);
   assert.equal(await reader().read(fx.noUser), null);
 });
@@ -120,7 +139,18 @@ test('SECRET_KEY_FALLBACKS: a cookie signed with an old key is accepted only whe
 test('garbage, empty, and oversized values -> null', async () => {
   assert.equal(fx.pythonAcceptsOversized, true);
   assert.ok(fx.oversized.length > 8192);
-  for (const v of ['', '.', '..', 'a.b.c', 'abc', '....', fx.rich + '.', ' ' + fx.rich, fx.oversized, 'x'.repeat(9000)]) {
+  for (const v of [
+    '',
+    '.',
+    '..',
+    'a.b.c',
+    'abc',
+    '....',
+    fx.rich + '.',
+    ' ' + fx.rich,
+    fx.oversized,
+    'x'.repeat(9000),
+  ]) {
     assert.equal(await reader().read(v), null, JSON.stringify(v.slice(0, 20)));
   }
   assert.equal(await reader().read(undefined as unknown as string), null);

@@ -25,14 +25,16 @@ export class FlaskCookieReader implements LegacySessionReader {
   constructor(private readonly opts: FlaskCookieReaderOptions) {
     const secrets = [opts.secretKey, ...(opts.fallbackSecretKeys ?? [])];
     // Flask opens no session at all without SECRET_KEY (get_signing_serializer returns None).
-    if (secrets.some((k) => typeof k !== 'string' || k === '')) throw new Error('flask_cookie: secret keys must be non-empty');
+    if (secrets.some((k) => typeof k !== 'string' || k === ''))
+      throw new Error('flask_cookie: secret keys must be non-empty');
     if (!(opts.maxAgeS > 0)) throw new Error('flask_cookie: maxAgeS must be positive');
     this.keys = secrets.map((k) => deriveHmacKey(k, SALT));
   }
 
   async read(cookieValue: string): Promise<LegacySession | null> {
     try {
-      if (typeof cookieValue !== 'string' || cookieValue.length > MAX_COOKIE_CHARS || !TOKEN.test(cookieValue)) return null;
+      if (typeof cookieValue !== 'string' || cookieValue.length > MAX_COOKIE_CHARS || !TOKEN.test(cookieValue))
+        return null;
       const payload = unsignTimestamped(cookieValue, this.keys, { maxAgeS: this.opts.maxAgeS });
       const text = payload === null ? null : loadUrlSafePayload(payload);
       return text === null ? null : toLegacySession(parseFlaskTaggedJson(text), this.opts.userKey);

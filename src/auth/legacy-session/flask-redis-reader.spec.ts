@@ -55,12 +55,15 @@ print(json.dumps({k: v.hex() for k, v in {
 }.items()}))
 `;
 
-const py = (script: string, ...args: string[]) => JSON.parse(execFileSync('python3', ['-W', 'ignore', '-c', script, ...args]).toString());
+const py = (script: string, ...args: string[]) =>
+  JSON.parse(execFileSync('python3', ['-W', 'ignore', '-c', script, ...args]).toString());
 
 let redis: RedisServer;
 let client: Redis;
 let fx: { signed: string; plain: string; unknown: string };
-const values = Object.fromEntries(Object.entries(py(VALUES) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'hex')]));
+const values = Object.fromEntries(
+  Object.entries(py(VALUES) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'hex')]),
+);
 
 before(async () => {
   redis = await startRedis();
@@ -75,8 +78,15 @@ after(async () => {
 });
 
 const reader = (opts: Partial<ConstructorParameters<typeof FlaskRedisReader>[0]> = {}) =>
-  new FlaskRedisReader({ get: (k) => client.getBuffer(k), keyPrefix: 'session:', userKey: 'user_id', signerSecretKey: SECRET, ...opts });
-const stub = (value: Buffer | null) => new FlaskRedisReader({ get: async () => value, keyPrefix: 'session:', userKey: 'user_id' });
+  new FlaskRedisReader({
+    get: (k) => client.getBuffer(k),
+    keyPrefix: 'session:',
+    userKey: 'user_id',
+    signerSecretKey: SECRET,
+    ...opts,
+  });
+const stub = (value: Buffer | null) =>
+  new FlaskRedisReader({ get: async () => value, keyPrefix: 'session:', userKey: 'user_id' });
 
 test('a signed sid reads the msgpack session from Redis', async () => {
   assert.equal(reader().mode, 'flask_redis');
@@ -86,8 +96,13 @@ test('a signed sid reads the msgpack session from Redis', async () => {
   assert.deepEqual(s, {
     userId: '7',
     data: {
-      _permanent: true, user_id: 7, chat_history: [{ role: 'user', content: 'hello', at_ms: 1700000000000 }],
-      tags: ['a', 'b'], raw: Buffer.from([0, 1]), at: new Date('2024-01-02T00:00:00Z'), big: 2n ** 60n + 1n,
+      _permanent: true,
+      user_id: 7,
+      chat_history: [{ role: 'user', content: 'hello', at_ms: 1700000000000 }],
+      tags: ['a', 'b'],
+      raw: Buffer.from([0, 1]),
+      at: new Date('2024-01-02T00:00:00Z'),
+      big: 2n ** 60n + 1n,
     },
   });
 });
@@ -108,9 +123,19 @@ test('unknown sid, wrong signature, other prefix -> null', async () => {
 });
 
 test('a store that throws or rejects, or Redis going down -> null', async () => {
-  const boom = new FlaskRedisReader({ get: () => Promise.reject(new Error('down')), keyPrefix: 'session:', userKey: 'user_id' });
+  const boom = new FlaskRedisReader({
+    get: () => Promise.reject(new Error('down')),
+    keyPrefix: 'session:',
+    userKey: 'user_id',
+  });
   assert.equal(await boom.read('abc'), null);
-  const sync = new FlaskRedisReader({ get: () => { throw new Error('down'); }, keyPrefix: 'session:', userKey: 'user_id' });
+  const sync = new FlaskRedisReader({
+    get: () => {
+      throw new Error('down');
+    },
+    keyPrefix: 'session:',
+    userKey: 'user_id',
+  });
   assert.equal(await sync.read('abc'), null);
   const lonely = await startRedis();
   const gone = new Redis(lonely.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
@@ -125,7 +150,10 @@ test('a store that throws or rejects, or Redis going down -> null', async () => 
 
 test('stored values: big ids stay exact, JSON format is read, pickle and non-dicts are not', async () => {
   assert.equal((await stub(values.bigId).read('abc'))?.userId, '1152921504606846977');
-  assert.deepEqual(await stub(values.jsonFormat).read('abc'), { userId: 'j-1', data: { user_id: 'j-1', _permanent: true } });
+  assert.deepEqual(await stub(values.jsonFormat).read('abc'), {
+    userId: 'j-1',
+    data: { user_id: 'j-1', _permanent: true },
+  });
   for (const v of [values.pickled, values.notDict, values.noUser, Buffer.alloc(0), Buffer.from('garbage'), null]) {
     assert.equal(await stub(v).read('abc'), null);
   }

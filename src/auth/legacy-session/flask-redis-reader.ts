@@ -24,7 +24,8 @@ export interface FlaskRedisReaderOptions {
  * as a view into the Redis reply; copy it into a Buffer, the type the cookie reader gives for Python bytes.
  */
 function settle(value: unknown): unknown {
-  if (typeof value === 'bigint') return value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
+  if (typeof value === 'bigint')
+    return value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER ? Number(value) : value;
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (Array.isArray(value)) return value.map(settle);
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;

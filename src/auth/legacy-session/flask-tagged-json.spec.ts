@@ -5,7 +5,11 @@ import { parseFlaskTaggedJson } from './flask-tagged-json';
 
 // Each case is serialised by Flask's own TaggedJSONSerializer.
 const fx = JSON.parse(
-  execFileSync('python3', ['-W', 'ignore', '-c', `
+  execFileSync('python3', [
+    '-W',
+    'ignore',
+    '-c',
+    `
 import datetime, json, uuid
 from flask.json.tag import TaggedJSONSerializer
 from markupsafe import Markup
@@ -21,7 +25,8 @@ print(json.dumps({k: s.dumps(v) for k, v in {
     'tagKeyNested': {' di': {' b': 1}},
     'plain': {'a': [1, {'b': None}], 'c': True},
 }.items()}))
-`]).toString(),
+`,
+  ]).toString(),
 ) as Record<string, string>;
 
 test('tuples become arrays, bytes Buffers, recursively', () => {

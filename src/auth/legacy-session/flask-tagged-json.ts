@@ -18,34 +18,50 @@ function str(value: unknown, tag: string): string {
 
 /** uuid.UUID(hex) drops `urn:`, `uuid:`, braces and hyphens, then needs 32 hex digits; we return the canonical form. */
 function uuidText(value: unknown): string {
-  const hex = str(value, ' u').replace(/urn:|uuid:/g, '').replace(/^\{+|\}+$/g, '').replace(/-/g, '').toLowerCase();
+  const hex = str(value, ' u')
+    .replace(/urn:|uuid:/g, '')
+    .replace(/^\{+|\}+$/g, '')
+    .replace(/-/g, '')
+    .toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(hex)) throw new TypeError('bad uuid');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const TAGS = new Map<string, Untagger>([
   // TagDict: a user dict whose only key collides with a tag, stored as {"<key>__": value}.
-  [' di', (value) => {
-    const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
-    if (entries.length !== 1) throw new TypeError('tag  di wants a one-key object');
-    return Object.fromEntries([[entries[0][0].slice(0, -2), entries[0][1]]]);
-  }],
-  [' t', (value) => {
-    if (!Array.isArray(value)) throw new TypeError('tag  t wants an array');
-    return value;
-  }],
+  [
+    ' di',
+    (value) => {
+      const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+      if (entries.length !== 1) throw new TypeError('tag  di wants a one-key object');
+      return Object.fromEntries([[entries[0][0].slice(0, -2), entries[0][1]]]);
+    },
+  ],
+  [
+    ' t',
+    (value) => {
+      if (!Array.isArray(value)) throw new TypeError('tag  t wants an array');
+      return value;
+    },
+  ],
   // TagBytes uses standard (padded, not URL-safe) base64.
-  [' b', (value) => {
-    if (!B64.test(str(value, ' b'))) throw new TypeError('bad base64');
-    return Buffer.from(value as string, 'base64');
-  }],
+  [
+    ' b',
+    (value) => {
+      if (!B64.test(str(value, ' b'))) throw new TypeError('bad base64');
+      return Buffer.from(value as string, 'base64');
+    },
+  ],
   [' m', (value) => str(value, ' m')],
   [' u', uuidText],
   // werkzeug.http.http_date (second precision, GMT); parse_date yields None on garbage, hence null.
-  [' d', (value) => {
-    const ms = Date.parse(str(value, ' d'));
-    return Number.isNaN(ms) ? null : new Date(ms);
-  }],
+  [
+    ' d',
+    (value) => {
+      const ms = Date.parse(str(value, ' d'));
+      return Number.isNaN(ms) ? null : new Date(ms);
+    },
+  ],
 ]);
 
 export function untagFlaskJson(value: unknown): unknown {

@@ -13,7 +13,13 @@ export class IntrospectReader implements LegacySessionReader {
   private readonly cache = new Map<string, { at: number; session: LegacySession | null }>();
 
   constructor(
-    private readonly opts: { legacyBase: () => string; path: string; cookieName: string; userKey: string; timeoutMs?: number },
+    private readonly opts: {
+      legacyBase: () => string;
+      path: string;
+      cookieName: string;
+      userKey: string;
+      timeoutMs?: number;
+    },
   ) {}
 
   async read(cookieValue: string): Promise<LegacySession | null> {

@@ -7,7 +7,11 @@ import { deriveHmacKey, loadUrlSafePayload, unsign, unsignTimestamped } from './
 // Fixtures come from the real itsdangerous, with the timestamp pinned so age boundaries can be tested exactly.
 const T = 1_700_000_000;
 const fx = JSON.parse(
-  execFileSync('python3', ['-W', 'ignore', '-c', `
+  execFileSync('python3', [
+    '-W',
+    'ignore',
+    '-c',
+    `
 import json
 from itsdangerous import Signer, TimestampSigner, URLSafeSerializer
 class Pinned(TimestampSigner):
@@ -23,7 +27,8 @@ print(json.dumps({
     'small': url.dump_payload({'x': 'y'}).decode(),
     'big': url.dump_payload({'x': 'y' * 500}).decode(),
 }))
-`]).toString(),
+`,
+  ]).toString(),
 ) as Record<string, string>;
 
 const key = deriveHmacKey('k', 'cookie-session');

@@ -56,7 +56,11 @@ export interface TimestampCheck {
  * TimestampSigner.unsign: the signed value is `<payload>.<ts>` where ts is the big-endian unix time with leading zero
  * bytes stripped (encoding.int_to_bytes), base64url'd; Python decodes at most 8 bytes (struct ">Q").
  */
-export function unsignTimestamped(signed: string, derivedKeys: readonly Buffer[], check: TimestampCheck): string | null {
+export function unsignTimestamped(
+  signed: string,
+  derivedKeys: readonly Buffer[],
+  check: TimestampCheck,
+): string | null {
   const value = unsign(signed, derivedKeys);
   const parts = value === null ? null : lastSplit(value);
   if (!parts) return null;

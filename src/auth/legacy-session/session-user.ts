@@ -4,7 +4,13 @@ import type { LegacySession } from './legacy-session';
 export const MAX_COOKIE_CHARS = 8 * 1024;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Date);
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    !(value instanceof Date)
+  );
 }
 
 /**
@@ -15,6 +21,9 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function toLegacySession(session: unknown, userKey: string): LegacySession | null {
   if (!isRecord(session) || !Object.hasOwn(session, userKey)) return null;
   const id = session[userKey];
-  const ok = (typeof id === 'string' && id !== '') || typeof id === 'bigint' || (typeof id === 'number' && Number.isSafeInteger(id));
+  const ok =
+    (typeof id === 'string' && id !== '') ||
+    typeof id === 'bigint' ||
+    (typeof id === 'number' && Number.isSafeInteger(id));
   return ok ? { userId: String(id), data: session } : null;
 }

@@ -24,7 +24,9 @@ export class AiCache {
   }
 
   key(provider: string, model: string, messages: ChatMessage[]): string {
-    const hash = createHash('sha256').update(JSON.stringify([provider, model, messages])).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify([provider, model, messages]))
+      .digest('hex');
     return `ai_cache:${hash}`;
   }
 

@@ -38,7 +38,12 @@ test('CACHE_ENABLED=false turns the AI response cache off too', () => {
 });
 
 test('a provider without its key, a fallback without a primary and bad values are all named at once', () => {
-  const lines = problems({ LLM_PROVIDER: 'openai', GOOGLE_API_KEY_FALLBACK: 'g2', LLM_IDLE_TIMEOUT_MS: 'soon', OPENAI_BASE_URL: 'ftp://x' }).join('\n');
+  const lines = problems({
+    LLM_PROVIDER: 'openai',
+    GOOGLE_API_KEY_FALLBACK: 'g2',
+    LLM_IDLE_TIMEOUT_MS: 'soon',
+    OPENAI_BASE_URL: 'ftp://x',
+  }).join('\n');
   for (const key of ['LLM_IDLE_TIMEOUT_MS', 'OPENAI_BASE_URL']) assert.match(lines, new RegExp(key));
   // Cross-checks run once the values themselves parse.
   const cross = problems({ LLM_PROVIDER: 'openai', GOOGLE_API_KEY_FALLBACK: 'g2' }).join('\n');
@@ -49,7 +54,11 @@ test('a provider without its key, a fallback without a primary and bad values ar
 });
 
 test('the start-up flags say which keys are set, never their values', () => {
-  const c = load({ LLM_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-very-secret', OPENAI_API_KEY_FALLBACK: 'sk-also-secret' });
+  const c = load({
+    LLM_PROVIDER: 'openai',
+    OPENAI_API_KEY: 'sk-very-secret',
+    OPENAI_API_KEY_FALLBACK: 'sk-also-secret',
+  });
   const flags = JSON.stringify(effectiveFlags(c));
   assert.ok(!flags.includes('sk-very-secret') && !flags.includes('sk-also-secret'));
   assert.match(flags, /primary\+fallback/);

@@ -21,7 +21,10 @@ export class ChatController {
     }
     const parsed = chatBody.safeParse(body);
     if (!parsed.success) {
-      throw new GatewayError('VALIDATION_FAILED', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      throw new GatewayError(
+        'VALIDATION_FAILED',
+        parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      );
     }
     await this.chat.chat(request, reply, parsed.data);
   }

@@ -17,7 +17,13 @@ import { createProvider } from './providers/create-provider';
 import { LLM_ERROR_KINDS } from './providers/llm-provider';
 import { zeroChatSeries } from '../../telemetry/known-series';
 
-function createChat(config: GatewayConfig, store: KeyValueStore, sealed: EncryptedStore, metrics: GatewayMetrics, auth: AuthService): ChatService {
+function createChat(
+  config: GatewayConfig,
+  store: KeyValueStore,
+  sealed: EncryptedStore,
+  metrics: GatewayMetrics,
+  auth: AuthService,
+): ChatService {
   const provider = createProvider(config.llm, (name, kind) => {
     metrics.chatProviderErrors.inc({ provider: name, kind });
     metrics.chatKeyFallbacks.inc({ provider: name });
@@ -49,7 +55,11 @@ function createChat(config: GatewayConfig, store: KeyValueStore, sealed: Encrypt
   imports: [AuthModule],
   controllers: [ChatController, ChatPageController],
   providers: [
-    { provide: CHAT_SERVICE, inject: [GATEWAY_CONFIG, KV_STORE, ENCRYPTED_STORE, METRICS, AUTH_SERVICE], useFactory: createChat },
+    {
+      provide: CHAT_SERVICE,
+      inject: [GATEWAY_CONFIG, KV_STORE, ENCRYPTED_STORE, METRICS, AUTH_SERVICE],
+      useFactory: createChat,
+    },
   ],
 })
 export class ChatModule {}

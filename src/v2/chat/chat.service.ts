@@ -25,9 +25,13 @@ function problemFor(err: unknown): GatewayError {
   if (err instanceof LlmError) {
     if (err.kind === 'timeout') return new GatewayError('LLM_TIMEOUT', 'The model did not answer in time. Try again.');
     if (err.keyMayHelp) {
-      return new GatewayError('LLM_UNAVAILABLE', 'The model is unavailable right now (rate limited or overloaded). Try again shortly.', {
-        extra: { retry_after_s: 30 },
-      });
+      return new GatewayError(
+        'LLM_UNAVAILABLE',
+        'The model is unavailable right now (rate limited or overloaded). Try again shortly.',
+        {
+          extra: { retry_after_s: 30 },
+        },
+      );
     }
   }
   return new GatewayError('LLM_FAILED', 'The model failed to answer.');
@@ -60,13 +64,17 @@ export class ChatService {
   ) {}
 
   modelFor(tier: 'pro' | 'flash'): string {
-    return tier === 'pro' ? (this.config.modelPro ?? this.provider.defaultModels.pro) : (this.config.modelFlash ?? this.provider.defaultModels.flash);
+    return tier === 'pro'
+      ? (this.config.modelPro ?? this.provider.defaultModels.pro)
+      : (this.config.modelFlash ?? this.provider.defaultModels.flash);
   }
 
   async history(request: AuthedRequest): Promise<{ messages: ChatMessage[]; conversation_id: string }> {
     const userId = request.figwayUser!.userId;
     const conversation = await this.loadConversation(userId, request);
-    await inRequestTrace(request, () => this.conversations.touch(userId, conversation)).catch(() => this.metrics.storeErrors.inc({ user: 'chat' }));
+    await inRequestTrace(request, () => this.conversations.touch(userId, conversation)).catch(() =>
+      this.metrics.storeErrors.inc({ user: 'chat' }),
+    );
     return { messages: conversation.messages, conversation_id: conversation.conversation_id };
   }
 
@@ -76,7 +84,10 @@ export class ChatService {
     const conversation = await this.loadConversation(userId, request);
     const saved = conversation.conversation_id !== UNSAVED;
     if (saved && body.conversation_id && body.conversation_id !== conversation.conversation_id) {
-      throw new GatewayError('NOT_FOUND', 'No such conversation for this user; omit conversation_id to continue the current one.');
+      throw new GatewayError(
+        'NOT_FOUND',
+        'No such conversation for this user; omit conversation_id to continue the current one.',
+      );
     }
     const userMessage: ChatMessage = { role: 'user', content: body.message };
     const history = this.config.historyMessages > 0 ? conversation.messages.slice(-this.config.historyMessages) : [];
@@ -96,19 +107,21 @@ export class ChatService {
     const cacheKey = this.cache.enabled ? this.cache.key(this.provider.name, model, messages) : undefined;
     const cached = cacheKey ? await inRequestTrace(request, () => this.cache.get(cacheKey)) : null;
     this.metrics.chatCache.inc({ result: !cacheKey ? 'bypass' : cached ? 'hit' : 'miss' });
-    const source = cached
-      ? replay(cached)
-      : this.modelCall(request, model, messages, abort);
+    const source = cached ? replay(cached) : this.modelCall(request, model, messages, abort);
     const done = (outcome: Outcome) => ({ conversation_id: conversation.conversation_id, model, usage: outcome.usage });
     const finish = async (outcome: Outcome) => {
       if (!cached) {
         this.metrics.chatTokens.inc({ provider: this.provider.name, model }, outcome.usage.completion_tokens);
-        if (cacheKey) await inRequestTrace(request, () => this.cache.set(cacheKey, { text: outcome.text, usage: outcome.usage }));
+        if (cacheKey)
+          await inRequestTrace(request, () => this.cache.set(cacheKey, { text: outcome.text, usage: outcome.usage }));
       }
       // Saved before `done` goes out: a client that reads the history right after sees this turn.
       if (!saved) return;
       await inRequestTrace(request, () =>
-        this.conversations.append(userId, conversation.conversation_id, [userMessage, { role: 'assistant', content: outcome.text }]),
+        this.conversations.append(userId, conversation.conversation_id, [
+          userMessage,
+          { role: 'assistant', content: outcome.text },
+        ]),
       ).catch(() => this.metrics.storeErrors.inc({ user: 'chat' }));
     };
 
@@ -116,7 +129,8 @@ export class ChatService {
       if (wantsJson(request)) {
         const outcome = await this.collect(source, started, Boolean(cached), abort.signal);
         await finish(outcome);
-        if (!abort.signal.aborted) await reply.code(200).send({ reply: outcome.text, conversation_id: conversation.conversation_id, model });
+        if (!abort.signal.aborted)
+          await reply.code(200).send({ reply: outcome.text, conversation_id: conversation.conversation_id, model });
         return;
       }
       await this.stream(request, reply, source, started, Boolean(cached), abort.signal, async (outcome, sse) => {
@@ -134,11 +148,20 @@ export class ChatService {
    * The model call with its timeouts, traced as a child of the request: the trace headers go to the SDK with the
    * call (the request's context is not active by the time the SDK sends it).
    */
-  private modelCall(request: AuthedRequest, model: string, messages: ChatMessage[], abort: AbortController): AsyncIterable<LlmEvent> {
+  private modelCall(
+    request: AuthedRequest,
+    model: string,
+    messages: ChatMessage[],
+    abort: AbortController,
+  ): AsyncIterable<LlmEvent> {
     const call = traceLlmCall(traceContextOf(request), { provider: this.provider.name, model });
     const events = this.provider.stream({ model, messages, signal: abort.signal, headers: call.headers });
     return tracedEvents(
-      timedEvents(events, { firstMs: this.config.firstTokenTimeoutMs, idleMs: this.config.idleTimeoutMs, abort: () => abort.abort() }),
+      timedEvents(events, {
+        firstMs: this.config.firstTokenTimeoutMs,
+        idleMs: this.config.idleTimeoutMs,
+        abort: () => abort.abort(),
+      }),
       call,
     );
   }
@@ -173,11 +196,17 @@ export class ChatService {
       // Fastify runs onResponse (request metrics, access log) on the response's 'finish' or 'error'; a client that
       // hung up mid-stream gives neither, so the stream would go uncounted. Its status is the 200 already sent, as
       // the forwarder reports a proxied stream cut short.
-      if (!reply.raw.writableFinished && reply.raw.listenerCount('error') > 0) reply.raw.emit('error', new Error('client closed the stream'));
+      if (!reply.raw.writableFinished && reply.raw.listenerCount('error') > 0)
+        reply.raw.emit('error', new Error('client closed the stream'));
     }
   }
 
-  private async collect(source: AsyncIterable<LlmEvent>, started: bigint, fromCache: boolean, signal: AbortSignal): Promise<Outcome> {
+  private async collect(
+    source: AsyncIterable<LlmEvent>,
+    started: bigint,
+    fromCache: boolean,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
     return this.consume(source, started, fromCache, signal, () => undefined);
   }
 
@@ -199,7 +228,10 @@ export class ChatService {
         continue;
       }
       if (deltas++ === 0 && !fromCache) {
-        this.metrics.chatFirstToken.observe({ provider: this.provider.name }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.metrics.chatFirstToken.observe(
+          { provider: this.provider.name },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
       }
       text += event.text;
       onText(event.text);

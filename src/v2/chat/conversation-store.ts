@@ -36,7 +36,11 @@ export class ConversationStore {
     const existing = await this.read(key);
     if (existing) return existing;
     const migrated = await this.legacy.read(userId, headers);
-    const fresh: Conversation = { conversation_id: randomUUID(), messages: migrated, migrated_from_legacy: migrated.length };
+    const fresh: Conversation = {
+      conversation_id: randomUUID(),
+      messages: migrated,
+      migrated_from_legacy: migrated.length,
+    };
     if (await this.store.setIfAbsent(key, encode(fresh), this.ttlMs)) return fresh;
     // Another request created it meanwhile: theirs is the record.
     return (await this.read(key)) ?? fresh;
@@ -49,7 +53,11 @@ export class ConversationStore {
 
   async append(userId: string, conversationId: string, added: ChatMessage[]): Promise<void> {
     const key = this.key(userId);
-    const current = (await this.read(key)) ?? { conversation_id: conversationId, messages: [], migrated_from_legacy: 0 };
+    const current = (await this.read(key)) ?? {
+      conversation_id: conversationId,
+      messages: [],
+      migrated_from_legacy: 0,
+    };
     current.messages = [...current.messages, ...added].slice(-MAX_STORED);
     await this.store.set(key, encode(current), this.ttlMs);
   }

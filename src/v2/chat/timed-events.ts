@@ -17,7 +17,16 @@ export async function* timedEvents(
       const ms = waitingForText ? opts.firstMs : opts.idleMs;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new LlmError('timeout', waitingForText ? `no text from the model within ${ms} ms` : `the model was silent for ${ms} ms`)), ms);
+        timer = setTimeout(
+          () =>
+            reject(
+              new LlmError(
+                'timeout',
+                waitingForText ? `no text from the model within ${ms} ms` : `the model was silent for ${ms} ms`,
+              ),
+            ),
+          ms,
+        );
       });
       let step: IteratorResult<LlmEvent>;
       try {

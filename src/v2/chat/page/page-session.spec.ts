@@ -7,7 +7,11 @@ test('no legacy session reads as signed out, with nothing else said', () => {
 });
 
 test('the session username is the name shown', () => {
-  assert.deepEqual(describeSession({ userId: '1', data: { user_id: 1, username: 'alice' } }), { signed_in: true, user_id: '1', name: 'alice' });
+  assert.deepEqual(describeSession({ userId: '1', data: { user_id: 1, username: 'alice' } }), {
+    signed_in: true,
+    user_id: '1',
+    name: 'alice',
+  });
 });
 
 test('a session without a usable username is named by its user id', () => {

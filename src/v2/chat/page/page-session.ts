@@ -18,6 +18,7 @@ const MAX_NAME = 64;
 export function describeSession(session: LegacySession | null): PageSession {
   if (!session) return { signed_in: false };
   const username = session.data?.username;
-  const name = typeof username === 'string' && username.trim() !== '' ? username.trim().slice(0, MAX_NAME) : session.userId;
+  const name =
+    typeof username === 'string' && username.trim() !== '' ? username.trim().slice(0, MAX_NAME) : session.userId;
   return { signed_in: true, user_id: session.userId, name };
 }

@@ -12,11 +12,17 @@ export function createProvider(c: LlmConfig, onFallback: (provider: string, kind
       return new LocalProvider(c.localTokenDelayMs);
     case 'openai': {
       const keys = [c.openai.apiKey!, c.openai.fallbackKey].filter((k): k is string => Boolean(k));
-      return new KeyFallbackProvider(keys.map((apiKey) => new OpenAiProvider({ apiKey, baseUrl: c.openai.baseUrl })), onFallback);
+      return new KeyFallbackProvider(
+        keys.map((apiKey) => new OpenAiProvider({ apiKey, baseUrl: c.openai.baseUrl })),
+        onFallback,
+      );
     }
     case 'gemini': {
       const keys = [c.gemini.apiKey!, c.gemini.fallbackKey].filter((k): k is string => Boolean(k));
-      return new KeyFallbackProvider(keys.map((apiKey) => new GeminiProvider({ apiKey, baseUrl: c.gemini.baseUrl })), onFallback);
+      return new KeyFallbackProvider(
+        keys.map((apiKey) => new GeminiProvider({ apiKey, baseUrl: c.gemini.baseUrl })),
+        onFallback,
+      );
     }
   }
 }

@@ -4,7 +4,8 @@ import { kindOfStatus, LlmError, type LlmEvent, type LlmProvider, type LlmReques
 function geminiError(err: unknown, signal: AbortSignal): LlmError {
   if (err instanceof LlmError) return err;
   if (signal.aborted) return new LlmError('aborted', 'request aborted');
-  if (err instanceof ApiError) return new LlmError(kindOfStatus(err.status), `model API answered ${err.status}`, err.status);
+  if (err instanceof ApiError)
+    return new LlmError(kindOfStatus(err.status), `model API answered ${err.status}`, err.status);
   return new LlmError('broken', 'model API stream failed');
 }
 
@@ -27,8 +28,14 @@ export class GeminiProvider implements LlmProvider {
       const stream = await this.client.models.generateContentStream({
         model: request.model,
         // Gemini names the assistant "model".
-        contents: request.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
-        config: { abortSignal: request.signal, httpOptions: request.headers ? { headers: request.headers } : undefined },
+        contents: request.messages.map((m) => ({
+          role: m.role === 'assistant' ? 'model' : 'user',
+          parts: [{ text: m.content }],
+        })),
+        config: {
+          abortSignal: request.signal,
+          httpOptions: request.headers ? { headers: request.headers } : undefined,
+        },
       });
       let usage: LlmEvent | undefined;
       let finished = false;
@@ -37,7 +44,11 @@ export class GeminiProvider implements LlmProvider {
         if (text) yield { type: 'delta', text };
         finished ||= Boolean(chunk.candidates?.[0]?.finishReason);
         const u = chunk.usageMetadata;
-        if (u) usage = { type: 'usage', usage: { prompt_tokens: u.promptTokenCount ?? 0, completion_tokens: u.candidatesTokenCount ?? 0 } };
+        if (u)
+          usage = {
+            type: 'usage',
+            usage: { prompt_tokens: u.promptTokenCount ?? 0, completion_tokens: u.candidatesTokenCount ?? 0 },
+          };
       }
       // The last chunk of a finished reply carries its finishReason (the SDK clears it on chunks it will continue
       // from); a stream that ends without one was cut short, and the SDK does not say so.

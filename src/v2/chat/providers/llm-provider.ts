@@ -32,7 +32,15 @@ export interface LlmProvider {
   stream(request: LlmRequest): AsyncIterable<LlmEvent>;
 }
 
-export const LLM_ERROR_KINDS = ['rate_limited', 'unavailable', 'timeout', 'auth', 'bad_request', 'broken', 'aborted'] as const;
+export const LLM_ERROR_KINDS = [
+  'rate_limited',
+  'unavailable',
+  'timeout',
+  'auth',
+  'bad_request',
+  'broken',
+  'aborted',
+] as const;
 export type LlmErrorKind = (typeof LLM_ERROR_KINDS)[number];
 
 export class LlmError extends Error {

@@ -3,8 +3,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LlmError, type LlmEvent, type LlmProvider, type LlmRequest } from './llm-provider';
 
 const WORDS = [
-  'lantern', 'harbour', 'quietly', 'river', 'copper', 'meadow', 'promise', 'winter', 'story', 'ember', 'gentle',
-  'compass', 'orchard', 'thunder', 'velvet', 'signal', 'garden', 'morning', 'echo', 'granite',
+  'lantern',
+  'harbour',
+  'quietly',
+  'river',
+  'copper',
+  'meadow',
+  'promise',
+  'winter',
+  'story',
+  'ember',
+  'gentle',
+  'compass',
+  'orchard',
+  'thunder',
+  'velvet',
+  'signal',
+  'garden',
+  'morning',
+  'echo',
+  'granite',
 ];
 
 /**

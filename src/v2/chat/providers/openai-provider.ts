@@ -8,7 +8,11 @@ export function openAiError(err: unknown, signal: AbortSignal): LlmError {
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new LlmError('timeout', 'model API timed out');
   if (err instanceof OpenAI.APIError) {
     const status = typeof err.status === 'number' ? err.status : undefined;
-    return new LlmError(status === undefined ? 'broken' : kindOfStatus(status), `model API answered ${status ?? 'an error'}`, status);
+    return new LlmError(
+      status === undefined ? 'broken' : kindOfStatus(status),
+      `model API answered ${status ?? 'an error'}`,
+      status,
+    );
   }
   return new LlmError('broken', 'model API stream failed');
 }
@@ -41,7 +45,10 @@ export class OpenAiProvider implements LlmProvider {
         if (text) yield { type: 'delta', text };
         finished ||= Boolean(choice?.finish_reason);
         if (chunk.usage) {
-          yield { type: 'usage', usage: { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens } };
+          yield {
+            type: 'usage',
+            usage: { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens },
+          };
         }
       }
       // The SDK ends quietly when the connection closes before `[DONE]`; only the finish_reason chunk says the
