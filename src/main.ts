@@ -3,6 +3,7 @@ import { tracing } from './telemetry/start-tracing';
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createGateway, type Gateway } from './gateway';
+import { MigrationControl } from './migration/migration-control';
 
 function installShutdown(gw: Gateway, config: GatewayConfig): void {
   let started = false;
@@ -44,6 +45,12 @@ function installShutdown(gw: Gateway, config: GatewayConfig): void {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/** SIGHUP re-reads routes.yaml, for mounts where the file watcher sees nothing (src/migration). */
+function installReload(gw: Gateway): void {
+  const migration = gw.app.get(MigrationControl);
+  process.on('SIGHUP', () => migration.reloadFile('SIGHUP'));
+}
+
 async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
@@ -57,6 +64,7 @@ async function main(): Promise<void> {
   }
   const gw = await createGateway(config);
   installShutdown(gw, config);
+  installReload(gw);
   const url = await gw.listen();
   gw.fastify.log.info({ url }, 'figway listening');
   void tracing?.collectorCheck.then((err) => {

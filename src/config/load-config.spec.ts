@@ -57,10 +57,10 @@ test('a bad routes.yaml names each bad entry', () => {
   assert.throws(
     () => loadConfig({ ROUTES_FILE: 'routes.yaml' }, dirWithRoutes(yaml)),
     (err: Error) =>
-      /routes\.0\.id/.test(err.message) &&
-      /routes\.0\.path/.test(err.message) &&
-      /routes\.0\.target/.test(err.message) &&
-      /colour/.test(err.message),
+      /routes\[0\] \(Bad Id\) id: /.test(err.message) &&
+      /routes\[0\] \(Bad Id\) path: /.test(err.message) &&
+      /routes\[0\] \(Bad Id\) target: /.test(err.message) &&
+      /routes\[1\] \(ok\): unknown key "colour"/.test(err.message),
   );
 });
 
@@ -198,5 +198,5 @@ test('an upstream URL path is a prefix, kept without its trailing slash; query, 
     );
   }
   const badTarget = dirWithRoutes('routes:\n  - id: r\n    path: /r\n    target: http://svc:9000/base?x=1\n');
-  assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml' }, badTarget), /routes\.0\.target/);
+  assert.throws(() => loadConfig({ ROUTES_FILE: 'routes.yaml' }, badTarget), /routes\[0\] \(r\) target: /);
 });

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
-import { ConfigError } from './config-error';
+import { ConfigError, describeIssues, yamlProblem } from './config-error';
 import { envSchema, type RawEnv } from './env.schema';
 import type { DataKey } from './data-keys';
 import type { RedisTarget } from './redis-target';
@@ -104,10 +103,6 @@ export interface GatewayConfig {
   traceUpstreamSpans: boolean;
 }
 
-function formatIssues(issues: z.core.$ZodIssue[], prefix = ''): string[] {
-  return issues.map((i) => `${prefix}${i.path.join('.') || '(root)'}: ${i.message}`);
-}
-
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 export function parseRateLimit(spec: string): RateLimitSpec | 'off' {
@@ -122,7 +117,10 @@ const csv = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** Reads and validates a routes file; throws ConfigError naming every bad key (also used by the live reload). */
+/**
+ * Reads and validates a routes file; throws ConfigError naming every bad key, each route by its id (also used by
+ * the live reload).
+ */
 export function loadRoutes(file: string): RouteSpec[] {
   let text: string;
   try {
@@ -132,12 +130,13 @@ export function loadRoutes(file: string): RouteSpec[] {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text) ?? {};
+    // Plain messages: the position is shown by yamlProblem, with the offending line.
+    doc = parseYaml(text, { prettyErrors: false }) ?? {};
   } catch (err) {
-    throw new ConfigError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(file, [yamlProblem(err, text)]);
   }
   const parsed = routesFileSchema.safeParse(doc);
-  if (!parsed.success) throw new ConfigError(file, formatIssues(parsed.error.issues));
+  if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues, doc));
   return parsed.data.routes;
 }
 
@@ -203,10 +202,9 @@ function crossChecks(e: RawEnv): string[] {
   return out;
 }
 
-/** The one place that reads process.env. Throws ConfigError naming every bad key. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GatewayConfig {
-  const parsed = envSchema.safeParse(env);
-  const problems = parsed.success ? [] : formatIssues(parsed.error.issues);
+/** TLS files come in pairs and must be readable at start, not at the first handshake. */
+function tlsProblems(env: NodeJS.ProcessEnv, cwd: string): string[] {
+  const problems: string[] = [];
   if (env.TLS_CERT_FILE && !env.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: required when TLS_CERT_FILE is set');
   if (env.TLS_KEY_FILE && !env.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: required when TLS_KEY_FILE is set');
   for (const key of ['TLS_CERT_FILE', 'TLS_KEY_FILE'] as const) {
@@ -218,9 +216,74 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       problems.push(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
     }
   }
-  if (parsed.success) problems.push(...crossChecks(parsed.data), ...corsProblems(csv(parsed.data.CORS_ORIGINS)));
-  if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
-  const e = parsed.data;
+  return problems;
+}
+
+function authConfig(e: RawEnv): GatewayConfig['auth'] {
+  return {
+    fallback: e.FALLBACK_AUTH as GatewayConfig['auth']['fallback'],
+    legacySessionMode: e.LEGACY_SESSION_MODE,
+    legacySessionCookie: e.LEGACY_SESSION_COOKIE,
+    legacySessionUserKey: e.LEGACY_SESSION_USER_KEY,
+    legacyIntrospectPath: e.LEGACY_INTROSPECT_PATH,
+    legacySecretKey: e.LEGACY_SECRET_KEY,
+    legacySecretKeyFallbacks: csv(e.LEGACY_SECRET_KEY_FALLBACKS),
+    legacySessionMaxAgeS: e.LEGACY_SESSION_MAX_AGE_S,
+    legacySessionRedis: e.LEGACY_SESSION_REDIS_URL ?? e.REDIS_URL,
+    legacySessionRedisPrefix: e.LEGACY_SESSION_REDIS_PREFIX,
+    legacySessionSigner: e.LEGACY_SESSION_SIGNER,
+  };
+}
+
+function jwtConfig(e: RawEnv): GatewayConfig['jwt'] {
+  return {
+    secret: e.JWT_SECRET,
+    publicKey: e.JWT_PUBLIC_KEY,
+    privateKey: e.JWT_PRIVATE_KEY,
+    jwksUrl: e.JWT_JWKS_URL,
+    jwksMinRefreshS: e.JWT_JWKS_MIN_REFRESH_S,
+    algorithms: e.JWT_ALGORITHMS,
+    issuer: e.JWT_ISSUER,
+    audience: e.JWT_AUDIENCE,
+    accessTtlS: e.ACCESS_TOKEN_TTL_S,
+    refreshTtlS: e.REFRESH_TOKEN_TTL_S,
+  };
+}
+
+function llmConfig(e: RawEnv): LlmConfig {
+  return {
+    provider: e.LLM_PROVIDER,
+    openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, fallbackKey: e.OPENAI_API_KEY_FALLBACK },
+    gemini: { baseUrl: e.GOOGLE_BASE_URL, apiKey: e.GOOGLE_API_KEY, fallbackKey: e.GOOGLE_API_KEY_FALLBACK },
+    modelPro: e.LLM_MODEL_PRO,
+    modelFlash: e.LLM_MODEL_FLASH,
+    proThresholdChars: e.LLM_PRO_THRESHOLD_CHARS,
+    firstTokenTimeoutMs: e.LLM_FIRST_TOKEN_TIMEOUT_MS,
+    idleTimeoutMs: e.LLM_IDLE_TIMEOUT_MS,
+    historyMessages: e.LLM_HISTORY_MESSAGES,
+    localTokenDelayMs: e.LLM_LOCAL_TOKEN_DELAY_MS,
+    cacheTtlS: e.CACHE_ENABLED ? e.LLM_CACHE_TTL_S : 0,
+    sessionTtlS: e.CHAT_SESSION_TTL_S,
+    keepAliveMs: e.SSE_KEEPALIVE_MS,
+    legacyHistoryPath: e.LEGACY_CHAT_HISTORY_PATH,
+  };
+}
+
+function edgeConfig(e: RawEnv): GatewayConfig['edge'] {
+  return {
+    maxHeaderBytes: e.MAX_REQUEST_HEADER_BYTES,
+    maxHeaderFields: e.MAX_REQUEST_HEADER_FIELDS,
+    maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+    headersTimeoutMs: e.REQUEST_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: e.MAX_CONNECTIONS,
+    shedEventLoopLagMs: e.SHED_EVENT_LOOP_LAG_MS,
+    shedHeapRatio: e.SHED_HEAP_RATIO,
+  };
+}
+
+/** The config from a valid environment; reads the routes file (and throws ConfigError when it is bad). */
+function configFrom(e: RawEnv, cwd: string): GatewayConfig {
   const routesFile = resolve(cwd, e.ROUTES_FILE);
   return {
     port: e.PORT,
@@ -237,31 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       connections: e.UPSTREAM_CONNECTIONS,
     },
     routeAllToLegacy: e.ROUTE_ALL_TO_LEGACY,
-    auth: {
-      fallback: e.FALLBACK_AUTH as GatewayConfig['auth']['fallback'],
-      legacySessionMode: e.LEGACY_SESSION_MODE,
-      legacySessionCookie: e.LEGACY_SESSION_COOKIE,
-      legacySessionUserKey: e.LEGACY_SESSION_USER_KEY,
-      legacyIntrospectPath: e.LEGACY_INTROSPECT_PATH,
-      legacySecretKey: e.LEGACY_SECRET_KEY,
-      legacySecretKeyFallbacks: csv(e.LEGACY_SECRET_KEY_FALLBACKS),
-      legacySessionMaxAgeS: e.LEGACY_SESSION_MAX_AGE_S,
-      legacySessionRedis: e.LEGACY_SESSION_REDIS_URL ?? e.REDIS_URL,
-      legacySessionRedisPrefix: e.LEGACY_SESSION_REDIS_PREFIX,
-      legacySessionSigner: e.LEGACY_SESSION_SIGNER,
-    },
-    jwt: {
-      secret: e.JWT_SECRET,
-      publicKey: e.JWT_PUBLIC_KEY,
-      privateKey: e.JWT_PRIVATE_KEY,
-      jwksUrl: e.JWT_JWKS_URL,
-      jwksMinRefreshS: e.JWT_JWKS_MIN_REFRESH_S,
-      algorithms: e.JWT_ALGORITHMS,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
-      accessTtlS: e.ACCESS_TOKEN_TTL_S,
-      refreshTtlS: e.REFRESH_TOKEN_TTL_S,
-    },
+    auth: authConfig(e),
+    jwt: jwtConfig(e),
     cacheEnabled: e.CACHE_ENABLED,
     cache: {
       maxEntryBytes: e.CACHE_MAX_ENTRY_BYTES,
@@ -275,43 +315,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     cors: corsFrom(csv(e.CORS_ORIGINS)),
     cspMode: e.CSP_MODE,
     llmProvider: e.LLM_PROVIDER,
-    llm: {
-      provider: e.LLM_PROVIDER,
-      openai: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, fallbackKey: e.OPENAI_API_KEY_FALLBACK },
-      gemini: { baseUrl: e.GOOGLE_BASE_URL, apiKey: e.GOOGLE_API_KEY, fallbackKey: e.GOOGLE_API_KEY_FALLBACK },
-      modelPro: e.LLM_MODEL_PRO,
-      modelFlash: e.LLM_MODEL_FLASH,
-      proThresholdChars: e.LLM_PRO_THRESHOLD_CHARS,
-      firstTokenTimeoutMs: e.LLM_FIRST_TOKEN_TIMEOUT_MS,
-      idleTimeoutMs: e.LLM_IDLE_TIMEOUT_MS,
-      historyMessages: e.LLM_HISTORY_MESSAGES,
-      localTokenDelayMs: e.LLM_LOCAL_TOKEN_DELAY_MS,
-      cacheTtlS: e.CACHE_ENABLED ? e.LLM_CACHE_TTL_S : 0,
-      sessionTtlS: e.CHAT_SESSION_TTL_S,
-      keepAliveMs: e.SSE_KEEPALIVE_MS,
-      legacyHistoryPath: e.LEGACY_CHAT_HISTORY_PATH,
-    },
+    llm: llmConfig(e),
     adminToken: e.ADMIN_TOKEN,
     dataKeys: e.DATA_ENCRYPTION_KEY,
     tls:
       e.TLS_CERT_FILE && e.TLS_KEY_FILE
         ? { certFile: resolve(cwd, e.TLS_CERT_FILE), keyFile: resolve(cwd, e.TLS_KEY_FILE) }
         : undefined,
-    edge: {
-      maxHeaderBytes: e.MAX_REQUEST_HEADER_BYTES,
-      maxHeaderFields: e.MAX_REQUEST_HEADER_FIELDS,
-      maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
-      headersTimeoutMs: e.REQUEST_HEADERS_TIMEOUT_MS,
-      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
-      maxConnections: e.MAX_CONNECTIONS,
-      shedEventLoopLagMs: e.SHED_EVENT_LOOP_LAG_MS,
-      shedHeapRatio: e.SHED_HEAP_RATIO,
-    },
+    edge: edgeConfig(e),
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
     accessLog: e.ACCESS_LOG,
     traceUpstreamSpans: e.TRACE_UPSTREAM_SPANS,
   };
+}
+
+/** The one place that reads process.env. Throws ConfigError naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GatewayConfig {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success ? [] : describeIssues(parsed.error.issues);
+  problems.push(...tlsProblems(env, cwd));
+  if (parsed.success) problems.push(...crossChecks(parsed.data), ...corsProblems(csv(parsed.data.CORS_ORIGINS)));
+  if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
+  return configFrom(parsed.data, cwd);
 }
 
 /** What an SRE needs to see at start-up: every flag in force, secrets reduced to set/unset. */

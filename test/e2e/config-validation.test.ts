@@ -33,7 +33,7 @@ test('a bad routes.yaml stops the start naming the bad entries', async () => {
   const file = routesFile('routes:\n  - id: x\n    path: /a/*/b\n    target: module:nope-not-here\n');
   const { code, output } = await boot({ ROUTES_FILE: file });
   assert.equal(code, 1);
-  assert.match(output, /routes\.0\.path/);
+  assert.match(output, /routes\[0\] \(x\) path: /);
 });
 
 test('a route naming a module that does not exist stops the start', async () => {
@@ -53,6 +53,6 @@ test('an upstream URL with parts a request cannot carry (query, credentials) sto
   const file = routesFile('routes:\n  - id: x\n    path: /x\n    target: http://user:pw@127.0.0.1:9000/base\n');
   const route = await boot({ ROUTES_FILE: file });
   assert.equal(route.code, 1);
-  assert.match(route.output, /routes\.0\.target/);
+  assert.match(route.output, /routes\[0\] \(x\) target: /);
   assert.doesNotMatch(route.output, /user:pw/, 'no credentials in the message');
 });

@@ -72,9 +72,9 @@ test('a broken routes.yaml is refused with one log line naming every bad key; th
     .output()
     .split('\n')
     .find((l) => l.includes('routes file reload refused'))!;
-  assert.match(line, /routes\.0\.weights/);
-  assert.match(line, /routes\.1\.id/);
-  assert.match(line, /routes\.1\.path/);
+  assert.match(line, /routes\[0\] \(reports\) weights: /);
+  assert.match(line, /routes\[1\] \(Bad Id\) id: /);
+  assert.match(line, /routes\[1\] \(Bad Id\) path: /);
   const n = await newShare();
   assert.ok(n > 60 && n < 140, `still 50/50: ${n}`);
   writeFileSync(file, 'routes: [ {');
