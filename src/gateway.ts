@@ -15,11 +15,11 @@ import { attachWebSocketProxy } from './proxy/websocket';
 import { upgradeAdmission } from './edge/upgrade-admission';
 import { RateLimiter } from './rate-limit/rate-limiter';
 import { installRateLimitHook } from './rate-limit/rate-limit-hook';
-import { compilePolicies, type RateLimitPolicy } from './rate-limit/rate-limit-policy';
-import { compileRouteTable, labelRoutes, type RouteConfig } from './routing';
+import { compilePolicies } from './rate-limit/rate-limit-policy';
+import { compileRouteTable, labelRoutes } from './routing';
 import { KV_STORE, type KeyValueStore } from './store/key-value-store';
 import { ResponseCache } from './cache/response-cache';
-import { installAuthHook, type AuthRouteConfig } from './auth/auth-hook';
+import { installAuthHook } from './auth/auth-hook';
 import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
@@ -36,7 +36,8 @@ import { serverOptions, tuneServer } from './edge/server-options';
 import { capConnections } from './edge/connection-cap';
 import { OverloadMonitor } from './edge/overload';
 import { GatewayError } from './errors/gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './errors/problem';
+import { toProblem } from './errors/problem';
+import { sendProblem } from './errors/problem-writer';
 import { compilePathCheck, foldRoutes, installPathGuard } from './routing/path-guard';
 import { MigrationControl } from './migration/migration-control';
 import { isShadowCopy } from './migration/route-sides';
@@ -164,7 +165,7 @@ export async function createGateway(
         new GatewayError('HEADERS_TOO_LARGE', `At most ${config.edge.maxHeaderFields} header fields are accepted.`),
         request.id,
       );
-      reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+      sendProblem(reply, problem);
       return;
     }
     if (refusal === 'duplicate_host') {
@@ -173,21 +174,17 @@ export async function createGateway(
         new GatewayError('BAD_REQUEST', 'A request must carry exactly one Host field (RFC 9112 3.2).'),
         request.id,
       );
-      reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+      sendProblem(reply, problem);
       return;
     }
     // Probes and scrapes still answer while shedding: an overloaded pod is alive and must stay observable.
-    if (overload.reason && !(request.routeOptions.config as RouteConfig).gatewayOwn) {
+    if (overload.reason && !request.routeOptions.config.gatewayOwn) {
       metrics.shed.inc({ reason: overload.reason });
       const problem = toProblem(
         new GatewayError('OVERLOADED', 'The gateway is overloaded; retry shortly.'),
         request.id,
       );
-      reply
-        .status(problem.status)
-        .header('retry-after', '1')
-        .header('content-type', PROBLEM_CONTENT_TYPE)
-        .send(problem);
+      sendProblem(reply.header('retry-after', '1'), problem);
       return;
     }
     // Last: with tracing on, the hooks and handler after this one run inside the request's server span.
@@ -210,7 +207,7 @@ export async function createGateway(
   fastify.addHttpMethod('QUERY', { hasBody: false, overrideExisting: true });
   const policyFor = compilePolicies(config);
   const authModes = new Map(table.routes.map((r) => [r.id, r.auth]));
-  labelRoutes(fastify, table, (cfg: RouteConfig & { rateLimit?: RateLimitPolicy } & AuthRouteConfig) => {
+  labelRoutes(fastify, table, (cfg) => {
     cfg.rateLimit = cfg.gatewayOwn ? undefined : policyFor(cfg.routeId);
     cfg.auth = cfg.routeId ? authModes.get(cfg.routeId) : undefined;
     cfg.rolledBack = cfg.auth ? migration.rollbackProbe(cfg.routeId!) : undefined;
@@ -234,7 +231,7 @@ export async function createGateway(
   const targets = new Map([...table.routes, table.catchAll].map((r) => [r.id, r.targetLabel]));
   fastify.addHook('onResponse', (request, reply, done) => {
     if (wasForwarded(reply) || isShadowCopy(request)) return done();
-    const routeId = (request.routeOptions.config as RouteConfig).routeId ?? 'unmatched';
+    const routeId = request.routeOptions.config.routeId ?? 'unmatched';
     const target = routeId === 'gateway' ? 'gateway' : 'module';
     metrics.observe(
       routeId,

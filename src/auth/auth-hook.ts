@@ -1,17 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { traced } from '../telemetry/request-trace';
 import { GatewayError } from '../errors/gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem-writer';
 import { AuthFailure } from './auth-failure';
-import type { AuthService, Identity } from './auth.service';
+import type { AuthService } from './auth.service';
 import { crossSiteRefused } from './csrf';
-
-/** What a route carries from registration for this hook. */
-export interface AuthRouteConfig {
-  auth?: 'required' | 'optional';
-  /** On a route whose normal target is the new side: whether a rollback sends it to legacy now (src/migration). */
-  rolledBack?: () => boolean;
-}
 
 /**
  * Authentication for proxied routes that ask for it (`auth:` in routes.yaml), in onRequest: before the rate limiter
@@ -26,7 +20,7 @@ export function installAuthHook(fastify: FastifyInstance, auth: AuthService): vo
   fastify.addHook(
     'onRequest',
     traced(async (request: FastifyRequest, reply: FastifyReply) => {
-      const cfg = request.routeOptions.config as AuthRouteConfig;
+      const cfg = request.routeOptions.config;
       if (!cfg.auth) return;
       let mode = cfg.auth;
       if (cfg.rolledBack?.()) {
@@ -39,7 +33,7 @@ export function installAuthHook(fastify: FastifyInstance, auth: AuthService): vo
         if (identity.method === 'legacy_session' && crossSiteRefused(request.method, request.headers)) {
           refusal = new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');
         } else {
-          (request as FastifyRequest & { figwayUser?: Identity }).figwayUser = identity;
+          request.figwayUser = identity;
         }
       } catch (err) {
         if (mode === 'optional' && err instanceof AuthFailure) return;
@@ -47,7 +41,7 @@ export function installAuthHook(fastify: FastifyInstance, auth: AuthService): vo
       }
       if (!refusal) return;
       const problem = toProblem(refusal, request.id, request.url.split('?')[0]);
-      return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+      return sendProblem(reply, problem);
     }),
   );
 }

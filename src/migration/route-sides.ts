@@ -176,7 +176,6 @@ export function proxiedSides(
 
 /** Set on a module request that may still fall back; ProblemFilter calls it on a 5xx before anything was sent. */
 export type ModuleFallback = (request: FastifyRequest, reply: FastifyReply) => void;
-type SteeredRequest = FastifyRequest & { figwayFallback?: ModuleFallback | null; figwaySide?: Side };
 
 /**
  * A module route: the decision is a route-level onRequest hook (after the global auth and rate-limit hooks, so
@@ -199,21 +198,20 @@ export function moduleSides(
     live.breaker?.failure();
     live.served.new--;
     live.served.fallback++;
-    (request as SteeredRequest).figwaySide = Side.Fallback;
+    request.figwaySide = Side.Fallback;
     fallback(request, reply);
   };
   const token = shadow?.runner.token;
   const onRequest: onRequestHookHandler = (request, reply, done) => {
     if (live.shadow && request.headers[SHADOW_TOKEN_HEADER] === token) {
-      (request as SteeredRequest).figwaySide = Side.Shadow;
+      request.figwaySide = Side.Shadow;
       return done();
     }
     const side = decideSide(live, flags, request, reply);
     if (side === Side.New) {
       live.served.new++;
-      const r = request as SteeredRequest;
-      r.figwaySide = Side.New;
-      if (live.fallback && replayable(request)) r.figwayFallback = replay;
+      request.figwaySide = Side.New;
+      if (live.fallback && replayable(request)) request.figwayFallback = replay;
       return done();
     }
     if (side === Side.Legacy) {
@@ -226,7 +224,7 @@ export function moduleSides(
   // The module's outcome feeds the breaker (a replayed request was already counted as a failure).
   const onResponse: onResponseHookHandler = (request, reply, done) => {
     const breaker = live.breaker;
-    if (breaker && (request as SteeredRequest).figwaySide === Side.New) {
+    if (breaker && request.figwaySide === Side.New) {
       if (reply.statusCode >= 500 || live.fallback?.has(reply.statusCode)) breaker.failure();
       else breaker.success();
     }
@@ -237,7 +235,7 @@ export function moduleSides(
 
 /** Shadow copies injected into a module are not client traffic: the metrics hook leaves them out. */
 export function isShadowCopy(request: FastifyRequest): boolean {
-  return (request as SteeredRequest).figwaySide === Side.Shadow;
+  return request.figwaySide === Side.Shadow;
 }
 
 /** A Nest route routes.yaml does not claim: only the global rollback can send it to legacy (the catch-all). */

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import { toProblem } from '../errors/problem';
+import { writeRawProblem } from '../errors/problem-writer';
 import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { canonicalUrl, type PathCheck } from '../routing/path-guard';
@@ -49,11 +50,7 @@ function rejectUpgrade(socket: Socket, err: unknown, requestId: string, extra: s
     outcome.status = problem.status;
     outcome.headAt ??= process.hrtime.bigint();
   }
-  const body = JSON.stringify(problem);
-  socket.end(
-    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n${extra}` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  writeRawProblem(socket, problem, extra);
 }
 
 export interface UpgradeIdentity {

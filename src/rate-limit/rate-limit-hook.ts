@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem-writer';
 import { tracedCallback } from '../telemetry/request-trace';
 import { addressKey } from './client-key';
 import type { RateLimitPolicy } from './rate-limit-policy';
@@ -13,7 +14,7 @@ export interface RateLimitEvents {
 
 /** Who is counted: the authenticated user when there is one, else the client address (TRUST_PROXY-aware). */
 function identity(request: FastifyRequest): string {
-  const user = (request as FastifyRequest & { figwayUser?: { userId: string } }).figwayUser;
+  const user = request.figwayUser;
   return user ? `u:${user.userId}` : `a:${addressKey(request.ip)}`;
 }
 
@@ -44,7 +45,7 @@ function setHeaders(reply: FastifyReply, v: Extract<Verdict, { limit: number }>)
 
 function refuse(request: FastifyRequest, reply: FastifyReply, err: GatewayError) {
   const problem = toProblem(err, request.id, request.url.split('?')[0]);
-  return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  return sendProblem(reply, problem);
 }
 
 /**
@@ -74,7 +75,7 @@ export function installRateLimitHook(
     }
     setHeaders(reply, verdict);
     if (verdict.kind === 'limited') {
-      events.onLimited?.((request.routeOptions.config as { routeId?: string }).routeId ?? 'unknown');
+      events.onLimited?.(request.routeOptions.config.routeId ?? 'unknown');
       refuse(
         request,
         reply,
@@ -87,7 +88,7 @@ export function installRateLimitHook(
   fastify.addHook(
     'onRequest',
     tracedCallback((request, reply, done) => {
-      const policy = (request.routeOptions.config as { rateLimit?: RateLimitPolicy }).rateLimit;
+      const policy = request.routeOptions.config.rateLimit;
       if (!policy) return done();
       const verdict = limiter.consume(policy, identity(request));
       if (verdict instanceof Promise) verdict.then((v) => decide(request, reply, v, done), done);
