@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Identity } from './auth/auth.service';
 import type { EdgeRefusal } from './edge/closing-connections';
 import type { ModuleFallback, Side } from './migration/route-sides';
+import type { UpgradeExchange } from './pipeline/upgrade-exchange';
 import type { RateLimitPolicy } from './rate-limit/rate-limit-policy';
 
 /**
@@ -60,6 +61,16 @@ declare module 'fastify' {
     figwayProxy?: boolean;
     /** @fastify/helmet's per-route switch, in config form (security-headers.ts HELMET_SKIPPED). */
     helmet?: { skipRoute?: boolean };
+  }
+}
+
+declare module 'http' {
+  interface IncomingMessage {
+    /**
+     * Only on a WebSocket upgrade, which never becomes a Fastify request: its way through the upgrade stages, read
+     * by the relay's callbacks (src/proxy/websocket.ts), which http-proxy hands the raw request alone.
+     */
+    figwayUpgrade?: UpgradeExchange;
   }
 }
 
