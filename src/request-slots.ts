@@ -35,6 +35,8 @@ declare module 'fastify' {
     figwaySide: Side | null;
     /** Set on a module request that may still be replayed to legacy after a 5xx (ProblemFilter asks). */
     figwayFallback: ModuleFallback | null;
+    /** Picked for a shadow copy by its route's side plugin (route-sides.ts), which starts the copy once answered. */
+    figwayShadowSampled: boolean;
   }
   interface FastifyReply {
     /** Taken over by the forwarder, which counts and logs it itself. */
@@ -84,6 +86,7 @@ export function declareRequestSlots(fastify: FastifyInstance): void {
   fastify.decorateRequest('figwayUser', undefined);
   fastify.decorateRequest('figwaySide', null);
   fastify.decorateRequest('figwayFallback', null);
+  fastify.decorateRequest('figwayShadowSampled', false);
   fastify.decorateReply('figwayForwarded', false);
   fastify.decorateReply('figwayFirstByteMs', -1);
 }

@@ -86,7 +86,6 @@ function sidePlugin(
   shadow?: ShadowWiring,
 ): ExchangeCache {
   const cache = build.cache;
-  const sampled = new WeakSet<FastifyRequest>();
   const shadowTo = side === 'legacy' ? 'new' : 'legacy';
   const toLegacy = async (ex: Exchange) => {
     live.served.new--;
@@ -95,7 +94,7 @@ function sidePlugin(
     ex.relay(await ex.call());
   };
   const relay = (ex: Exchange, up: UpstreamResponse) => {
-    const tap = shadow && sampled.has(ex.request) ? startShadow(ex.request) : undefined;
+    const tap = shadow && ex.request.figwayShadowSampled ? startShadow(ex.request) : undefined;
     ex.relay(up, undefined, tap?.(up.statusCode, up.headers));
   };
   const startShadow = (request: FastifyRequest) => {
@@ -109,7 +108,7 @@ function sidePlugin(
     takes(ex) {
       const s = live.shadow;
       if (shadow && s && s.to === shadowTo && shadow.runner.wants(s, ex.request.method, !hasBody(ex.request))) {
-        sampled.add(ex.request);
+        ex.request.figwayShadowSampled = true;
         return true;
       }
       return (side === 'new' && live.fallback !== undefined) || (cache?.takes(ex) ?? false);
@@ -117,7 +116,7 @@ function sidePlugin(
     async handle(ex) {
       const statuses = side === 'new' ? live.fallback : undefined;
       if (!statuses) {
-        if (!sampled.has(ex.request)) return cache!.handle(ex);
+        if (!ex.request.figwayShadowSampled) return cache!.handle(ex);
         return relay(ex, await ex.call());
       }
       const breaker = live.breaker;
