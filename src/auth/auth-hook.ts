@@ -1,53 +1,26 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { traced } from '../telemetry/request-trace';
-import { GatewayError } from '../errors/gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
-import { AuthFailure } from './auth-failure';
-import type { AuthService, Identity } from './auth.service';
-import { crossSiteRefused } from './csrf';
-
-/** What a route carries from registration for this hook. */
-export interface AuthRouteConfig {
-  auth?: 'required' | 'optional';
-  /** On a route whose normal target is the new side: whether a rollback sends it to legacy now (src/migration). */
-  rolledBack?: () => boolean;
-}
+import type { FastifyInstance } from 'fastify';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem-writer';
+import { tracedCallback } from '../telemetry/request-trace';
+import { authenticateCaller } from './authenticate-caller';
+import type { AuthService } from './auth.service';
 
 /**
- * Authentication for proxied routes that ask for it (`auth:` in routes.yaml), in onRequest: before the rate limiter
- * (so limits count per user) and before any byte goes upstream. The route's mode was attached at registration.
- *
- * A rollback sends a new-side route to legacy, which then authenticates as it did before the migration (its own
- * session; the rollback runbook must not depend on gateway credentials): the route is `auth: optional` meanwhile,
- * valid credentials still naming the user upstream. Routes that target legacy keep their `auth:`, which guards
- * legacy itself.
+ * Authentication for routes that ask for it (`auth:` in routes.yaml), in onRequest: before the rate limiter (so
+ * limits count per user) and before any byte goes upstream. The route's mode was attached at registration; the
+ * decision is authenticateCaller's, the one WebSocket upgrades meet too. Callback-style, so a route without `auth:`
+ * passes with no promise at all.
  */
 export function installAuthHook(fastify: FastifyInstance, auth: AuthService): void {
   fastify.addHook(
     'onRequest',
-    traced(async (request: FastifyRequest, reply: FastifyReply) => {
-      const cfg = request.routeOptions.config as AuthRouteConfig;
-      if (!cfg.auth) return;
-      let mode = cfg.auth;
-      if (cfg.rolledBack?.()) {
-        request.figwayRolledBack = true;
-        mode = 'optional';
-      }
-      let refusal: unknown;
-      try {
-        const identity = await auth.authenticate(request.headers);
-        if (identity.method === 'legacy_session' && crossSiteRefused(request.method, request.headers)) {
-          refusal = new GatewayError('CSRF_REJECTED', 'A cookie-authenticated change must come from the same origin.');
-        } else {
-          (request as FastifyRequest & { figwayUser?: Identity }).figwayUser = identity;
-        }
-      } catch (err) {
-        if (mode === 'optional' && err instanceof AuthFailure) return;
-        refusal = err;
-      }
-      if (!refusal) return;
-      const problem = toProblem(refusal, request.id, request.url.split('?')[0]);
-      return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    tracedCallback((request, reply, done) => {
+      const cfg = request.routeOptions.config;
+      if (!cfg.auth) return done();
+      authenticateCaller(auth, cfg, request, request.headers, request.method, 'change').then((refusal) => {
+        if (refusal === undefined) return done();
+        sendProblem(reply, toProblem(refusal, request.id, request.url.split('?')[0]));
+      }, done);
     }),
   );
 }

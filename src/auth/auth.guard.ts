@@ -1,11 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
-import type { AuthService, Identity } from './auth.service';
+import type { AuthService } from './auth.service';
 import { AUTH_SERVICE } from './auth.tokens';
 import { crossSiteRefused } from './csrf';
 
-export type AuthedRequest = FastifyRequest & { figwayUser?: Identity };
+/** A request behind AuthGuard: its `figwayUser` (request-slots.ts) is set. */
+export type AuthedRequest = FastifyRequest;
 
 /** Puts the caller's identity on the request, or refuses with 401 (reason code) / 403 (cross-site cookie use). */
 @Injectable()

@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import type { GatewayConfig } from '../config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem-writer';
 import { canonicalUrl } from '../routing/path-guard';
 
 /**
@@ -18,11 +19,7 @@ function frameworkErrors(err: Error & { code?: string }, request: FastifyRequest
         ? new GatewayError('URI_TOO_LONG', 'A path segment is longer than the gateway accepts.')
         : new GatewayError('BAD_REQUEST', 'The request could not be read.');
   const problem = toProblem(gatewayError, request.id);
-  reply
-    .status(problem.status)
-    .header('x-request-id', request.id)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(problem);
+  sendProblem(reply.header('x-request-id', request.id), problem);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { securityHeadLines, type SecurityHeaders } from '../security/security-headers';
 import { GatewayError } from './gateway-error';
 import { codeForStatus, toProblem } from './problem';
+import { writeRawProblem } from './problem-writer';
 
 /** What Node's parser error means for the client: the status (its code from CODE_BY_STATUS) and why. */
 function refusalOf(code: string | undefined): { status: number; detail: string } {
@@ -35,15 +35,7 @@ export function clientErrorHandler(security: SecurityHeaders): ClientErrorHandle
     // DESIGN.md: every response carries X-Request-Id, also one no route saw.
     const requestId = randomUUID();
     const problem = toProblem(new GatewayError(codeForStatus(status), detail), requestId);
-    const reason = STATUS_CODES[status];
-    const body = JSON.stringify(problem);
-    const answer = () => {
-      if (socket.destroyed || socket.writableEnded) return;
-      socket.end(
-        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-          `X-Request-Id: ${requestId}\r\n${fixedLines}Connection: close\r\n\r\n${body}`,
-      );
-    };
+    const answer = () => writeRawProblem(socket, problem, fixedLines);
     // Nothing more is read from this connection; what was parsed before the bad bytes is still answered.
     socket.pause();
     whenAnswered(socket, answer);

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from './gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { toProblem } from './problem';
+import { sendProblem } from './problem-writer';
 
 function detailOf(ex: HttpException): string {
   const body = ex.getResponse();
@@ -25,14 +26,13 @@ export class ProblemFilter implements ExceptionFilter {
     }
     const problem = toProblem(err, request.id, request.url.split('?')[0]);
     // A migrating v2 route may replay to legacy (src/migration, route-sides.ts) if nothing was sent yet.
-    const fallback = (request as { figwayFallback?: ((q: FastifyRequest, r: FastifyReply) => void) | null })
-      .figwayFallback;
+    const fallback = request.figwayFallback;
     if (fallback && problem.status >= 500 && !reply.raw.headersSent) {
       this.log.warn(`${request.id}: module failed with ${problem.status}; replayed to legacy`);
       return fallback(request, reply);
     }
     // Fastify's own errors (bad JSON, body too large) carry a 4xx status: the client's fault, not ours.
     if (problem.status >= 500 && !(exception instanceof GatewayError)) this.log.error(exception);
-    reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    sendProblem(reply, problem);
   }
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem-writer';
 import { GatewayError } from '../errors/gateway-error';
 import { LIFECYCLE, type Lifecycle } from '../lifecycle/lifecycle';
 import { MigrationControl } from '../migration/migration-control';
@@ -61,7 +62,7 @@ export class HealthController {
       reply.request.id,
       '/health/ready',
     );
-    return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    return sendProblem(reply, problem);
   }
 
   /** Whether the store / a legacy instance has answered a readiness check since start. */

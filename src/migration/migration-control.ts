@@ -86,8 +86,6 @@ export class MigrationControl {
   /** The proxy's side-steering hooks; built once at boot. */
   steering(fastify: FastifyInstance, table: RouteTable): SideSteering {
     this.table = table;
-    fastify.decorateRequest('figwayFallback', null);
-    fastify.decorateRequest('figwaySide', null);
     const trust = compileTrust(this.config.trustProxy);
     // Every route that can change side can be given `shadow:` by a reload: its copies are ready from boot.
     const shadowFor = (route: CompiledRoute, build: ForwarderBuilder): ShadowWiring => {

@@ -86,7 +86,6 @@ function sidePlugin(
   shadow?: ShadowWiring,
 ): ExchangeCache {
   const cache = build.cache;
-  const sampled = new WeakSet<FastifyRequest>();
   const shadowTo = side === 'legacy' ? 'new' : 'legacy';
   const toLegacy = async (ex: Exchange) => {
     live.served.new--;
@@ -95,7 +94,7 @@ function sidePlugin(
     ex.relay(await ex.call());
   };
   const relay = (ex: Exchange, up: UpstreamResponse) => {
-    const tap = shadow && sampled.has(ex.request) ? startShadow(ex.request) : undefined;
+    const tap = shadow && ex.request.figwayShadowSampled ? startShadow(ex.request) : undefined;
     ex.relay(up, undefined, tap?.(up.statusCode, up.headers));
   };
   const startShadow = (request: FastifyRequest) => {
@@ -109,7 +108,7 @@ function sidePlugin(
     takes(ex) {
       const s = live.shadow;
       if (shadow && s && s.to === shadowTo && shadow.runner.wants(s, ex.request.method, !hasBody(ex.request))) {
-        sampled.add(ex.request);
+        ex.request.figwayShadowSampled = true;
         return true;
       }
       return (side === 'new' && live.fallback !== undefined) || (cache?.takes(ex) ?? false);
@@ -117,7 +116,7 @@ function sidePlugin(
     async handle(ex) {
       const statuses = side === 'new' ? live.fallback : undefined;
       if (!statuses) {
-        if (!sampled.has(ex.request)) return cache!.handle(ex);
+        if (!ex.request.figwayShadowSampled) return cache!.handle(ex);
         return relay(ex, await ex.call());
       }
       const breaker = live.breaker;
@@ -176,7 +175,6 @@ export function proxiedSides(
 
 /** Set on a module request that may still fall back; ProblemFilter calls it on a 5xx before anything was sent. */
 export type ModuleFallback = (request: FastifyRequest, reply: FastifyReply) => void;
-type SteeredRequest = FastifyRequest & { figwayFallback?: ModuleFallback | null; figwaySide?: Side };
 
 /**
  * A module route: the decision is a route-level onRequest hook (after the global auth and rate-limit hooks, so
@@ -199,21 +197,20 @@ export function moduleSides(
     live.breaker?.failure();
     live.served.new--;
     live.served.fallback++;
-    (request as SteeredRequest).figwaySide = Side.Fallback;
+    request.figwaySide = Side.Fallback;
     fallback(request, reply);
   };
   const token = shadow?.runner.token;
   const onRequest: onRequestHookHandler = (request, reply, done) => {
     if (live.shadow && request.headers[SHADOW_TOKEN_HEADER] === token) {
-      (request as SteeredRequest).figwaySide = Side.Shadow;
+      request.figwaySide = Side.Shadow;
       return done();
     }
     const side = decideSide(live, flags, request, reply);
     if (side === Side.New) {
       live.served.new++;
-      const r = request as SteeredRequest;
-      r.figwaySide = Side.New;
-      if (live.fallback && replayable(request)) r.figwayFallback = replay;
+      request.figwaySide = Side.New;
+      if (live.fallback && replayable(request)) request.figwayFallback = replay;
       return done();
     }
     if (side === Side.Legacy) {
@@ -226,7 +223,7 @@ export function moduleSides(
   // The module's outcome feeds the breaker (a replayed request was already counted as a failure).
   const onResponse: onResponseHookHandler = (request, reply, done) => {
     const breaker = live.breaker;
-    if (breaker && (request as SteeredRequest).figwaySide === Side.New) {
+    if (breaker && request.figwaySide === Side.New) {
       if (reply.statusCode >= 500 || live.fallback?.has(reply.statusCode)) breaker.failure();
       else breaker.success();
     }
@@ -237,7 +234,7 @@ export function moduleSides(
 
 /** Shadow copies injected into a module are not client traffic: the metrics hook leaves them out. */
 export function isShadowCopy(request: FastifyRequest): boolean {
-  return (request as SteeredRequest).figwaySide === Side.Shadow;
+  return request.figwaySide === Side.Shadow;
 }
 
 /** A Nest route routes.yaml does not claim: only the global rollback can send it to legacy (the catch-all). */

@@ -69,7 +69,7 @@ export function httpTarget(set: UpstreamSet, route: CompiledRoute, trust: TrustF
   return (request) => {
     const upstream = set.pick(undefined, false);
     const [path, query] = splitTarget(request.raw.url ?? '/');
-    const identity = (request as FastifyRequest & { figwayUser?: { userId: string; method: string } }).figwayUser;
+    const identity = request.figwayUser;
     const host = route.preserveHost ? (clientHost(request) ?? upstream.host) : upstream.host;
     const headers = buildUpstreamHeaders(request.raw, trust, { requestId: request.id, host, identity });
     delete headers['content-length'];

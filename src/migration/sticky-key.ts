@@ -21,7 +21,7 @@ function cookieValue(header: string | undefined): string | undefined {
  * at once, so a browser's first request is already on the side it will stay on.
  */
 export function stickyKey(request: FastifyRequest, reply: FastifyReply): string {
-  const user = (request as FastifyRequest & { figwayUser?: { userId: string } }).figwayUser?.userId;
+  const user = request.figwayUser?.userId;
   if (user !== undefined) return `u:${user}`;
   const existing = cookieValue(request.headers.cookie);
   if (existing) return `c:${existing}`;

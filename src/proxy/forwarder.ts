@@ -10,7 +10,7 @@ import { inRequestTrace, traceContextOf } from '../telemetry/request-trace';
 import { traceUpstream, traceUpstreamSpan } from '../telemetry/upstream-trace';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { TrustFn } from './client-address';
-import { writeRawProblem } from './problem-response';
+import { writeRawProblem } from '../errors/problem-writer';
 import { behindClose, closeAfter } from '../edge/closing-connections';
 import { BodyTooLarge, declaredTooLarge, limitBody } from './body-limit';
 import { buildUpstreamHeaders, clientHost } from './request-headers';
@@ -182,7 +182,7 @@ export function createForwarder(route: CompiledRoute, set: UpstreamSet, opts: Fo
         // under load (test/faults/legacy-instance-dies-under-load). At most three attempts in all.
         const attempt = (upstream: Upstream, spent: { connect: boolean; reset: boolean }) => {
           const host = served.preserveHost ? (clientHost(request) ?? upstream.host) : upstream.host;
-          const identity = (request as FastifyRequest & { figwayUser?: { userId: string; method: string } }).figwayUser;
+          const identity = request.figwayUser;
           const headers = buildUpstreamHeaders(req, trust, { requestId: request.id, host, identity, cspNonce: nonce });
           if (o.headers) Object.assign(headers, o.headers);
           const response = new UpstreamResponse(

@@ -29,8 +29,6 @@ export interface SideSteering {
   ): { onRequest: onRequestHookHandler; onResponse?: onResponseHookHandler } | undefined;
 }
 
-const PROXY_MARK = 'figwayProxy';
-
 export interface ProxyWiring {
   config: GatewayConfig;
   table: RouteTable;
@@ -75,7 +73,7 @@ function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInst
  */
 export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): void {
   fastify.addHook('onRoute', (opts: RouteOptions) => {
-    if ((opts.config as Record<string, unknown> | undefined)?.[PROXY_MARK] || isGatewayOwnPath(opts.url)) return;
+    if (opts.config?.figwayProxy || isGatewayOwnPath(opts.url)) return;
     const methods = ([] as string[]).concat(opts.method);
     const route = methods.map((m) => w.table.match(opts.url, m)).find((r) => r !== w.table.catchAll);
     let target: CompiledRoute | undefined;
@@ -96,7 +94,7 @@ export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): 
       return;
     }
     const forward = forwarderFor(target, w, fastify);
-    ((opts.config ??= {}) as Record<string, unknown>).helmet = HELMET_SKIPPED;
+    (opts.config ??= {}).helmet = HELMET_SKIPPED;
     const hooks = ([] as unknown[]).concat(opts.onRequest ?? []);
     opts.onRequest = [(request, reply) => forward(request, reply), ...hooks] as RouteOptions['onRequest'];
   });
@@ -123,7 +121,7 @@ export async function registerProxyRoutes(fastify: FastifyInstance, w: ProxyWiri
           method,
           url,
           exposeHeadRoute: false,
-          config: { [PROXY_MARK]: true, routeId: route.id, helmet: HELMET_SKIPPED },
+          config: { figwayProxy: true, routeId: route.id, helmet: HELMET_SKIPPED },
           handler: (request, reply) => forward(request, reply),
         });
       }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem-writer';
 import { alternativeReadings, normalizePath } from './canonical-path';
 import { splitTarget } from './path-rewrite';
 import { isGatewayOwnPath, type RouteTable } from './route-table';
@@ -70,7 +71,7 @@ export function installPathGuard(fastify: FastifyInstance, check: PathCheck): vo
     const refusal = check(splitTarget(request.url)[0], request.method);
     if (refusal === undefined) return done();
     const problem = toProblem(new GatewayError('BAD_PATH', refusal), request.id);
-    reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    sendProblem(reply, problem);
   });
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem-writer';
 import { addressKey } from '../rate-limit/client-key';
 import { CSP_REPORT_PATH } from './csp-policy';
 
@@ -152,7 +153,7 @@ export interface CspReportEvents {
 
 function problem(request: FastifyRequest, reply: FastifyReply, err: unknown) {
   const p = toProblem(err, request.id, CSP_REPORT_PATH);
-  return reply.code(p.status).header('content-type', PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(p);
+  return sendProblem(reply.header('cache-control', 'no-store'), p);
 }
 
 /**

@@ -6,10 +6,6 @@ import { createNonce } from './nonce';
 import { helmetOptions, NOT_FROM_HELMET, type SecurityHeaders } from './security-headers';
 export { HELMET_SKIPPED } from './security-headers';
 
-function helmetSkipped(config: unknown): boolean {
-  return (config as { helmet?: { skipRoute?: boolean } } | undefined)?.helmet?.skipRoute === true;
-}
-
 /**
  * Security headers for every reply Fastify sends (Nest modules, health, metrics, admin, problems, 404s, and
  * replies a hook sends on a proxied route such as 429 or 401). helmet sets its fields in onRequest; onSend adds
@@ -28,7 +24,7 @@ export async function installSecurityHeaders(
   const all = Object.entries(fixed);
   const extra = all.filter(([name]) => NOT_FROM_HELMET.includes(name));
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    const skipped = helmetSkipped(request.routeOptions.config);
+    const skipped = request.routeOptions.config.helmet?.skipRoute === true;
     for (const [name, value] of skipped ? all : extra) reply.header(name, value);
     if (csp.headerName) {
       if (isHtml(reply.getHeader('content-type'))) reply.header(csp.headerName, csp.htmlPolicy(createNonce()));

@@ -46,7 +46,7 @@ export function enterRequestTrace(request: FastifyRequest, reply: FastifyReply, 
   // Fastify builds a fresh routeOptions object on every read: once.
   const options = request.routeOptions;
   const route = options.url;
-  const routeId = (options.config as { routeId?: string } | undefined)?.routeId;
+  const routeId = options.config?.routeId;
   if (route && UNTRACED.test(route)) return done();
   tracer ??= trace.getTracer('figway', VERSION);
   // The caller's traceparent/tracestate/baggage, if any: its trace id continues here.
