@@ -23,7 +23,8 @@ type Sink =
 
 /**
  * One upstream exchange as an undici dispatch handler (the callback API, without the Readable, AbortController
- * and pipeline a `request()` costs per call: about a third of the proxy's CPU per request in bench/).
+ * and pipeline a `request()` costs per call: a large share of the proxy's CPU per request, see bench/README.md,
+ * "Figures behind code comments").
  * The body is held (the parser paused) from the response head until a consumer says where it goes: `pipe` to
  * the client with backpressure, `collect` into memory, or `dump`.
  */
