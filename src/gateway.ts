@@ -42,7 +42,7 @@ import { MigrationControl } from './migration/migration-control';
 import { isShadowCopy } from './migration/route-sides';
 import { installCors } from './security/cors';
 import { registerCspReportRoute } from './security/csp-report';
-import { compileProxiedHeaders } from './security/proxied-headers';
+import { compileProxiedResponses } from './security/proxied-headers';
 import { compileSecurityHeaders } from './security/security-headers';
 import { installSecurityHeaders } from './security/security-hooks';
 
@@ -115,7 +115,7 @@ export async function createGateway(
     config,
     table,
     upstreams,
-    security: compileProxiedHeaders(securityHeaders),
+    responses: compileProxiedResponses(config, securityHeaders),
     onDone: (route, method, status, seconds, reply, firstByte) => {
       metrics.observe(route.id, route.targetLabel, method, status, seconds, firstByte);
       accessLog?.write(reply.request, route.id, route.targetLabel, status, seconds);

@@ -16,6 +16,12 @@ export interface ExchangeObserver {
   done(err?: Error): void;
 }
 
+/** Told how one upstream attempt ended before its body is consumed: a response head, or a failure before one. */
+export interface AttemptListener {
+  upstreamHead(response: UpstreamResponse): void;
+  upstreamFailed(err: Error): void;
+}
+
 type Sink =
   | { kind: 'pipe'; res: Writable; tap?: BodyTap }
   | { kind: 'collect'; max: number; chunks: Buffer[]; size: number; resolve: (body: Buffer | null) => void }
@@ -42,10 +48,7 @@ export class UpstreamResponse {
   private finished: 'no' | 'complete' | 'failed' = 'no';
   observer: ExchangeObserver | undefined = undefined;
 
-  constructor(
-    private readonly onHead: (response: UpstreamResponse) => void,
-    private readonly onFailure: (err: Error) => void,
-  ) {}
+  constructor(private readonly listener: AttemptListener) {}
 
   /** Parsed, lowercase names; repeated fields become arrays (Set-Cookie stays one entry per cookie). */
   get headers(): IncomingHttpHeaders {
@@ -144,7 +147,7 @@ export class UpstreamResponse {
     this.resumeFn = resume;
     this.headReceived = true;
     this.observer?.head(statusCode);
-    this.onHead(this);
+    this.listener.upstreamHead(this);
     return this.sink !== undefined;
   }
 
@@ -168,7 +171,7 @@ export class UpstreamResponse {
   onError(err: Error): void {
     this.finished = 'failed';
     try {
-      if (!this.headReceived) this.onFailure(err);
+      if (!this.headReceived) this.listener.upstreamFailed(err);
       else if (this.sink) this.fail();
     } finally {
       this.observer?.done(err);

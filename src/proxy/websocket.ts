@@ -8,7 +8,6 @@ import { toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { canonicalUrl, type PathCheck } from '../routing/path-guard';
-import { securityHeadLines } from '../security/security-headers';
 import { compileTrust, plainAddress } from './client-address';
 import { buildUpstreamHeaders } from './request-headers';
 import { validRequestId } from './request-id';
@@ -111,8 +110,8 @@ export function attachWebSocketProxy(
   onDone?: UpgradeDone,
 ): void {
   const trust = compileTrust(w.config.trustProxy);
-  // A refused handshake is an answer like any other: same static security headers (issue 9).
-  const fixed = w.security ? securityHeadLines(w.security.security) : '';
+  // A refused handshake is an answer like any other: the gateway's static head lines (issue 9).
+  const fixed = w.responses?.socketHeadLines ?? '';
   const proxies = new Map<CompiledRoute, RequestHandler>();
 
   const proxyFor = (route: CompiledRoute): RequestHandler => {
