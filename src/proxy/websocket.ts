@@ -8,11 +8,11 @@ import { toProblem } from '../errors/problem';
 import { GatewayError } from '../errors/gateway-error';
 import { isGatewayOwnPath, splitTarget, type CompiledRoute } from '../routing';
 import { canonicalUrl, type PathCheck } from '../routing/path-guard';
-import { compileTrust, plainAddress } from './client-address';
+import { compileTrust, plainAddress, type TrustFn } from './client-address';
 import { buildUpstreamHeaders } from './request-headers';
 import { validRequestId } from './request-id';
 import type { ProxyWiring } from './proxy-routes';
-import type { Upstream } from './upstream-set';
+import type { Upstream, UpstreamSet } from './upstream-set';
 
 /**
  * Why an upgrade is not a WebSocket opening handshake the gateway will relay, or undefined when it is one.
@@ -97,6 +97,85 @@ export type UpgradeDone = (
   },
 ) => void;
 
+/** Reports what became of an upgrade request (metrics, access log) once its client connection closes. */
+function watchOutcome(req: IncomingMessage, socket: Socket, trust: TrustFn, onDone: UpgradeDone): void {
+  const started = process.hrtime.bigint();
+  const outcome: UpgradeOutcome = { routeId: 'unmatched', target: 'gateway', status: 499 };
+  outcomes.set(socket, outcome);
+  socket.once('close', () =>
+    onDone(req, {
+      routeId: outcome.routeId,
+      target: outcome.target,
+      status: outcome.status,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      firstByteSeconds: outcome.headAt === undefined ? undefined : Number(outcome.headAt - started) / 1e9,
+      bytes: socket.bytesWritten,
+      // As for HTTP requests (request.ip): the peer, or the forwarded client when the peer is a trusted proxy.
+      client: plainAddress(proxyAddr(req, trust)),
+    }),
+  );
+}
+
+/** The relay of one route's upgrades (http-proxy-middleware), made at the route's first upgrade. */
+function upgradeProxy(
+  route: CompiledRoute,
+  set: UpstreamSet,
+  log: FastifyBaseLogger,
+  trust: TrustFn,
+  fixed: string,
+): RequestHandler {
+  // With a path in the target URL, http-proxy puts it before the request path: the instance's prefix, as for HTTP.
+  const base = (u: Upstream) => u.origin + u.prefix;
+  return createProxyMiddleware<IncomingMessage>({
+    target: base(set.upstreams[0]),
+    router: () => base(set.pick()),
+    ws: true,
+    changeOrigin: !route.preserveHost,
+    pathRewrite: (url) => {
+      const [path, query] = splitTarget(url);
+      return route.rewrite(path) + query;
+    },
+    logger: { info: () => {}, warn: (m: unknown) => log.warn(m), error: (m: unknown) => log.error(m) },
+    on: {
+      proxyReqWs: (proxyReq, req, socket) => {
+        const outcome = outcomes.get(socket as Socket);
+        if (outcome) {
+          const answered = (status: number) => {
+            outcome.status = status;
+            outcome.headAt ??= process.hrtime.bigint();
+          };
+          proxyReq.once('upgrade', () => answered(101));
+          // A refusal by the upstream (401, 404, ...) is relayed to the client as it came.
+          proxyReq.once('response', (res) => answered(res.statusCode ?? 502));
+        }
+        // http-proxy copied the client's head as it came: the upstream gets the fields a forwarded request would
+        // (request-headers.ts: hop-by-hop, forwarding, overrides, underscore twins, a client's X-Figway-*), plus
+        // the handshake's own Connection and Upgrade, and the Host http-proxy chose (route `host:`).
+        const h = buildUpstreamHeaders(req, trust, {
+          requestId: (req.headers['x-request-id'] as string) ?? '',
+          host: '',
+          identity: identities.get(req),
+        });
+        for (const name of proxyReq.getHeaderNames())
+          if (!(name in h) && !HANDSHAKE_FIELDS.has(name)) proxyReq.removeHeader(name);
+        for (const name in h) if (name !== 'host') proxyReq.setHeader(name, h[name]);
+      },
+      error: (err, req, target) => {
+        log.warn({ err, route: route.id, url: req.url }, 'websocket upstream failed');
+        const socket = target as Socket;
+        if (socket && 'end' in socket && !socket.destroyed && !socket.writableEnded) {
+          rejectUpgrade(
+            socket,
+            new GatewayError('UPSTREAM_CONNECT_FAILED', 'The upstream service could not be reached.'),
+            '',
+            fixed,
+          );
+        }
+      },
+    },
+  });
+}
+
 /**
  * WebSocket upgrades are relayed by http-proxy-middleware (the HTTP hot path is undici, which does not relay
  * upgrades). The route table picks the target the same way as for HTTP; modules do not speak WebSocket yet.
@@ -116,59 +195,7 @@ export function attachWebSocketProxy(
 
   const proxyFor = (route: CompiledRoute): RequestHandler => {
     let p = proxies.get(route);
-    if (p) return p;
-    const set = w.upstreams.forRoute(route);
-    // With a path in the target URL, http-proxy puts it before the request path: the instance's prefix, as for HTTP.
-    const base = (u: Upstream) => u.origin + u.prefix;
-    p = createProxyMiddleware<IncomingMessage>({
-      target: base(set.upstreams[0]),
-      router: () => base(set.pick()),
-      ws: true,
-      changeOrigin: !route.preserveHost,
-      pathRewrite: (url) => {
-        const [path, query] = splitTarget(url);
-        return route.rewrite(path) + query;
-      },
-      logger: { info: () => {}, warn: (m: unknown) => log.warn(m), error: (m: unknown) => log.error(m) },
-      on: {
-        proxyReqWs: (proxyReq, req, socket) => {
-          const outcome = outcomes.get(socket as Socket);
-          if (outcome) {
-            const answered = (status: number) => {
-              outcome.status = status;
-              outcome.headAt ??= process.hrtime.bigint();
-            };
-            proxyReq.once('upgrade', () => answered(101));
-            // A refusal by the upstream (401, 404, ...) is relayed to the client as it came.
-            proxyReq.once('response', (res) => answered(res.statusCode ?? 502));
-          }
-          // http-proxy copied the client's head as it came: the upstream gets the fields a forwarded request would
-          // (request-headers.ts: hop-by-hop, forwarding, overrides, underscore twins, a client's X-Figway-*), plus
-          // the handshake's own Connection and Upgrade, and the Host http-proxy chose (route `host:`).
-          const h = buildUpstreamHeaders(req, trust, {
-            requestId: (req.headers['x-request-id'] as string) ?? '',
-            host: '',
-            identity: identities.get(req),
-          });
-          for (const name of proxyReq.getHeaderNames())
-            if (!(name in h) && !HANDSHAKE_FIELDS.has(name)) proxyReq.removeHeader(name);
-          for (const name in h) if (name !== 'host') proxyReq.setHeader(name, h[name]);
-        },
-        error: (err, req, target) => {
-          log.warn({ err, route: route.id, url: req.url }, 'websocket upstream failed');
-          const socket = target as Socket;
-          if (socket && 'end' in socket && !socket.destroyed && !socket.writableEnded) {
-            rejectUpgrade(
-              socket,
-              new GatewayError('UPSTREAM_CONNECT_FAILED', 'The upstream service could not be reached.'),
-              '',
-              fixed,
-            );
-          }
-        },
-      },
-    });
-    proxies.set(route, p);
+    if (!p) proxies.set(route, (p = upgradeProxy(route, w.upstreams.forRoute(route), log, trust, fixed)));
     return p;
   };
 
@@ -176,23 +203,7 @@ export function attachWebSocketProxy(
     const id = validRequestId(req.headers['x-request-id']) ?? randomUUID();
     req.headers['x-request-id'] = id;
     socket.on('error', () => socket.destroy());
-    if (onDone) {
-      const started = process.hrtime.bigint();
-      const outcome: UpgradeOutcome = { routeId: 'unmatched', target: 'gateway', status: 499 };
-      outcomes.set(socket, outcome);
-      socket.once('close', () =>
-        onDone(req, {
-          routeId: outcome.routeId,
-          target: outcome.target,
-          status: outcome.status,
-          seconds: Number(process.hrtime.bigint() - started) / 1e9,
-          firstByteSeconds: outcome.headAt === undefined ? undefined : Number(outcome.headAt - started) / 1e9,
-          bytes: socket.bytesWritten,
-          // As for HTTP requests (request.ip): the peer, or the forwarded client when the peer is a trusted proxy.
-          client: plainAddress(proxyAddr(req, trust)),
-        }),
-      );
-    }
+    if (onDone) watchOutcome(req, socket, trust, onDone);
     const bad = badHandshake(req);
     if (bad) {
       rejectUpgrade(socket, new GatewayError('BAD_REQUEST', bad.detail), id, fixed + (bad.extra ?? ''));
