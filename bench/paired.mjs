@@ -67,6 +67,12 @@ if (!existsSync(gatewayMain)) {
   console.error('paired bench: dist/main.js not found: run `npm run build` first (or `npm run bench:paired`)');
   process.exit(2);
 }
+// A before/after comparison of two builds: A runs another tree's gateway (its dist/main.js), B this tree's.
+const mainA = process.env.BENCH_A_MAIN ? path.resolve(process.env.BENCH_A_MAIN) : gatewayMain;
+if (!existsSync(mainA)) {
+  console.error(`paired bench: BENCH_A_MAIN ${mainA} not found`);
+  process.exit(2);
+}
 
 const children = new Set();
 const stopAll = () => {
@@ -137,7 +143,8 @@ async function startPair(order) {
   const targets = {};
   for (const [name, env] of order) {
     const port = await freePort();
-    const child = start(process.execPath, [...NODE_FLAGS, gatewayMain], { ...env, PORT: String(port) });
+    const main = name === 'A' ? mainA : gatewayMain;
+    const child = start(process.execPath, [...NODE_FLAGS, main], { ...env, PORT: String(port) });
     await waitForHealth(`http://127.0.0.1:${port}`, child);
     targets[name] = { name, child, url: `http://127.0.0.1:${port}${BENCH_PATH}`, served: 0, ticks0: 0 };
   }
@@ -198,7 +205,9 @@ async function main() {
   console.log(
     `paired bench: GET ${BENCH_PATH}, ${CONNECTIONS} connections, ${SESSIONS} sessions of ${PAIRS} pairs of ${SLICE_S} s slices (after a ${RAMP_S} s ramp each), ${TOGETHER ? 'A and B loaded together' : 'A and B loaded in turn'}`,
   );
-  console.log(`  A: the plain gateway (RATE_LIMIT=off CACHE_ENABLED=false)`);
+  console.log(
+    `  A: the plain gateway (RATE_LIMIT=off CACHE_ENABLED=false)${mainA === gatewayMain ? '' : `, built from ${mainA}`}`,
+  );
   console.log(`  B: A plus ${labelB}`);
   console.log(
     pin.enabled
@@ -303,6 +312,7 @@ async function main() {
     warmupS: WARMUP_S,
     connections: CONNECTIONS,
     b: labelB,
+    aMain: mainA,
     node: process.version,
     pinning: pin,
   };

@@ -29,7 +29,7 @@ import { capConnections } from './edge/connection-cap';
 import { OverloadMonitor } from './edge/overload';
 import { compilePathCheck, foldRoutes } from './routing/path-guard';
 import { MigrationControl } from './migration/migration-control';
-import { compileProxiedHeaders } from './security/proxied-headers';
+import { compileProxiedResponses } from './security/proxied-headers';
 import { compileSecurityHeaders, type SecurityHeaders } from './security/security-headers';
 import type { PipelineParts } from './pipeline/parts';
 import { compileRouteRules } from './pipeline/route-rules';
@@ -134,7 +134,7 @@ function proxyWiring(
     config,
     table,
     upstreams,
-    security: compileProxiedHeaders(securityHeaders),
+    responses: compileProxiedResponses(config, securityHeaders),
     onDone: (route, method, status, seconds, reply, firstByte) => {
       metrics.observe(route.id, route.targetLabel, method, status, seconds, firstByte);
       accessLog?.write(reply.request, route.id, route.targetLabel, status, seconds);

@@ -9,8 +9,8 @@ import type { RateLimitPolicy } from './rate-limit/rate-limit-policy';
 /**
  * Per-request values the gateway keeps on Fastify's request and reply objects, declared once at boot so every
  * request object has the same shape. They replace WeakMaps keyed by request: a WeakMap entry per request made V8's
- * garbage collector process an ephemeron per live request at every scavenge, and `set` alone showed as 0.7 µs per
- * request in CPU profiles of the tracing row, whose GC time rose by two thirds (bench/README.md).
+ * garbage collector process an ephemeron per live request at every scavenge, which showed in CPU profiles as
+ * WeakMap `set` time and a rise in GC time (bench/README.md, "Figures behind code comments").
  */
 declare module 'fastify' {
   interface FastifyRequest {

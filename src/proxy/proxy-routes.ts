@@ -1,11 +1,9 @@
 import type { FastifyInstance, HTTPMethods, onRequestHookHandler, onResponseHookHandler, RouteOptions } from 'fastify';
 import type { GatewayConfig } from '../config';
 import { isGatewayOwnPath, type CompiledRoute, type RouteTable } from '../routing';
-import { corsEnabled } from '../security/cors';
-import type { ProxiedHeaders } from '../security/proxied-headers';
-import { HELMET_SKIPPED } from '../security/security-headers';
 import { compileTrust } from './client-address';
 import { createForwarder, type ExchangeCache, type ForwarderOptions, type ForwardFn } from './forwarder';
+import type { ProxiedResponses } from './response-transforms';
 import type { UpstreamRegistry } from './upstream-registry';
 import type { UpstreamSet } from './upstream-set';
 
@@ -38,8 +36,11 @@ export interface ProxyWiring {
   onUpstreamError?: ForwarderOptions['onUpstreamError'];
   cache?: ForwarderOptions['cache'];
   steering?: SideSteering;
-  /** Security headers for hijacked replies; helmet is skipped on the routes the forwarder answers. */
-  security?: ProxiedHeaders;
+  /**
+   * The gateway's policy for the answers the forwarder writes (security headers, CSP, CORS as response transforms
+   * per route); undefined leaves upstream heads as they are.
+   */
+  responses?: ProxiedResponses;
 }
 
 function builder(w: ProxyWiring, fastify: FastifyInstance): ForwarderBuilder {
@@ -60,8 +61,7 @@ function forwarderFor(route: CompiledRoute, w: ProxyWiring, fastify: FastifyInst
     streams: w.streams,
     onUpstreamError: w.onUpstreamError,
     cache,
-    security: w.security,
-    cors: corsEnabled(w.config),
+    transforms: w.responses?.transformsFor(route),
     upstreamSpans: w.config.traceUpstreamSpans,
   });
 }
@@ -94,7 +94,7 @@ export function redirectModuleRoutes(fastify: FastifyInstance, w: ProxyWiring): 
       return;
     }
     const forward = forwarderFor(target, w, fastify);
-    (opts.config ??= {}).helmet = HELMET_SKIPPED;
+    Object.assign((opts.config ??= {}), w.responses?.routeConfig);
     const hooks = ([] as unknown[]).concat(opts.onRequest ?? []);
     opts.onRequest = [(request, reply) => forward(request, reply), ...hooks] as RouteOptions['onRequest'];
   });
@@ -121,7 +121,7 @@ export async function registerProxyRoutes(fastify: FastifyInstance, w: ProxyWiri
           method,
           url,
           exposeHeadRoute: false,
-          config: { figwayProxy: true, routeId: route.id, helmet: HELMET_SKIPPED },
+          config: { figwayProxy: true, routeId: route.id, ...w.responses?.routeConfig },
           handler: (request, reply) => forward(request, reply),
         });
       }

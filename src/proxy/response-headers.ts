@@ -1,15 +1,15 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { HeadEdit } from '../security/proxied-headers';
+import type { HeadEdit } from './response-transforms';
 import { connectionTokens, isHopByHop } from './hop-by-hop';
 
 /**
  * The client's response head from the upstream's raw fields: names keep their case and order, repeated fields
  * (Set-Cookie) stay separate, hop-by-hop ones and those Connection names go (Node re-frames the body itself).
  * `own` are the fields the gateway set before forwarding (request id, rate-limit, X-Cache): they replace an
- * upstream field of the same name, except Set-Cookie, which the gateway's own (the rollout cookie) join. `edit`
- * (security headers, built at boot) drops more upstream fields and appends the gateway's fixed ones last.
+ * upstream field of the same name, except Set-Cookie, which the gateway's own (the rollout cookie) join. `edits`
+ * (the route's response transforms, built at boot) drop more upstream fields and append the gateway's fixed ones last.
  */
-export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders, edit?: HeadEdit): string[] {
+export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders, edits?: readonly HeadEdit[]): string[] {
   let named: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i].length === 10 && raw[i].toString('latin1').toLowerCase() === 'connection') {
@@ -24,7 +24,7 @@ export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders, edit
       isHopByHop(lower) ||
       (own[lower] !== undefined && lower !== 'set-cookie') ||
       named?.includes(lower) ||
-      edit?.drop.has(lower)
+      (edits !== undefined && dropped(edits, lower))
     )
       continue;
     out.push(name, raw[i + 1].toString('latin1'));
@@ -35,6 +35,11 @@ export function buildClientHeaders(raw: Buffer[], own: OutgoingHttpHeaders, edit
     if (Array.isArray(v)) for (const item of v) out.push(name, item);
     else out.push(name, String(v));
   }
-  if (edit) for (let i = 0; i < edit.append.length; i++) out.push(edit.append[i]);
+  if (edits) for (const edit of edits) for (let i = 0; i < edit.append.length; i++) out.push(edit.append[i]);
   return out;
+}
+
+function dropped(edits: readonly HeadEdit[], name: string): boolean {
+  for (let i = 0; i < edits.length; i++) if (edits[i].drop.has(name)) return true;
+  return false;
 }

@@ -16,6 +16,12 @@ export interface ExchangeObserver {
   done(err?: Error): void;
 }
 
+/** Told how one upstream attempt ended before its body is consumed: a response head, or a failure before one. */
+export interface AttemptListener {
+  upstreamHead(response: UpstreamResponse): void;
+  upstreamFailed(err: Error): void;
+}
+
 type Sink =
   | { kind: 'pipe'; res: Writable; tap?: BodyTap }
   | { kind: 'collect'; max: number; chunks: Buffer[]; size: number; resolve: (body: Buffer | null) => void }
@@ -23,7 +29,8 @@ type Sink =
 
 /**
  * One upstream exchange as an undici dispatch handler (the callback API, without the Readable, AbortController
- * and pipeline a `request()` costs per call: about a third of the proxy's CPU per request in bench/).
+ * and pipeline a `request()` costs per call: a large share of the proxy's CPU per request, see bench/README.md,
+ * "Figures behind code comments").
  * The body is held (the parser paused) from the response head until a consumer says where it goes: `pipe` to
  * the client with backpressure, `collect` into memory, or `dump`.
  */
@@ -41,10 +48,7 @@ export class UpstreamResponse {
   private finished: 'no' | 'complete' | 'failed' = 'no';
   observer: ExchangeObserver | undefined = undefined;
 
-  constructor(
-    private readonly onHead: (response: UpstreamResponse) => void,
-    private readonly onFailure: (err: Error) => void,
-  ) {}
+  constructor(private readonly listener: AttemptListener) {}
 
   /** Parsed, lowercase names; repeated fields become arrays (Set-Cookie stays one entry per cookie). */
   get headers(): IncomingHttpHeaders {
@@ -143,7 +147,7 @@ export class UpstreamResponse {
     this.resumeFn = resume;
     this.headReceived = true;
     this.observer?.head(statusCode);
-    this.onHead(this);
+    this.listener.upstreamHead(this);
     return this.sink !== undefined;
   }
 
@@ -167,7 +171,7 @@ export class UpstreamResponse {
   onError(err: Error): void {
     this.finished = 'failed';
     try {
-      if (!this.headReceived) this.onFailure(err);
+      if (!this.headReceived) this.listener.upstreamFailed(err);
       else if (this.sink) this.fail();
     } finally {
       this.observer?.done(err);

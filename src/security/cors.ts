@@ -8,6 +8,16 @@ export function isCorsPath(url: string): boolean {
   return url.startsWith(CORS_PREFIX) || url === '/api/v2' || url.startsWith('/api/v2?');
 }
 
+/**
+ * Whether a router pattern (`/x`, `/x/:id`, `/x/*`) can match a path isCorsPath accepts: its fixed start, before
+ * any parameter or wildcard, is /api/v2 or leads to it (case aside). Decided per route at boot.
+ */
+export function mayMatchCorsPath(pattern: string): boolean {
+  const cut = pattern.search(/[:*]/);
+  const fixed = (cut < 0 ? pattern : pattern.slice(0, cut)).toLowerCase();
+  return fixed.startsWith('/api/v2') || CORS_PREFIX.startsWith(fixed);
+}
+
 /** Response fields a proxied /api/v2 answer never takes from its upstream: the gateway's CORS policy is the one. */
 export const CORS_FIELDS = [
   'access-control-allow-origin',

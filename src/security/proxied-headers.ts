@@ -1,70 +1,117 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { CORS_FIELDS } from './cors';
-import { isHtml } from './csp-policy';
-import type { SecurityHeaders } from './security-headers';
-
-/** What the forwarder changes in an upstream head: upstream fields dropped, gateway fields appended. */
-export interface HeadEdit {
-  readonly drop: ReadonlySet<string>;
-  readonly append: readonly string[];
-}
+import type { GatewayConfig } from '../config';
+import type { HeadEdit, ProxiedResponses, ResponseTransform } from '../proxy/response-transforms';
+import type { CompiledRoute } from '../routing';
+import { CORS_FIELDS, corsEnabled, isCorsPath, mayMatchCorsPath } from './cors';
+import { isHtml, type CspPolicy } from './csp-policy';
+import { canStamp, stampingSink } from './html-nonce-stamper';
+import { createNonce } from './nonce';
+import { HELMET_SKIPPED, type SecurityHeaders } from './security-headers';
 
 /**
  * Fields of a stamped HTML body that would lie after the rewrite: its length changed, it is sent decoded, and
  * a strong validator names the upstream's exact bytes (RFC 9110 8.8.1), not the stamped ones.
  */
-const REWRITTEN_BODY_FIELDS = ['content-length', 'content-encoding', 'etag'];
+const REWRITTEN_BODY: HeadEdit = { drop: new Set(['content-length', 'content-encoding', 'etag']), append: [] };
+/** A proxied /api/v2 answer never takes CORS fields from its upstream: the gateway's CORS policy is the one. */
+const CORS_OWNED: HeadEdit = { drop: new Set(CORS_FIELDS), append: [] };
 
-/** The four head edits a proxied response can need, built at boot so the hot path only picks one. */
-export interface ProxiedHeaders {
-  readonly security: SecurityHeaders;
-  edit(html: boolean, corsOwned: boolean): HeadEdit;
-  /** Cold paths (problems, cache hits): the fixed set plus the non-HTML policy, over `own`. */
-  withFixed(own: OutgoingHttpHeaders): OutgoingHttpHeaders;
-}
-
-export function compileProxiedHeaders(security: SecurityHeaders): ProxiedHeaders {
-  const make = (...extra: string[][]): HeadEdit => ({
-    drop: new Set([...security.upstreamDropped, ...extra.flat()]),
-    append: security.fixedPairs,
-  });
-  const edits = [make(), make(REWRITTEN_BODY_FIELDS), make(CORS_FIELDS), make(REWRITTEN_BODY_FIELDS, CORS_FIELDS)];
-  const { csp, fixed } = security;
+/** The gateway's security header set on proxied answers: upstream copies and banners go, the fixed set is added. */
+export function securityHeadersTransform(security: SecurityHeaders): ResponseTransform {
+  const edit: HeadEdit = { drop: security.upstreamDropped, append: security.fixedPairs };
   return {
-    security,
-    edit: (html, corsOwned) => edits[(html ? 1 : 0) + (corsOwned ? 2 : 0)],
-    withFixed(own) {
-      const out: OutgoingHttpHeaders = { ...own, ...fixed };
-      if (csp.headerName) out[csp.headerName] = csp.apiPolicy;
-      return out;
+    relay(head) {
+      head.edits.push(edit);
+    },
+    stored(_head, stored) {
+      for (const name of security.upstreamDropped) delete stored[name];
+    },
+    answer(headers) {
+      Object.assign(headers, security.fixed);
     },
   };
 }
 
-/** The few upstream fields the forwarder decides on, found in one pass over the raw head. */
-export interface HeadFacts {
-  html: boolean;
-  /** text/event-stream: a long-lived stream, counted while open. */
-  stream?: boolean;
-  coding?: string;
-  vary?: string;
+/**
+ * CSP for proxied answers (undefined when CSP_MODE=off): the nonce policy and a stamped body for HTML, the API
+ * policy for everything else, including every answer the gateway writes itself.
+ */
+export function cspTransform(csp: CspPolicy): ResponseTransform | undefined {
+  const name = csp.headerName;
+  if (!name) return undefined;
+  return {
+    // CSP Level 3 7.1: a fresh nonce per response, also for bodies that turn out not to be HTML (known only later).
+    nonce: createNonce,
+    relay(head) {
+      const html = isHtml(head.facts.contentType);
+      const nonce = head.nonce!;
+      head.own[name] = html ? csp.htmlPolicy(nonce) : csp.apiPolicy;
+      const coding = head.facts.coding;
+      // Only HTML with a nonce in its policy goes through the rewriter; every other body is relayed byte for byte.
+      if (html && !head.bodiless && canStamp(coding)) {
+        head.edits.push(REWRITTEN_BODY);
+        head.body = (out) => stampingSink(out, nonce, coding);
+      }
+    },
+    answer(headers) {
+      headers[name] = csp.apiPolicy;
+    },
+  };
 }
 
-export function headFacts(raw: Buffer[]): HeadFacts {
-  const facts: HeadFacts = { html: false };
-  for (let i = 0; i < raw.length; i += 2) {
-    const n = raw[i];
-    // Length first: most fields are dismissed without decoding their name.
-    if (n.length === 12 && n.toString('latin1').toLowerCase() === 'content-type') {
-      const type = raw[i + 1].toString('latin1');
-      facts.html = isHtml(type);
-      facts.stream = /^\s*text\/event-stream/i.test(type);
-    } else if (n.length === 16 && n.toString('latin1').toLowerCase() === 'content-encoding') {
-      facts.coding = raw[i + 1].toString('latin1').trim().toLowerCase();
-    } else if (n.length === 4 && n.toString('latin1').toLowerCase() === 'vary') {
-      const v = raw[i + 1].toString('latin1');
-      facts.vary = facts.vary ? `${facts.vary}, ${v}` : v;
-    }
-  }
-  return facts;
+/** CORS field ownership on /api/v2 paths (Fetch standard, "CORS protocol"; the fields come from installCors). */
+export function corsTransform(): ResponseTransform {
+  return {
+    relay(head) {
+      if (!isCorsPath(head.path)) return;
+      // The CORS hook set `Vary: Origin` on the reply; the upstream's own Vary fields must survive next to it.
+      const vary = head.facts.vary;
+      if (vary) head.own.vary = `${vary}, ${head.own.vary ?? 'Origin'}`;
+      head.edits.push(CORS_OWNED);
+    },
+    stored(head, stored) {
+      if (!isCorsPath(head.path)) return;
+      for (const name of CORS_FIELDS) delete stored[name];
+      if (stored.vary) head.own.vary = `${String(stored.vary)}, ${head.own.vary ?? 'Origin'}`;
+    },
+  };
+}
+
+/**
+ * What the gateway's policy does to the answers the forwarder writes, decided once at boot: every proxied route
+ * gets the security headers and CSP; CORS ownership only a route whose patterns can match an /api/v2 path.
+ */
+export function compileProxiedResponses(config: GatewayConfig, security: SecurityHeaders): ProxiedResponses {
+  const base = proxiedTransforms(security);
+  const withCors = corsEnabled(config) ? [...base, corsTransform()] : base;
+  const corsFor = (route: CompiledRoute) => route.patterns.some(mayMatchCorsPath);
+  return {
+    transformsFor: (route) => (withCors !== base && corsFor(route) ? withCors : base),
+    // Helmet's hooks would edit a reply the forwarder hijacked: the transforms above do its work there.
+    routeConfig: { helmet: HELMET_SKIPPED },
+  };
+}
+
+/** Security headers, then CSP: the order their fields take in a head. */
+function proxiedTransforms(security: SecurityHeaders): ResponseTransform[] {
+  const csp = cspTransform(security.csp);
+  return csp ? [securityHeadersTransform(security), csp] : [securityHeadersTransform(security)];
+}
+
+/** The fields every head the gateway writes itself gets (what the transforms' `answer` adds), over `own`. */
+export interface ProxiedHeaders {
+  readonly security: SecurityHeaders;
+  withFixed(own: OutgoingHttpHeaders): OutgoingHttpHeaders;
+}
+
+export function compileProxiedHeaders(security: SecurityHeaders): ProxiedHeaders {
+  const transforms = proxiedTransforms(security);
+  return {
+    security,
+    withFixed(own) {
+      const out: OutgoingHttpHeaders = { ...own };
+      for (const t of transforms) t.answer?.(out);
+      return out;
+    },
+  };
 }

@@ -14,12 +14,12 @@ import { redactQuery, traceFields, tracingOn } from './tracing';
 
 /**
  * The server span of each request, made from the gateway's own Fastify hooks rather than by
- * @opentelemetry/instrumentation-http. With that instrumentation the bench's tracing row ran at 0.38x the plain
- * gateway's req/s (2.96x its CPU per request), and with sampling off, no span recorded at all, the gateway still
- * spent about twice its CPU per request: it re-binds every listener of every request and response to the context
- * (each event then enters AsyncLocalStorage again), patches methods onto each response object, and parses the URL
- * and forwarding headers before any sampling decision. What the gateway needs is less: a SERVER span continuing
- * the caller's trace, active while the request is handled so that the forwarder, ioredis and undici see it.
+ * @opentelemetry/instrumentation-http. That instrumentation cost the gateway a multiple of its CPU per request, even
+ * with sampling off and no span recorded at all (bench/README.md, "Figures behind code comments"): it re-binds every
+ * listener of every request and response to the context (each event then enters AsyncLocalStorage again), patches
+ * methods onto each response object, and parses the URL and forwarding headers before any sampling decision. What the
+ * gateway needs is less: a SERVER span continuing the caller's trace, active while the request is handled so that the
+ * forwarder, ioredis and undici see it.
  */
 
 /** Gateway-own endpoints polled by probes and scrapers: a span every few seconds per pod says nothing. */

@@ -12,7 +12,8 @@ const ZERO_SPAN_ID = '0'.repeat(16);
  * Every request gets a trace id (and the sampled ones span ids) whether or not it is sampled, so this is on the
  * hot path of every traced request. The SDK's RandomIdGenerator makes each id from Math.random() words written
  * into a buffer and hex-encoded per id, one call into C++ per id; here one `toString('hex')` serves about 250 ids
- * (cut as substrings, which V8 makes without copying), about a third of the time per request in a microbenchmark.
+ * (cut as substrings, which V8 makes without copying): far less time per id (bench/README.md, "Figures behind code
+ * comments").
  * The ids are also unpredictable, which Math.random's are not: W3C Trace Context asks for globally unique,
  * randomly generated trace ids (Level 2's random flag names exactly that property).
  */

@@ -20,11 +20,10 @@ import { PooledIdGenerator } from './trace-ids';
  * exchange on it, or in a client span per attempt with TRACE_UPSTREAM_SPANS (upstream-trace.ts); the chat model
  * call comes from the chat service (llm-trace.ts), and Redis commands from the ioredis instrumentation.
  *
- * There is no undici instrumentation: subscribed to undici's diagnostics channels, it made every forwarded request
- * pay for five channel messages and its handlers, even though the forwarder records the exchange itself (the
- * bench's tracing row with sampling off: 1.17x the plain gateway's CPU per request with it, 1.07x without). The
- * gateway's remaining outbound calls of its own (legacy session introspection, importing legacy chat history,
- * JWKS refreshes) are therefore not traced.
+ * There is no undici instrumentation: subscribed to undici's diagnostics channels, it made every forwarded request pay
+ * for five channel messages and its handlers, even though the forwarder records the exchange itself (the measured cost:
+ * bench/README.md, "Figures behind code comments"). The gateway's remaining outbound calls of its own (legacy session
+ * introspection, importing legacy chat history, JWKS refreshes) are therefore not traced.
  *
  * The OpenTelemetry SDK reads the standard OTEL_* variables itself (exporter, protocol, headers, sampler, batch
  * delays, resource attributes, OTEL_SERVICE_NAME, OTEL_SDK_DISABLED): that is the contract operators and the
@@ -108,9 +107,8 @@ function otlpHttpExporter(env: NodeJS.ProcessEnv): SpanExporter | undefined {
  * Readable, a client-side IncomingMessage, an agent socket) shares its stream and http code with the gateway's
  * own request path; when its first export came only after V8 had optimised that path for the server's objects
  * alone, some 40 hot functions (Readable.push, Writable.write, OutgoingMessage._storeHeader, ...) were
- * deoptimised and recompiled (`--trace-deopt`), and the tracing gateway settled about 8 points slower: at 10%
- * sampling 0.85x-0.87x the plain gateway's req/s, against 0.90x-0.94x with the exchanges below made at start-up
- * (`npm run bench:paired`, bench/README.md).
+ * deoptimised and recompiled (`--trace-deopt`), and the tracing gateway settled measurably slower than with the
+ * exchanges below made at start-up (`npm run bench:paired`; the figures are in bench/README.md, "Tracing cost").
  */
 const WARM_UP_EXPORTS = 16;
 
@@ -147,15 +145,15 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
   const sdk: NodeSDK = new SDK({
     // Wrapped by the SDK in its BatchSpanProcessor from OTEL_BSP_*, as its own choice would be.
     traceExporter,
-    // A context that follows synchronous calls only, not the SDK's AsyncLocalStorage one. On Node 20,
-    // AsyncLocalStorage works through async_hooks: once a store is entered, every async resource in the process
-    // (each promise, nextTick, socket write, timer) pays an init hook, traced or not, sampled or not; measured at a
-    // fixed 6,000 req/s that was 4-5 µs of the gateway's ~48 µs per request (Node 24's AsyncContextFrame removes
-    // the cost; Node 20 has no such option). The gateway hands the request's context on explicitly where its work
-    // crosses an await: the forwarder and the chat read it from the request (request-trace.ts), the async hooks,
-    // the cache lookup and the chat's store calls enter it, so the instrumentation, which reads the active context
-    // when a command is issued, sees it. Work that starts after an await outside those sees ROOT: its spans are
-    // left out (the instrumentations require a parent), never attached to the wrong request.
+    // A context that follows synchronous calls only, not the SDK's AsyncLocalStorage one. On Node 20, AsyncLocalStorage
+    // works through async_hooks: once a store is entered, every async resource in the process (each promise, nextTick,
+    // socket write, timer) pays an init hook, traced or not, sampled or not: a share of the gateway's CPU per request
+    // worth avoiding (bench/README.md, "Figures behind code comments"; Node 24's AsyncContextFrame removes the cost,
+    // Node 20 has no such option). The gateway hands the request's context on explicitly where its work crosses an
+    // await: the forwarder and the chat read it from the request (request-trace.ts), the async hooks, the cache lookup
+    // and the chat's store calls enter it, so the instrumentation, which reads the active context when a command is
+    // issued, sees it. Work that starts after an await outside those sees ROOT: its spans are left out (the
+    // instrumentations require a parent), never attached to the wrong request.
     contextManager: new StackContextManager(),
     idGenerator: new PooledIdGenerator(),
     // The base resource; the env detector (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) is merged over it.

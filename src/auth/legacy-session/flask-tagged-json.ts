@@ -76,7 +76,8 @@ export function untagFlaskJson(value: unknown): unknown {
 /**
  * CPython's json.loads raises RecursionError near its recursion limit (1000 by default), so Flask loads no session
  * nested that deep. Checked before JSON.parse: a validly signed 1 MiB payload of nested brackets would otherwise
- * cost ~90 ms and tens of MB per request (issue 9).
+ * cost a request far more time and memory than any real session (issue 9; figures in bench/README.md, "Figures
+ * behind code comments").
  */
 const MAX_DEPTH = 990;
 
