@@ -1,5 +1,4 @@
 import { METHODS, type Server } from 'node:http';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyInstance } from 'fastify';
@@ -23,6 +22,8 @@ import { installAuthHook, type AuthRouteConfig } from './auth/auth-hook';
 import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog } from './telemetry/access-log';
+import { createLogger } from './telemetry/logger';
+import { NestPinoLogger } from './telemetry/nest-logger';
 import { zeroKnownSeries } from './telemetry/known-series';
 import { GatewayMetrics } from './telemetry/metrics';
 import { probeDependencies } from './health/dependency-probe';
@@ -55,16 +56,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const NEST_LEVELS: Record<GatewayConfig['logLevel'], LogLevel[]> = {
-  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
-  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
-  info: ['log', 'warn', 'error', 'fatal'],
-  warn: ['warn', 'error', 'fatal'],
-  error: ['error', 'fatal'],
-  fatal: ['fatal'],
-  silent: [],
-};
-
 export async function createGateway(
   config: GatewayConfig,
   lifecycle = new Lifecycle(),
@@ -74,8 +65,10 @@ export async function createGateway(
   // Decided once here; Fastify replies get them through helmet, proxied ones through the forwarder, answers
   // Node's parser refuses through the client error handler.
   const securityHeaders = compileSecurityHeaders(config);
+  // One pino logger for Fastify and Nest alike (src/telemetry/logger.ts).
+  const log = createLogger(config);
   const adapter = new FastifyAdapter({
-    logger: { level: config.logLevel },
+    loggerInstance: log,
     // Per-request logs come from the gateway's own access log, not Fastify's two lines per request.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
@@ -87,7 +80,7 @@ export async function createGateway(
     ...serverOptions(config),
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle, metrics), adapter, {
-    logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
+    logger: new NestPinoLogger(log),
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   tuneServer(app.getHttpServer(), config);

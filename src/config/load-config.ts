@@ -6,6 +6,7 @@ import { ConfigError } from './config-error';
 import { envSchema, type RawEnv } from './env.schema';
 import type { DataKey } from './data-keys';
 import type { RedisTarget } from './redis-target';
+import { otlpMetricsFrom, type OtlpMetricsConfig } from './otlp-metrics';
 import { routesFileSchema, type RouteSpec } from './routes.schema';
 
 export interface LlmConfig {
@@ -98,10 +99,14 @@ export interface GatewayConfig {
   };
   shutdown: { delayMs: number; graceMs: number };
   logLevel: RawEnv['LOG_LEVEL'];
+  /** LOG_FORMAT: pino's JSON lines, or pino-pretty's human ones for a terminal. */
+  logFormat: RawEnv['LOG_FORMAT'];
   /** ACCESS_LOG: one line per request at info level. */
   accessLog: boolean;
   /** TRACE_UPSTREAM_SPANS: a CLIENT span per upstream attempt besides the request's SERVER span. */
   traceUpstreamSpans: boolean;
+  /** OTEL_METRICS_EXPORTER=otlp: the prom-client series pushed over OTLP too; undefined when they are not. */
+  otlpMetrics?: OtlpMetricsConfig;
 }
 
 function formatIssues(issues: z.core.$ZodIssue[], prefix = ''): string[] {
@@ -218,7 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       problems.push(`${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
     }
   }
+  const otlp = parsed.success ? otlpMetricsFrom(parsed.data) : { problems: [] };
   if (parsed.success) problems.push(...crossChecks(parsed.data), ...corsProblems(csv(parsed.data.CORS_ORIGINS)));
+  problems.push(...otlp.problems);
   if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
   const e = parsed.data;
   const routesFile = resolve(cwd, e.ROUTES_FILE);
@@ -309,8 +316,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     accessLog: e.ACCESS_LOG,
     traceUpstreamSpans: e.TRACE_UPSTREAM_SPANS,
+    otlpMetrics: otlp.config,
   };
 }
 
@@ -347,6 +356,10 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     upstreamTimeoutMs: c.upstream.timeoutMs,
     accessLog: c.accessLog,
     traceUpstreamSpans: c.traceUpstreamSpans,
+    // Origin and path only: a URL may carry credentials.
+    otlpMetrics: c.otlpMetrics
+      ? `${new URL(c.otlpMetrics.url).origin}${new URL(c.otlpMetrics.url).pathname} (${c.otlpMetrics.protocol}, every ${c.otlpMetrics.intervalMs}ms)`
+      : 'off',
     // Validated today so a typo fails fast, but no code reads them yet: said out loud so nobody relies on them.
     notYetInForce: NOT_YET_IN_FORCE,
   };
