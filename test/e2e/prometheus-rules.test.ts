@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
 import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
+import { headingAnchors } from '../support/markdown';
 import { ROOT } from '../support/paths';
 import { freePort } from '../support/ports';
 import { promqlNames, sampleLabels } from '../support/promql';
@@ -65,7 +66,10 @@ test('every alert is named, has a severity and the summary/description/runbook a
     assert.match(r.labels?.severity ?? '', /^(critical|warning|info)$/, `${r.alert}: severity`);
     for (const a of ['summary', 'description', 'runbook_url'])
       assert.ok(r.annotations?.[a], `${r.alert}: annotation ${a}`);
-    assert.match(r.annotations!.runbook_url, /README\.md#operating-figway$/, `${r.alert}: runbook_url`);
+    const [file, anchor] = r.annotations!.runbook_url.split('#');
+    assert.equal(file, 'docs/operations.md', `${r.alert}: runbook_url names the runbook's file`);
+    assert.ok(headingAnchors(readFileSync(join(ROOT, file), 'utf8')).has(anchor), `${r.alert}: no heading #${anchor}`);
+    assert.equal(anchor, 'runbook', `${r.alert}: runbook_url`);
   }
 });
 

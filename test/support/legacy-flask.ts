@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { startChild, type Child } from './child';
 import { freePort, waitForPort } from './ports';
-import { ROOT } from './paths';
+import { LEGACY_APP_DIR, LEGACY_PYTHON } from './legacy-python';
 
 export interface LegacyApp {
   url: string;
@@ -9,16 +8,6 @@ export interface LegacyApp {
   child: Child;
   stop(): Promise<void>;
 }
-
-/**
- * The interpreter of the app's venv, named by the one helper the test runner and the demo use too
- * (scripts/legacy-python.cjs). Loaded by path at run time: it is plain JavaScript outside the compiled tree.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a .cjs file outside the compiled tree
-const { LEGACY_APP_DIR, LEGACY_PYTHON } = require(join(ROOT, 'scripts/legacy-python.cjs')) as {
-  LEGACY_APP_DIR: string;
-  LEGACY_PYTHON: string;
-};
 
 /** The real Flask example app under gunicorn (its venv is made and filled by test/run.mjs before any test starts). */
 export async function startLegacy(env: Record<string, string> = {}): Promise<LegacyApp> {

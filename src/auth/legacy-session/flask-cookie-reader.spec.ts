@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { FlaskCookieReader } from './flask-cookie-reader';
+import { LEGACY_PYTHON } from '../../../test/support/legacy-python';
 
 const SECRET = 'legacy-secret';
 
 // Cookies made by a real Flask 3.1 app. `at(offset)` shifts itsdangerous' clock to sign in the past or future.
 const fx = JSON.parse(
-  execFileSync('python3', [
+  execFileSync(LEGACY_PYTHON, [
     '-W',
     'ignore',
     '-c',

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import Redis from 'ioredis';
 import { startRedis, type RedisServer } from '../../../test/support/redis';
 import { FlaskRedisReader } from './flask-redis-reader';
+import { LEGACY_PYTHON } from '../../../test/support/legacy-python';
 
 const SECRET = 'legacy-secret';
 
@@ -56,7 +57,7 @@ print(json.dumps({k: v.hex() for k, v in {
 `;
 
 const py = (script: string, ...args: string[]) =>
-  JSON.parse(execFileSync('python3', ['-W', 'ignore', '-c', script, ...args]).toString());
+  JSON.parse(execFileSync(LEGACY_PYTHON, ['-W', 'ignore', '-c', script, ...args]).toString());
 
 let redis: RedisServer;
 let client: Redis;

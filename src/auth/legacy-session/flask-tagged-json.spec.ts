@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parseFlaskTaggedJson } from './flask-tagged-json';
+import { LEGACY_PYTHON } from '../../../test/support/legacy-python';
 
 // Each case is serialised by Flask's own TaggedJSONSerializer.
 const fx = JSON.parse(
-  execFileSync('python3', [
+  execFileSync(LEGACY_PYTHON, [
     '-W',
     'ignore',
     '-c',

@@ -3,11 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { deriveHmacKey, loadUrlSafePayload, unsign, unsignTimestamped } from './itsdangerous';
+import { LEGACY_PYTHON } from '../../../test/support/legacy-python';
 
 // Fixtures come from the real itsdangerous, with the timestamp pinned so age boundaries can be tested exactly.
 const T = 1_700_000_000;
 const fx = JSON.parse(
-  execFileSync('python3', [
+  execFileSync(LEGACY_PYTHON, [
     '-W',
     'ignore',
     '-c',
