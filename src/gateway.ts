@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -18,6 +17,8 @@ import { ResponseCache } from './cache/response-cache';
 import type { AuthService } from './auth/auth.service';
 import { AUTH_SERVICE } from './auth/auth.tokens';
 import { createAccessLog, type AccessLog } from './telemetry/access-log';
+import { createLogger } from './telemetry/logger';
+import { NestPinoLogger } from './telemetry/nest-logger';
 import { zeroKnownSeries } from './telemetry/known-series';
 import { GatewayMetrics } from './telemetry/metrics';
 import { probeDependencies } from './health/dependency-probe';
@@ -44,16 +45,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const NEST_LEVELS: Record<GatewayConfig['logLevel'], LogLevel[]> = {
-  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
-  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
-  info: ['log', 'warn', 'error', 'fatal'],
-  warn: ['warn', 'error', 'fatal'],
-  error: ['error', 'fatal'],
-  fatal: ['fatal'],
-  silent: [],
-};
-
 /** Nest on Fastify with the listener's options; the loggers are built here. */
 async function createApp(
   config: GatewayConfig,
@@ -61,8 +52,10 @@ async function createApp(
   metrics: GatewayMetrics,
   securityHeaders: SecurityHeaders,
 ): Promise<{ app: NestFastifyApplication; fastify: FastifyInstance }> {
+  // One pino logger for Fastify and Nest alike (src/telemetry/logger.ts).
+  const log = createLogger(config);
   const adapter = new FastifyAdapter({
-    logger: { level: config.logLevel },
+    loggerInstance: log,
     // Per-request logs come from the gateway's own access log, not Fastify's two lines per request.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
@@ -74,7 +67,7 @@ async function createApp(
     ...serverOptions(config),
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, lifecycle, metrics), adapter, {
-    logger: new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.logLevel] }),
+    logger: new NestPinoLogger(log),
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   tuneServer(app.getHttpServer(), config);

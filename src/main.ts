@@ -3,9 +3,17 @@ import { tracing } from './telemetry/start-tracing';
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createGateway, type Gateway } from './gateway';
+import { warnIfLegacyUnreachable } from './health/legacy-at-boot';
 import { MigrationControl } from './migration/migration-control';
+import { GatewayMetrics } from './telemetry/metrics';
+import { startOtlpMetrics, type OtlpMetrics } from './telemetry/otlp-metrics';
 
-function installShutdown(gw: Gateway, config: GatewayConfig): void {
+/** Awaits `work`, for at most `ms`: a collector that is down must not hold the pod past its termination grace. */
+function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return Promise.race([work.then(() => true), new Promise<false>((r) => setTimeout(r, ms, false).unref())]);
+}
+
+function installShutdown(gw: Gateway, config: GatewayConfig, otlpMetrics: OtlpMetrics | undefined): void {
   let started = false;
   const shutdown = async (signal: string) => {
     if (started) return;
@@ -38,6 +46,9 @@ function installShutdown(gw: Gateway, config: GatewayConfig): void {
       const capped = await Promise.race([flushed, new Promise<false>((r) => setTimeout(r, 5_000, false).unref())]);
       if (!capped) log.warn('trace export at shutdown timed out after 5 s; remaining spans dropped');
     }
+    // The last values, so a collector sees the final counts of the drain (a failed push is logged by the exporter).
+    const pushed = otlpMetrics?.shutdown().catch(() => undefined);
+    if (pushed && !(await settlesWithin(pushed, 5_000))) log.warn('OTLP metrics push at shutdown timed out after 5 s');
     log.info('shut down cleanly');
     process.exit(0);
   };
@@ -62,11 +73,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const gw = await createGateway(config);
-  installShutdown(gw, config);
+  const metrics = new GatewayMetrics();
+  const gw = await createGateway(config, undefined, metrics);
+  const otlpMetrics = startOtlpMetrics(config.otlpMetrics, metrics.registry, gw.fastify.log);
+  installShutdown(gw, config, otlpMetrics);
   installReload(gw);
   const url = await gw.listen();
   gw.fastify.log.info({ url }, 'figway listening');
+  void warnIfLegacyUnreachable(gw.fastify.log, config.legacyUrls);
   void tracing?.collectorCheck.then((err) => {
     if (err)
       gw.fastify.log.warn(

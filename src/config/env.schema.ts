@@ -190,6 +190,12 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: int(25_000, 0, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
+   * json: one pino JSON object per line, whoever wrote it (Fastify, Nest, the gateway). pretty: pino-pretty's
+   * human lines, for a terminal; pino-pretty is a development dependency, so an install without it
+   * (`npm ci --omit=dev`, the image) logs JSON and says so in one warning (src/telemetry/logger.ts).
+   */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /**
    * One JSON line per request at info level when its response is over (request id, trace id, method, route id,
    * target, path without the query, status, duration, bytes, client address; never headers or query strings).
    * LOG_LEVEL=warn or above hides them as well. Tracing itself takes the standard OTEL_* variables, read by the
@@ -202,6 +208,34 @@ export const envSchema = z.object({
    * CLIENT span per upstream attempt (Envoy's spawn_upstream_span), at about twice the cost per sampled request.
    */
   TRACE_UPSTREAM_SPANS: bool(false),
+  /**
+   * Metrics pushed over OTLP besides /metrics (src/telemetry/otlp-metrics.ts). The standard OpenTelemetry names;
+   * unlike the SDK's default (otlp), unset means no push: /metrics is the gateway's metrics outlet of record.
+   * `prometheus` names that outlet (always on) and `none` nothing, so lists written for other services still parse.
+   * The exporter itself still reads OTEL_EXPORTER_OTLP_HEADERS / _METRICS_HEADERS and the TLS variables.
+   */
+  OTEL_METRICS_EXPORTER: z
+    .string()
+    .default('none')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['otlp', 'prometheus', 'none'], { error: 'must be otlp, prometheus or none' }))),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().trim().optional(),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: z.string().trim().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.string().trim().optional(),
+  OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: z.string().trim().optional(),
+  /** The specification's defaults: a push every 60 s, each bounded by 30 s (and never longer than the interval). */
+  OTEL_METRIC_EXPORT_INTERVAL: int(60_000, 100, 86_400_000),
+  OTEL_METRIC_EXPORT_TIMEOUT: int(30_000, 100, 600_000),
+  /** The specification: only `true` (any case) disables; any other value is ignored, as the tracing side does. */
+  OTEL_SDK_DISABLED: z
+    .string()
+    .optional()
+    .transform((v) => /^\s*true\s*$/i.test(v ?? '')),
 });
 
 export type RawEnv = z.output<typeof envSchema>;

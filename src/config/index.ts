@@ -11,4 +11,5 @@ export {
 export type { RouteSpec } from './routes.schema';
 export { GATEWAY_CONFIG } from './config.token';
 export { redisTargetName, type RedisTarget } from './redis-target';
+export type { OtlpMetricsConfig } from './otlp-metrics';
 export type { DataKey } from './data-keys';

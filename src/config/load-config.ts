@@ -5,6 +5,7 @@ import { ConfigError, describeIssues, yamlProblem } from './config-error';
 import { envSchema, type RawEnv } from './env.schema';
 import type { DataKey } from './data-keys';
 import type { RedisTarget } from './redis-target';
+import { otlpMetricsFrom, type OtlpMetricsConfig } from './otlp-metrics';
 import { routesFileSchema, type RouteSpec } from './routes.schema';
 
 export interface LlmConfig {
@@ -97,10 +98,14 @@ export interface GatewayConfig {
   };
   shutdown: { delayMs: number; graceMs: number };
   logLevel: RawEnv['LOG_LEVEL'];
+  /** LOG_FORMAT: pino's JSON lines, or pino-pretty's human ones for a terminal. */
+  logFormat: RawEnv['LOG_FORMAT'];
   /** ACCESS_LOG: one line per request at info level. */
   accessLog: boolean;
   /** TRACE_UPSTREAM_SPANS: a CLIENT span per upstream attempt besides the request's SERVER span. */
   traceUpstreamSpans: boolean;
+  /** OTEL_METRICS_EXPORTER=otlp: the prom-client series pushed over OTLP too; undefined when they are not. */
+  otlpMetrics?: OtlpMetricsConfig;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -283,7 +288,7 @@ function edgeConfig(e: RawEnv): GatewayConfig['edge'] {
 }
 
 /** The config from a valid environment; reads the routes file (and throws ConfigError when it is bad). */
-function configFrom(e: RawEnv, cwd: string): GatewayConfig {
+function configFrom(e: RawEnv, cwd: string, otlpMetrics: OtlpMetricsConfig | undefined): GatewayConfig {
   const routesFile = resolve(cwd, e.ROUTES_FILE);
   return {
     port: e.PORT,
@@ -325,8 +330,10 @@ function configFrom(e: RawEnv, cwd: string): GatewayConfig {
     edge: edgeConfig(e),
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     accessLog: e.ACCESS_LOG,
     traceUpstreamSpans: e.TRACE_UPSTREAM_SPANS,
+    otlpMetrics,
   };
 }
 
@@ -336,8 +343,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const problems = parsed.success ? [] : describeIssues(parsed.error.issues);
   problems.push(...tlsProblems(env, cwd));
   if (parsed.success) problems.push(...crossChecks(parsed.data), ...corsProblems(csv(parsed.data.CORS_ORIGINS)));
+  const otlp = parsed.success ? otlpMetricsFrom(parsed.data) : { problems: [] };
+  problems.push(...otlp.problems);
   if (problems.length || !parsed.success) throw new ConfigError('environment', problems);
-  return configFrom(parsed.data, cwd);
+  return configFrom(parsed.data, cwd, otlp.config);
 }
 
 /** What an SRE needs to see at start-up: every flag in force, secrets reduced to set/unset. */
@@ -373,6 +382,10 @@ export function effectiveFlags(c: GatewayConfig): Record<string, unknown> {
     upstreamTimeoutMs: c.upstream.timeoutMs,
     accessLog: c.accessLog,
     traceUpstreamSpans: c.traceUpstreamSpans,
+    // Origin and path only: a URL may carry credentials.
+    otlpMetrics: c.otlpMetrics
+      ? `${new URL(c.otlpMetrics.url).origin}${new URL(c.otlpMetrics.url).pathname} (${c.otlpMetrics.protocol}, every ${c.otlpMetrics.intervalMs}ms)`
+      : 'off',
     // Validated today so a typo fails fast, but no code reads them yet: said out loud so nobody relies on them.
     notYetInForce: NOT_YET_IN_FORCE,
   };

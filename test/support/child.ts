@@ -4,6 +4,8 @@ export interface Child {
   proc: ChildProcess;
   /** Everything the process wrote so far (stdout and stderr interleaved). */
   output(): string;
+  /** What the process wrote to stdout alone (its log lines, without stderr). */
+  stdout(): string;
   alive(): boolean;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
@@ -13,7 +15,11 @@ export interface Child {
 export function startChild(cmd: string, args: string[], opts: SpawnOptions): Child {
   const proc = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout?.on('data', (d) => (out += d));
+  let stdout = '';
+  proc.stdout?.on('data', (d) => {
+    out += d;
+    stdout += d;
+  });
   proc.stderr?.on('data', (d) => (out += d));
   let running = true;
   const exited = new Promise<number | null>((resolve) => {
@@ -30,6 +36,7 @@ export function startChild(cmd: string, args: string[], opts: SpawnOptions): Chi
   return {
     proc,
     output: () => out,
+    stdout: () => stdout,
     alive: () => running,
     exited,
     async stop(signal = 'SIGTERM', timeoutMs = 10_000) {

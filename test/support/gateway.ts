@@ -36,7 +36,9 @@ export async function startGateway(env: Record<string, string>, opts: { port?: n
   });
   // A bound, not a wait: it returns as soon as the port accepts. Parallel test files start several processes at
   // once on two cores, and a start can take several seconds of CPU there.
-  await waitForPort(port, 30_000, child.alive).catch((err) => {
+  await waitForPort(port, 30_000, child.alive).catch(async (err: Error) => {
+    // Not left running: nobody else holds it, and on a loaded machine a leaked gateway adds to the load.
+    await child.stop('SIGKILL');
     throw new Error(`${err.message}\n${child.output()}`);
   });
   return {
