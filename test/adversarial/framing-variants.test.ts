@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { rawExchange } from '../support/http';
 import { startRecordingUpstream, type Received } from '../support/recording-upstream';
+import { waitFor } from '../support/wait';
 
 // Framing tricks beyond test/e2e/request-smuggling (CL.TE, two CLs, TE+TE, bare LF): the llhttp CVE regressions
 // and Http11Probe's framing/whitespace categories. Each payload carries a second request after the body the
@@ -58,6 +59,8 @@ const refused: [string, string][] = [
     `GET /api/v1/echo HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n${smuggled}`,
   ],
   ['an HTTP/2 preface sent in the clear to the HTTP/1.1 listener', `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n${smuggled}`],
+  // Optional whitespace is SP or HTAB only (RFC 9110 5.6.3); llhttp refuses the head, so not even the POST is sent.
+  ['a vertical tab before "chunked"', post('Transfer-Encoding: \x0bchunked\r\n', '0\r\n\r\n')],
 ];
 
 for (const [name, payload] of refused) {
@@ -74,23 +77,7 @@ for (const [name, payload] of refused) {
   });
 }
 
-test('a vertical tab before "chunked": the gateway and legacy agree there is no body, and the rest is refused', async () => {
-  // llhttp does not read "\vchunked" as chunked, so the request has no body; the bytes after the head are then
-  // parsed as a next request and refused. What matters: legacy saw one empty-bodied POST, never the smuggled GET.
-  up.received.length = 0;
-  const answer = await rawExchange(gw.port, post('Transfer-Encoding: \x0bchunked\r\n', '0\r\n\r\n'), 500);
-  assert.match(answer, /HTTP\/1\.1 400 /);
-  await new Promise((r) => setTimeout(r, 300)); // the POST may still be in flight to legacy
-  assert.ok(up.received.length <= 1);
-  for (const r of up.received) {
-    assert.deepEqual(
-      [r.method, r.url, r.body, r.fields.get('transfer-encoding')],
-      ['POST', '/api/v1/echo', '', undefined],
-    );
-  }
-});
-
-test('Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1): legacy gets at most the one decoded POST, the connection ends there', async () => {
+test('Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1): legacy gets exactly the one decoded POST, the connection ends there', async () => {
   // Node decodes the chunked body and then, as 6.1 asks, reads nothing more on that connection: the trailing bytes
   // are a parse error (400, close). The POST may still be in flight to legacy when the client is answered.
   up.received.length = 0;
@@ -100,9 +87,12 @@ test('Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1): legacy gets at most the one 
     500,
   );
   assert.match(answer, /^HTTP\/1\.1 (200|400) /);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.ok(up.received.length <= 1);
-  for (const r of up.received) assert.deepEqual([r.method, r.url, r.body], ['POST', '/api/v1/echo', 'abc']);
+  // The answer came with Connection: close and the connection ended, so nothing after the POST can be forwarded.
+  await waitFor(() => up.received.length > 0, 5_000, { what: 'the decoded POST at legacy' });
+  assert.deepEqual(
+    up.received.map((r) => [r.method, r.url, r.body]),
+    [['POST', '/api/v1/echo', 'abc']],
+  );
 });
 
 test('an HTTP/1.1 request with no Host is refused by the parser (400) and not forwarded', async () => {

@@ -67,6 +67,7 @@ test("stalled SSE readers stall legacy, not the gateway's memory, and other clie
     }
     assert.equal(streams, 4, 'every stalled client did open a stream to legacy');
     const plateau = written;
+    // Proves an absence (no progress while nobody reads), so there is no event to await: a fixed pause.
     await sleep(1_000);
     const sinceplateau = written - plateau;
     assert.ok(sinceplateau < 4 * 1024 * 1024, `legacy kept writing ${sinceplateau} bytes into stalled streams`);

@@ -6,6 +6,7 @@ import { startLegacy, type LegacyApp } from '../support/legacy-flask';
 import { legacyLogin } from '../support/legacy-login';
 import { startRedis, type RedisServer } from '../support/redis';
 import { TEST_JWT_SECRET } from '../support/tokens';
+import { waitFor } from '../support/wait';
 
 let cookieLegacy: LegacyApp;
 let redisLegacy: LegacyApp;
@@ -73,11 +74,8 @@ test('introspect: a legacy logout is seen within seconds (answers are cached 5 s
   const cookie = await legacyLogin(gw.introspect.url);
   assert.equal((await me(gw.introspect, cookie)).status, 200);
   await send(`${gw.introspect.url}/api/v1/logout`, { method: 'POST', headers: { cookie } });
-  const deadline = Date.now() + 8_000;
-  let status = 200;
-  while (status === 200 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    status = (await me(gw.introspect, cookie)).status;
-  }
-  assert.equal(status, 401);
+  await waitFor(async () => (await me(gw.introspect, cookie)).status === 401, 8_000, {
+    what: 'the logout to be seen (401)',
+    stepMs: 500,
+  });
 });

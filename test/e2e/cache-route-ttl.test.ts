@@ -65,6 +65,7 @@ test('an upstream no-store on a route with a ttl is still never stored', async (
 test("the upstream's own max-age wins over the route ttl", async () => {
   const first = await send(`${gw.url}/ttl/short`);
   assert.equal(first.headers['cache-control'], 'public, max-age=1');
+  // Time passing is the condition (max-age=1 running out), not an event to await.
   await new Promise((r) => setTimeout(r, 1_500));
   const later = await send(`${gw.url}/ttl/short`);
   assert.notEqual(later.headers['x-cache'], 'HIT', "the entry outlived the upstream's max-age=1");

@@ -5,6 +5,8 @@ import { routesFile, startGateway, waitReady, type RunningGateway } from '../sup
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
 
+// The fault's schedule within the load (kill at KILL_AT_MS, restart at RESTART_AT_MS) and the rounds after it: a
+// timeline the test sets, not waits for an event.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LOAD_MS = 6_000;
 const KILL_AT_MS = 2_000;

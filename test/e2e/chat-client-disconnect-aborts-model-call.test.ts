@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { bearer, metric, startChatGateway } from '../support/chat';
 import { postSse } from '../support/sse-client';
+import { waitFor } from '../support/wait';
 
 let stack: Awaited<ReturnType<typeof startChatGateway>>;
 before(async () => {
@@ -20,15 +21,15 @@ test('the client hanging up mid-stream aborts the model request within 1 s', asy
   });
   assert.equal(res.events[0].event, 'delta');
   const upstream = stack.fake.requests.at(-1)!;
-  const deadline = Date.now() + 3_000;
-  while (upstream.closedAt === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => upstream.closedAt !== undefined, 3_000, { what: 'the model request to be closed' });
   assert.ok(upstream.closedAt, 'the model request was never closed');
   assert.ok(upstream.closedAt - hungUpAt < 1_000, `closed ${upstream.closedAt - hungUpAt} ms after the client left`);
   assert.ok(upstream.sent < 10, `the model kept streaming (${upstream.sent} chunks sent)`);
 
   // Nothing of the abandoned turn is saved, and the stream is no longer counted as open.
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(await metric(stack.gw, 'gateway_sse_streams_open'), 0);
+  await waitFor(async () => (await metric(stack.gw, 'gateway_sse_streams_open')) === 0, 5_000, {
+    what: 'gateway_sse_streams_open 0 after the cut stream',
+  });
   assert.equal(
     await metric(stack.gw, 'gateway_requests_total', { route: 'v2-chat', status: '200' }),
     1,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { bearer, startChatGateway } from '../support/chat';
 import { postSse, textOf } from '../support/sse-client';
+import { waitFor } from '../support/wait';
 
 let stack: Awaited<ReturnType<typeof startChatGateway>>;
 before(async () => {
@@ -29,8 +30,9 @@ test('no first token within LLM_FIRST_TOKEN_TIMEOUT_MS: error event LLM_TIMEOUT,
     res.comments.some((c) => c.text === 'keep-alive'),
     'no keep-alive comment on the idle stream',
   );
-  await new Promise((r) => setTimeout(r, 300));
-  assert.ok(stack.fake.requests[0].closedAt, 'the hanging model request was closed');
+  await waitFor(() => stack.fake.requests[0].closedAt !== undefined, 5_000, {
+    what: 'the hanging model request to be closed',
+  });
 });
 
 test('silence after some text longer than LLM_IDLE_TIMEOUT_MS: error event, never done', async () => {

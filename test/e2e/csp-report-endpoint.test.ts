@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
+import { waitFor } from '../support/wait';
 
 let upstream: CountingUpstream;
 let gw: RunningGateway;
@@ -49,11 +50,14 @@ test('both report formats are accepted with 204, counted by directive and logged
   assert.equal(await metric('script-src-attr'), 1);
   assert.equal(await metric('other'), 1);
   assert.equal(upstream.hits(), 0, 'never proxied');
-  await new Promise((r) => setTimeout(r, 200));
-  const lines = gw.child
-    .output()
-    .split('\n')
-    .filter((l) => l.includes('csp violation'));
+  const violations = () =>
+    gw.child
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('csp violation'));
+  // Each line is written as its report is handled: wait for the three (the answers came first).
+  await waitFor(() => violations().length >= 3, 5_000, { what: 'three csp violation log lines' });
+  const lines = violations();
   assert.equal(lines.length, 3);
   assert.ok(!lines.join('\n').includes('secret'), 'no cookie, no query string');
 });

@@ -9,9 +9,10 @@ import { startCountingUpstream, type CountingUpstream } from '../support/countin
 import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { ROOT } from '../support/paths';
-import { freePort } from '../support/ports';
+import { refusingPort, type RefusingPort } from '../support/ports';
 import { promqlNames, sampleLabels } from '../support/promql';
 import { TEST_JWT_SECRET, tokens } from '../support/tokens';
+import { waitFor } from '../support/wait';
 
 // The Grafana dashboards must only ask for series a real gateway exports: after real traffic, every metric name
 // in a panel query must be a sample name of /metrics (histograms as _bucket/_sum/_count, exactly as scraped), and
@@ -25,6 +26,7 @@ let upstream: CountingUpstream;
 let gw: RunningGateway;
 let broken: RunningGateway;
 let shedding: RunningGateway;
+let dead: RefusingPort[] = [];
 let scraped: Map<string, Set<string>>;
 let text: string;
 
@@ -83,14 +85,12 @@ routes:
   // Migration controls: a breaker gauge from boot, a shadow comparison shortly after the answer (its series start
   // at 0 at boot, so wait for a count).
   await send(`${gw.url}/api/v1/mirrored/a`);
-  for (
-    let i = 0;
-    i < 50 &&
-    !/^gateway_shadow_total\{route="mirrored",[^}]*\} [1-9]/m.test((await send(`${gw.url}/metrics`)).body.toString());
-    i++
-  ) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(
+    async () =>
+      /^gateway_shadow_total\{route="mirrored",[^}]*\} [1-9]/m.test((await send(`${gw.url}/metrics`)).body.toString()),
+    5_000,
+    { what: 'a counted shadow comparison on route mirrored' },
+  );
   await send(`${gw.url}/api/v1/items`); // proxied 200
   await send(`${gw.url}/api/v1/missing`); // proxied 404
   await send(`${gw.url}/api/v1/cached`); // cache MISS
@@ -107,17 +107,20 @@ routes:
   }); // gateway_csp_reports_total
   // Failure series start at 0 at boot (metrics-present-on-fresh-instance checks that); a second gateway whose legacy
   // and Redis are unreachable gives gateway_upstream_errors_total and gateway_store_errors_total real samples too.
+  // Refused (a connect error is what those series count), and held for the whole file: a freePort() number could
+  // be taken by a parallel test's server meanwhile.
+  dead = await Promise.all([refusingPort(), refusingPort()]);
   broken = await startGateway({
-    LEGACY_URL: `http://127.0.0.1:${await freePort()}`,
-    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    LEGACY_URL: dead[0].url,
+    REDIS_URL: `redis://127.0.0.1:${dead[1].port}`,
     RATE_LIMIT: 'off',
   });
   await send(`${broken.url}/api/v1/items`);
   // And one that sheds (a heap limit every heap is past): gateway_shed_total.
   shedding = await startGateway({ LEGACY_URL: upstream.url, RATE_LIMIT: 'off', SHED_HEAP_RATIO: '0.000001' });
-  for (let i = 0; i < 50 && (await send(`${shedding.url}/api/v1/items`)).status !== 503; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(async () => (await send(`${shedding.url}/api/v1/items`)).status === 503, 5_000, {
+    what: 'a 503 from the shedding gateway',
+  });
   text = (
     await Promise.all([gw, broken, shedding].map(async (g) => (await send(`${g.url}/metrics`)).body.toString()))
   ).join('');
@@ -128,6 +131,7 @@ after(async () => {
   await broken?.stop();
   await shedding?.stop();
   await upstream?.close();
+  await Promise.all(dead.map((d) => d.release()));
 });
 
 // Labels Prometheus adds to every series it scrapes (target labels): never in /metrics itself.

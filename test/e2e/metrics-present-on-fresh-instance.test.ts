@@ -99,9 +99,11 @@ test('before any request, every series the dashboards and alert rules select exi
 });
 
 test('gateway_dependency_up is checked at each scrape: up once reachable, 0 when Redis dies, with no readiness probe', async () => {
-  await waitFor(async () => (await dependencyUp('store')) === 1 && (await dependencyUp('legacy')) === 1, 10_000, 100);
+  await waitFor(async () => (await dependencyUp('store')) === 1 && (await dependencyUp('legacy')) === 1, 10_000, {
+    stepMs: 100,
+  });
   await redis.stop();
-  await waitFor(async () => (await dependencyUp('store')) === 0, 10_000, 100);
+  await waitFor(async () => (await dependencyUp('store')) === 0, 10_000, { stepMs: 100 });
   assert.equal(await dependencyUp('legacy'), 1);
   // /health/ready would have set it to 1 while both were up: no readiness check ran.
   assert.equal((await scrape()).find((s) => s.name === 'gateway_ready')?.value, 0);

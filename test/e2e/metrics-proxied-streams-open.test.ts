@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { metric } from '../support/chat';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { startGateway, type RunningGateway } from '../support/gateway';
+import { waitFor } from '../support/wait';
 
 /** gateway_proxied_streams_open follows the legacy event streams relayed right now (issue 6: open SSE streams). */
 let upstream: CountingUpstream;
@@ -30,20 +31,23 @@ function openStream(path: string): Promise<ClientRequest> {
   });
 }
 
-async function openNow(): Promise<number | undefined> {
-  // The close reaches the gateway a moment after the client destroys its socket.
-  await new Promise((r) => setTimeout(r, 150));
-  return metric(gw, 'gateway_proxied_streams_open');
+/** The close reaches the gateway a moment after the client destroys its socket: waits for the gauge to say `n`. */
+async function openIs(n: number, why = ''): Promise<void> {
+  let last: number | undefined;
+  await waitFor(async () => (last = await metric(gw, 'gateway_proxied_streams_open')) === n, 5_000, {
+    what: `gateway_proxied_streams_open ${n} ${why}`,
+    detail: () => `last seen: ${last}`,
+  });
 }
 
 test('relayed event streams are counted while open, and not other answers', async () => {
-  assert.equal(await openNow(), 0);
+  assert.equal(await metric(gw, 'gateway_proxied_streams_open'), 0);
   const a = await openStream('/api/v1/events/a');
   const b = await openStream('/api/v1/events/b');
   await new Promise<void>((resolve) => get(`${gw.url}/api/v1/plain`, (res) => res.resume().on('end', resolve)));
-  assert.equal(await openNow(), 2, 'two streams open; the JSON answer is not one');
+  await openIs(2, '(two streams open; the JSON answer is not one)');
   a.destroy();
-  assert.equal(await openNow(), 1);
+  await openIs(1);
   b.destroy();
-  assert.equal(await openNow(), 0);
+  await openIs(0);
 });

@@ -59,7 +59,7 @@ async function startAndSendAtOnce(): Promise<{ gw: RunningGateway; sides: string
   const starting = startGateway(env, { port });
   let failed = false;
   starting.catch(() => (failed = true));
-  await waitFor(async () => failed || (await accepts(port)), 60_000, 1);
+  await waitFor(async () => failed || (await accepts(port)), 60_000, { stepMs: 1 });
   if (failed) await starting;
   const answers = await Promise.all(
     Array.from({ length: 20 }, (_, i) => send(`http://127.0.0.1:${port}/api/v1/reports/q${i}`)),

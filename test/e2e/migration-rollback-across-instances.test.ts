@@ -57,7 +57,7 @@ test('a full rollback through the admin API on A is in force on B within 1 s; in
   const put = await admin(a.url, 'PUT', '/admin/flags', { route_all_to_legacy: true });
   assert.equal(put.status, 200, put.body.toString());
   assert.deepEqual(put.json().route_all_to_legacy, { value: true, source: 'admin' });
-  const took = await waitFor(async () => (await side(b)) === 'legacy', 1_000, 10);
+  const took = await waitFor(async () => (await side(b)) === 'legacy', 1_000, { stepMs: 10 });
   assert.ok(took < 1_000, `B switched after ${took} ms`);
   const slow = await inFlight;
   assert.equal(slow.status, 200, 'the in-flight request was not dropped');
@@ -74,7 +74,7 @@ test('a new instance loads the persisted overrides at start; clearing the overri
     await waitFor(async () => (await side(c)) === 'legacy', 2_000);
     const put = await admin(c.url, 'PUT', '/admin/flags', { route_all_to_legacy: null });
     assert.deepEqual(put.json().route_all_to_legacy, { value: false, source: 'env' });
-    await waitFor(async () => (await side(a)) === 'new' && (await side(b)) === 'new', 1_000, 10);
+    await waitFor(async () => (await side(a)) === 'new' && (await side(b)) === 'new', 1_000, { stepMs: 10 });
   } finally {
     await c.stop();
   }
@@ -82,14 +82,14 @@ test('a new instance loads the persisted overrides at start; clearing the overri
 
 test('a per-route rollback via the admin API reaches the other instance too', async () => {
   await admin(b.url, 'PUT', '/admin/routes/reports', { rollback: true });
-  await waitFor(async () => (await side(a)) === 'legacy', 1_000, 10);
+  await waitFor(async () => (await side(a)) === 'legacy', 1_000, { stepMs: 10 });
   const route = (await admin(a.url, 'GET', '/admin/routes'))
     .json()
     .routes.find((r: { id: string }) => r.id === 'reports');
   assert.deepEqual(route.rollback, { value: true, source: 'admin' });
   assert.ok(route.served.legacy >= 1 && route.served.new >= 1, JSON.stringify(route.served));
   await admin(b.url, 'PUT', '/admin/routes/reports', { rollback: null });
-  await waitFor(async () => (await side(a)) === 'new', 1_000, 10);
+  await waitFor(async () => (await side(a)) === 'new', 1_000, { stepMs: 10 });
 });
 
 test('ROUTE_ALL_TO_LEGACY=true in the environment cannot be undone at run time (409)', async () => {

@@ -51,7 +51,7 @@ const newShare = async () =>
 test('weights changed by editing routes.yaml apply without a restart', async () => {
   assert.equal(await newShare(), 0);
   writeFileSync(file, table('{ legacy: 0, new: 100 }'));
-  await waitFor(async () => (await newShare()) === users.length, 3_000, 50);
+  await waitFor(async () => (await newShare()) === users.length, 3_000, { stepMs: 50 });
   writeFileSync(file, table('{ legacy: 50, new: 50 }'));
   await waitFor(
     async () => {
@@ -59,7 +59,7 @@ test('weights changed by editing routes.yaml apply without a restart', async () 
       return n > 60 && n < 140;
     },
     3_000,
-    50,
+    { stepMs: 50 },
   );
   const route = (await admin(gw.url, 'GET', '/admin/routes')).json().routes[0];
   assert.deepEqual(route.weights, { legacy: 50, new: 50, source: 'file' });
@@ -89,7 +89,7 @@ test('a changed path or target is logged as needing a restart and ignored; SIGHU
   const n = await newShare();
   assert.ok(n > 60 && n < 140, `the route kept its old state: ${n}`);
   writeFileSync(file, table('{ legacy: 100, new: 0 }'));
-  await waitFor(async () => (await newShare()) === 0, 3_000, 50);
+  await waitFor(async () => (await newShare()) === 0, 3_000, { stepMs: 50 });
   // For mounts where fs.watch sees nothing: SIGHUP reloads on demand.
   gw.child.proc.kill('SIGHUP');
   await waitFor(() => gw.child.output().includes('routes file reloaded (SIGHUP)'), 3_000);

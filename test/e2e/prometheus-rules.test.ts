@@ -8,7 +8,7 @@ import { routesFile, startGateway, type RunningGateway } from '../support/gatewa
 import { send } from '../support/http';
 import { headingAnchors } from '../support/markdown';
 import { ROOT } from '../support/paths';
-import { freePort } from '../support/ports';
+import { refusingPort, type RefusingPort } from '../support/ports';
 import { promqlNames, sampleLabels } from '../support/promql';
 
 // The Prometheus side of monitoring: prometheus.yml and the alert rules must load, the rules' unit tests
@@ -103,18 +103,21 @@ const TARGET_LABELS = new Set(['job', 'instance']);
 const PROMETHEUS_MADE: Record<string, string[]> = { up: [] };
 
 let gw: RunningGateway;
+let dead: RefusingPort[] = [];
 let scraped: Map<string, Set<string>>;
 let text: string;
 
 before(async () => {
   // A gateway whose legacy and Redis are both unreachable: in a few requests it produces the failure series the
   // alerts watch (upstream errors, store errors, readiness 503, rate-limit refusals, auth refusals).
-  const deadNewSide = await freePort();
+  // Refused, and held for the whole file: a freePort() number could be taken by a parallel test's server.
+  dead = await Promise.all([refusingPort(), refusingPort(), refusingPort()]);
+  const [deadNewSide, deadLegacy, deadRedis] = dead;
   const routes = routesFile(`
 routes:
   - id: new-side
     path: /api/v1/new/*
-    target: http://127.0.0.1:${deadNewSide}
+    target: ${deadNewSide.url}
     fallback: true
   - id: limited
     path: /api/v1/limited/*
@@ -129,8 +132,8 @@ routes:
     target: legacy
 `);
   gw = await startGateway({
-    LEGACY_URL: `http://127.0.0.1:${await freePort()}`,
-    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    LEGACY_URL: deadLegacy.url,
+    REDIS_URL: `redis://127.0.0.1:${deadRedis.port}`,
     ROUTES_FILE: routes,
     RATE_LIMIT: 'off',
   });
@@ -144,6 +147,7 @@ routes:
 });
 after(async () => {
   await gw?.stop();
+  await Promise.all(dead.map((d) => d.release()));
 });
 
 /** Problems with one expression against the scrape: unknown sample names, labels no selected metric carries. */

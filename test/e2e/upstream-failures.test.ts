@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
 import { send, type RawResponse } from '../support/http';
 import { startLegacy, type LegacyApp } from '../support/legacy-flask';
-import { freePort } from '../support/ports';
+import { refusingPort, type RefusingPort } from '../support/ports';
 
 /** A server of the test's own on an OS-picked port; every socket is tracked so `after` can end them all. */
 interface Fake {
@@ -78,7 +78,7 @@ function assertProblem(res: RawResponse, status: number, code: string): void {
 }
 
 let legacy: LegacyApp;
-let deadPort: number;
+let dead: RefusingPort;
 let hang: Fake;
 let reset: Fake;
 let postOnce: Awaited<ReturnType<typeof failingOnce>>;
@@ -92,8 +92,9 @@ let pairForGets: RunningGateway;
 let pairForPosts: RunningGateway;
 
 before(async () => {
-  // Nobody binds this port: the OS handed it out and it was released at once.
-  deadPort = await freePort();
+  // Refused, not reset: these tests are about a connect that fails (UPSTREAM_CONNECT_FAILED, an instance marked
+  // down by its connect failure). The port is held for the whole file, so no parallel test's server can take it.
+  dead = await refusingPort();
   [legacy, hang, reset, postOnce, getOnce] = await Promise.all([
     startLegacy(),
     swallowing(),
@@ -108,12 +109,11 @@ routes:
   - { id: post-once, path: /post-once/*, target: "${postOnce.url}" }
   - { id: get-once, path: /get-once/*, target: "${getOnce.url}" }
 `);
-  const dead = `http://127.0.0.1:${deadPort}`;
   [faults, impatient, pairForGets, pairForPosts] = await Promise.all([
-    startGateway({ LEGACY_URL: dead, ROUTES_FILE: routes, UPSTREAM_TIMEOUT_MS: '800' }),
+    startGateway({ LEGACY_URL: dead.url, ROUTES_FILE: routes, UPSTREAM_TIMEOUT_MS: '800' }),
     startGateway({ LEGACY_URL: legacy.url, UPSTREAM_TIMEOUT_MS: '500' }),
-    startGateway({ LEGACY_URL: `${dead},${legacy.url}` }),
-    startGateway({ LEGACY_URL: `${dead},${legacy.url}` }),
+    startGateway({ LEGACY_URL: `${dead.url},${legacy.url}` }),
+    startGateway({ LEGACY_URL: `${dead.url},${legacy.url}` }),
   ]);
 });
 
@@ -121,6 +121,7 @@ after(async () => {
   await Promise.all([faults, impatient, pairForGets, pairForPosts].map((g) => g?.stop()));
   await Promise.all([hang, reset, postOnce, getOnce].map((f) => f?.close()));
   await legacy?.stop();
+  await dead?.release();
 });
 
 test('a legacy instance nobody listens on gives a fast 502 UPSTREAM_CONNECT_FAILED problem', async () => {
@@ -183,6 +184,7 @@ test('with one of two legacy instances dead, POSTs with a body succeed once the 
 
 test("after the dead instance's cool-down ends, POSTs still do not probe it", async () => {
   await send(`${pairForPosts.url}/api/v1/items`);
+  // Time passing is the condition here (the 1 s cool-down ends), not an event: a fixed pause past it.
   await new Promise((r) => setTimeout(r, 1_300));
   for (let i = 0; i < 4; i++) {
     const res = await send(`${pairForPosts.url}/api/v1/upload`, {
@@ -209,6 +211,7 @@ test('a POST whose connection drops is answered 502 and never sent again', async
   });
   assertProblem(res, 502, 'UPSTREAM_RESET');
   // A replay would have been dispatched before the 502 was written; the pause only lets it land if it exists.
+  // It proves an absence, so there is no event to await.
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(postOnce.hits(), 1, 'the upstream saw the POST more than once');
 });
@@ -228,7 +231,7 @@ test('problem bodies carry no stack trace and no upstream address', async () => 
     send(`${impatient.url}/api/v1/slow?ms=2000`),
   ]);
   // With the colon, a port cannot match by chance inside the request id.
-  const leaks = [deadPort, hang.port, reset.port, legacy.port]
+  const leaks = [dead.port, hang.port, reset.port, legacy.port]
     .map((p) => `:${p}`)
     .concat(['127.0.0.1', 'ECONNREFUSED', 'UND_ERR']);
   for (const res of failures) {

@@ -21,16 +21,20 @@ export function routesFile(yaml: string): string {
 
 /**
  * Starts the real gateway process (compiled main.js) on a free port (or `opts.port`, for a test that must reach it
- * the moment it listens) and waits until the port accepts connections.
+ * the moment it listens) and waits until the port accepts connections. `opts.main`: another compiled entry point
+ * that boots the same gateway (test/support/gateway-with-flaky-module.ts).
  * The test's env replaces the machine's Figway variables, so a developer's shell cannot leak into a test.
  */
-export async function startGateway(env: Record<string, string>, opts: { port?: number } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  env: Record<string, string>,
+  opts: { port?: number; main?: string } = {},
+): Promise<RunningGateway> {
   const port = opts.port ?? (await freePort());
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && /^(PATH|HOME|LANG|TMPDIR|NODE_OPTIONS)$/.test(k)) base[k] = v;
   }
-  const child = startChild(process.execPath, [GATEWAY_MAIN], {
+  const child = startChild(process.execPath, [opts.main ?? GATEWAY_MAIN], {
     cwd: ROOT,
     env: { ...base, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
   });

@@ -52,15 +52,5 @@ export async function requestCounts(base: string, route: string): Promise<Record
   return out;
 }
 
-export async function waitFor(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  stepMs = 25,
-): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - start;
-    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+/** The shared poll-with-a-bound; imported from here by the migration tests that came first. */
+export { waitFor } from './wait';

@@ -12,3 +12,5 @@ function findRoot(): string {
 export const ROOT = findRoot();
 /** The compiled gateway entry point built by `npm test`'s pretest step. */
 export const GATEWAY_MAIN = join(ROOT, 'dist-test/src/main.js');
+/** The gateway with the test-only `module:flaky` registered (test/support/gateway-with-flaky-module.ts). */
+export const FLAKY_GATEWAY_MAIN = join(ROOT, 'dist-test/test/support/gateway-with-flaky-module.js');
