@@ -173,6 +173,16 @@ export function proxiedSides(
   };
 }
 
+/**
+ * A module route's request met helmet, which writes its fields on the raw response; a forwarder that takes the
+ * request over writes the gateway's whole head itself. Node 24's writeHead adds its fields to those set before
+ * (Node 20 let them be replaced), so `X-Content-Type-Options: nosniff, nosniff` reached clients: cleared first.
+ */
+function forwardFromModule(forward: ForwardFn, request: FastifyRequest, reply: FastifyReply): void {
+  for (const name of reply.raw.getHeaderNames()) reply.raw.removeHeader(name);
+  forward(request, reply);
+}
+
 /** Set on a module request that may still fall back; ProblemFilter calls it on a 5xx before anything was sent. */
 export type ModuleFallback = (request: FastifyRequest, reply: FastifyReply) => void;
 
@@ -198,7 +208,7 @@ export function moduleSides(
     live.served.new--;
     live.served.fallback++;
     request.figwaySide = Side.Fallback;
-    fallback(request, reply);
+    forwardFromModule(fallback, request, reply);
   };
   const token = shadow?.runner.token;
   const onRequest: onRequestHookHandler = (request, reply, done) => {
@@ -215,10 +225,10 @@ export function moduleSides(
     }
     if (side === Side.Legacy) {
       live.served.legacy++;
-      return legacy(request, reply);
+      return forwardFromModule(legacy, request, reply);
     }
     live.served.fallback++;
-    fallback(request, reply);
+    forwardFromModule(fallback, request, reply);
   };
   // The module's outcome feeds the breaker (a replayed request was already counted as a failure).
   const onResponse: onResponseHookHandler = (request, reply, done) => {
