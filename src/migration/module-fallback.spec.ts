@@ -56,8 +56,14 @@ function run(sides: ReturnType<typeof setup>['sides'], method: string, headers: 
     raw: { httpVersionMajor: 1 },
   } as unknown as FastifyRequest;
   const sent: number[] = [];
+  // What helmet wrote on the raw response before the module ran: cleared before a forwarder writes its own head.
+  const rawFields = new Map([['x-content-type-options', 'nosniff']]);
   const reply = {
-    raw: { headersSent: false },
+    raw: {
+      headersSent: false,
+      getHeaderNames: () => [...rawFields.keys()],
+      removeHeader: (name: string) => rawFields.delete(name),
+    },
     status(s: number) {
       sent.push(s);
       return this;
