@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startChild } from '../support/child';
+import { startExpectingExit } from '../support/failed-start';
 import { routesFile } from '../support/gateway';
-import { GATEWAY_MAIN, ROOT } from '../support/paths';
 
-async function boot(env: Record<string, string>) {
-  const child = startChild(process.execPath, [GATEWAY_MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-  const code = await child.exited;
-  clearTimeout(timer);
-  return { code, output: child.output() };
-}
+const boot = startExpectingExit;
 
 test('bad environment values stop the start with one line naming every bad key', async () => {
   const { code, output } = await boot({
