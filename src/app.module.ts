@@ -6,6 +6,7 @@ import { ProblemFilter } from './errors/problem.filter';
 import { HealthModule } from './health/health.module';
 import { LIFECYCLE, type Lifecycle } from './lifecycle/lifecycle';
 import { MigrationModule } from './migration/migration.module';
+import { RolloutModule } from './rollout/rollout.module';
 import { StoreModule } from './store/store.module';
 import { METRICS, type GatewayMetrics } from './telemetry/metrics';
 import { TelemetryModule } from './telemetry/telemetry.module';
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StoreModule, HealthModule, AdminModule, TelemetryModule, MigrationModule, ...Object.values(V2_MODULES)],
+      imports: [StoreModule, HealthModule, AdminModule, TelemetryModule, MigrationModule, RolloutModule, ...Object.values(V2_MODULES)],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LIFECYCLE, useValue: lifecycle },

@@ -165,6 +165,11 @@ export const envSchema = z.object({
   DATA_ENCRYPTION_KEY: dataKeysSchema.optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
+   * How often the rollout judge (one instance at a time, by a lease in the store) evaluates running rollouts. The
+   * lease lasts three intervals (at least 2 s): a dead judge's successor takes over within that.
+   */
+  ROLLOUT_EVALUATION_INTERVAL_MS: int(5_000, 100, 300_000),
+  /**
    * Edge limits, with the anchors they follow: 16 KiB of request head is Node's default and what the gateway's
    * 431 promises; 100 header fields is Envoy's `max_headers_count` default; 1 MiB is Fastify's body limit for the
    * JSON bodies v2 modules parse; 10 s to send a request head is Envoy's edge recommendation

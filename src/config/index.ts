@@ -8,7 +8,7 @@ export {
   type LlmConfig,
   type RateLimitSpec,
 } from './load-config';
-export type { RouteSpec } from './routes.schema';
+export type { RouteSpec, RolloutSpec } from './routes.schema';
 export { GATEWAY_CONFIG } from './config.token';
 export { redisTargetName, type RedisTarget } from './redis-target';
 export type { OtlpMetricsConfig } from './otlp-metrics';

@@ -82,6 +82,8 @@ export interface GatewayConfig {
   llmProvider: RawEnv['LLM_PROVIDER'];
   llm: LlmConfig;
   adminToken?: string;
+  /** How often the rollout judge evaluates (ms). */
+  rolloutEvaluationMs: number;
   /** Unset: the gateway makes an ephemeral key at start (dev only; data does not survive a restart). */
   dataKeys?: DataKey[];
   /** Served over TLS (HTTP/2 by ALPN, HTTP/1.1 alongside) when set. */
@@ -322,6 +324,7 @@ function configFrom(e: RawEnv, cwd: string, otlpMetrics: OtlpMetricsConfig | und
     llmProvider: e.LLM_PROVIDER,
     llm: llmConfig(e),
     adminToken: e.ADMIN_TOKEN,
+    rolloutEvaluationMs: e.ROLLOUT_EVALUATION_INTERVAL_MS,
     dataKeys: e.DATA_ENCRYPTION_KEY,
     tls:
       e.TLS_CERT_FILE && e.TLS_KEY_FILE

@@ -92,6 +92,31 @@ const migrationFields = {
     })
     .strict()
     .optional(),
+  /**
+   * The autopilot (docs/migration.md "Rollout autopilot"): new-side weight by steps, each judged on cluster-wide
+   * evidence before the next. Step 0 is shadow only and needs `shadow: {to: new}`.
+   */
+  rollout: z
+    .object({
+      steps: z
+        .array(z.number().int().min(0).max(100))
+        .min(1)
+        .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'must rise strictly, like [0, 1, 5, 25, 50, 100]')
+        .refine((s) => s[s.length - 1] === 100, 'must end at 100'),
+      step_interval_s: z.number().min(1).max(86_400).default(300),
+      min_requests: z.number().int().min(1).max(10_000_000).default(200),
+      gates: z
+        .object({
+          max_error_rate: z.number().min(0).max(1).optional(),
+          max_latency_ratio: z.number().min(1).max(1000).optional(),
+          max_diff_rate: z.number().min(0).max(1).optional(),
+        })
+        .strict()
+        .default({}),
+      on_failure: z.enum(['rollback', 'hold']).default('rollback'),
+    })
+    .strict()
+    .optional(),
 };
 
 export const routeSchema = z
@@ -170,7 +195,7 @@ export const routesFileSchema = z
         });
       }
       const newSide = r.target !== 'legacy';
-      for (const key of ['weights', 'rollback', 'fallback', 'shadow'] as const) {
+      for (const key of ['weights', 'rollback', 'fallback', 'shadow', 'rollout'] as const) {
         if (r[key] !== undefined && !newSide) {
           ctx.addIssue({
             code: 'custom',
@@ -180,11 +205,25 @@ export const routesFileSchema = z
         }
       }
       // A module has no path of its own on legacy: the route must say where legacy serves it.
-      if ((r.weights || r.rollback || r.fallback) && r.target.startsWith('module:') && !r.legacy_path) {
+      if ((r.weights || r.rollback || r.fallback || r.rollout) && r.target.startsWith('module:') && !r.legacy_path) {
         ctx.addIssue({
           code: 'custom',
           path: ['routes', i, 'legacy_path'],
-          message: 'required with weights, rollback or fallback on a module route',
+          message: 'required with weights, rollback, fallback or rollout on a module route',
+        });
+      }
+      if (r.rollout?.gates.max_diff_rate !== undefined && !r.shadow) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'rollout', 'gates', 'max_diff_rate'],
+          message: 'diffs come from shadow copies: the route needs shadow:',
+        });
+      }
+      if (r.rollout?.steps[0] === 0 && r.shadow?.to !== 'new') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'rollout', 'steps'],
+          message: 'step 0 is judged on shadow copies: the route needs shadow: {to: new}',
         });
       }
     });
@@ -192,3 +231,4 @@ export const routesFileSchema = z
 
 export type RouteSpec = z.output<typeof routeSchema>;
 export type RoutesFile = z.output<typeof routesFileSchema>;
+export type RolloutSpec = NonNullable<RouteSpec['rollout']>;

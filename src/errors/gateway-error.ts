@@ -28,6 +28,8 @@ export const ERROR_CATALOG = {
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Upstream sent an invalid response' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out' },
   FLAG_FORCED_BY_ENV: { status: 409, title: 'Flag forced by the environment' },
+  ROLLOUT_CONFLICT: { status: 409, title: 'Rollout action not possible now' },
+  ROLLOUT_STORE_UNAVAILABLE: { status: 503, title: 'Rollout store unavailable' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable' },
   NOT_READY: { status: 503, title: 'Not ready' },
   OVERLOADED: { status: 503, title: 'Overloaded' },

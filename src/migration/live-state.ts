@@ -39,7 +39,7 @@ export interface LiveFlags {
 }
 
 /** The run-time fields of a route: what a routes.yaml reload may change without a restart. */
-export const RUNTIME_FIELDS = ['weights', 'rollback', 'fallback', 'shadow'] as const;
+export const RUNTIME_FIELDS = ['weights', 'rollback', 'fallback', 'shadow', 'rollout'] as const;
 
 export function structuralPart(spec: RouteSpec): string {
   const copy: Record<string, unknown> = { ...spec };

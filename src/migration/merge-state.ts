@@ -3,7 +3,7 @@ import { breakerOptions, fallbackStatuses, shadowSettings, type ShadowSettings }
 import type { Overrides } from './overrides';
 
 /** Where a value in force came from (shown by the admin API beside each value). */
-export type Source = 'env' | 'admin' | 'file';
+export type Source = 'env' | 'admin' | 'rollout' | 'file';
 
 /** What the environment says (read once at boot: an SRE's floor, not undone at run time). */
 export interface EnvFlags {
@@ -42,11 +42,20 @@ function flag(envValue: boolean, forcedValue: boolean, override: boolean | undef
   return { value: envValue, source: 'env' };
 }
 
-function routeState(file: RouteSpec, admin: Overrides['routes'][string]): RouteState {
-  const weights = admin.weights ?? file.weights;
+/**
+ * Weights: an operator's override, else the rollout's step (src/rollout), else the file's; a route with `rollout:`
+ * and no weights stays on legacy until its rollout starts, otherwise a route without weights is all new.
+ */
+function newPercent(file: RouteSpec, admin: Overrides['routes'][string], rollout: number | undefined) {
+  if (admin.weights) return { value: admin.weights.new, source: 'admin' as const };
+  if (rollout !== undefined) return { value: rollout, source: 'rollout' as const };
+  return { value: file.weights ? file.weights.new : file.rollout ? 0 : 100, source: 'file' as const };
+}
+
+function routeState(file: RouteSpec, admin: Overrides['routes'][string], rollout: number | undefined): RouteState {
   const fallback = fallbackStatuses(file.fallback);
   return {
-    newPercent: { value: weights ? weights.new : 100, source: admin.weights ? 'admin' : 'file' },
+    newPercent: newPercent(file, admin, rollout),
     rollback: {
       value: admin.rollback ?? file.rollback ?? false,
       source: admin.rollback !== undefined ? 'admin' : 'file',
@@ -59,13 +68,19 @@ function routeState(file: RouteSpec, admin: Overrides['routes'][string]): RouteS
 
 /**
  * The state in force, by precedence: env (ROUTE_ALL_TO_LEGACY=true, CACHE_ENABLED=false cannot be undone at run
- * time) > admin overrides (persisted in the store, spread by pub/sub) > routes.yaml. Weights and rollback may be
- * overridden per route; fallback and shadow come from the file only. `file` holds the routes that can change side.
+ * time) > admin overrides (persisted in the store, spread by pub/sub) > a running rollout's weight > routes.yaml.
+ * Weights and rollback may be overridden per route; fallback and shadow come from the file only. `file` holds the
+ * routes that can change side; `rollouts` the weight of each rollout that is not idle.
  * Pure: no clock, no I/O; the caller copies the result into the objects the request path reads.
  */
-export function mergeState(env: EnvFlags, file: ReadonlyMap<string, RouteSpec>, overrides: Overrides): MergedState {
+export function mergeState(
+  env: EnvFlags,
+  file: ReadonlyMap<string, RouteSpec>,
+  overrides: Overrides,
+  rollouts: ReadonlyMap<string, number> = new Map(),
+): MergedState {
   const routes = new Map<string, RouteState>();
-  for (const [id, spec] of file) routes.set(id, routeState(spec, overrides.routes[id] ?? {}));
+  for (const [id, spec] of file) routes.set(id, routeState(spec, overrides.routes[id] ?? {}, rollouts.get(id)));
   return {
     flags: {
       routeAllToLegacy: flag(env.routeAllToLegacy, true, overrides.flags.route_all_to_legacy),

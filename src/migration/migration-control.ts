@@ -37,6 +37,10 @@ export class MigrationControl {
   private readonly log = new Logger('Migration');
   private readonly breakerGauge: Gauge<'route'>;
   readonly shadow: ShadowRunner;
+  /** The weight each rollout that is not idle puts in force (src/rollout keeps them current). */
+  private readonly rolloutWeights = new Map<string, number>();
+  /** Told when an operator sets a route's weights by hand: its running rollout pauses (src/rollout). */
+  onManualWeight?: (routeId: string) => Promise<void>;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -141,6 +145,25 @@ export class MigrationControl {
     await this.overrides.close();
   }
 
+  /** The routes file's entry in force for a route (the last good reload). */
+  fileSpec(routeId: string): RouteSpec | undefined {
+    return this.file.specs.get(routeId);
+  }
+
+  /** The routes that can change side: the ones a rollout may move. */
+  sideRouteIds(): string[] {
+    return [...this.routes.keys()];
+  }
+
+  /** A rollout's weight for a route (undefined: the rollout is idle, the file or an operator decides). */
+  setRolloutWeight(routeId: string, weight: number | undefined): void {
+    if (this.rolloutWeights.get(routeId) === weight) return;
+    if (weight === undefined) this.rolloutWeights.delete(routeId);
+    else this.rolloutWeights.set(routeId, weight);
+    this.apply();
+    this.log.log(`rollout of ${routeId}: ${this.summary()}`);
+  }
+
   /** Re-reads routes.yaml (on a file change, or SIGHUP from src/main.ts); false when the new file was refused. */
   reloadFile(why: string): boolean {
     return this.file.reload(why);
@@ -177,6 +200,7 @@ export class MigrationControl {
     const routes = { ...current.routes, [id]: patched(current.routes[id] ?? {}, patch) };
     if (Object.keys(routes[id]).length === 0) delete routes[id];
     await this.overrides.commit({ ...current, routes });
+    if (patch.weights) await this.onManualWeight?.(id);
     return this.describeRoute(id);
   }
 
@@ -191,7 +215,12 @@ export class MigrationControl {
     return { routes: ids.map((id) => this.describeRoute(id)) };
   }
 
-  private describeRoute(id: string) {
+  /** Whether an operator's weights override is in force on the route. */
+  hasWeightOverride(id: string): boolean {
+    return Boolean(this.overrides.current.routes[id]?.weights);
+  }
+
+  describeRoute(id: string) {
     const live = this.routes.get(id);
     const side = live && {
       live,
@@ -207,7 +236,7 @@ export class MigrationControl {
   /** Merges the sources and copies the result into the objects the request path holds. */
   private apply(): void {
     const sideSpecs = new Map([...this.routes.keys()].map((id) => [id, this.file.specs.get(id)!]));
-    this.state = mergeState(this.config, sideSpecs, this.overrides.current);
+    this.state = mergeState(this.config, sideSpecs, this.overrides.current, this.rolloutWeights);
     for (const [id, live] of this.routes) {
       const s = this.state.routes.get(id)!;
       live.newPercent = s.newPercent.value;

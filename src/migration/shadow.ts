@@ -153,6 +153,11 @@ export class ShadowRunner {
   readonly token = randomBytes(16).toString('hex');
   private readonly ring: ShadowDiff[] = [];
   private inFlight = 0;
+  /**
+   * Told of every copy (the rollout's evidence): the side it went to, its status (0 when it failed), how long it
+   * took, and the comparison's result (`none` when it was not compared).
+   */
+  onCopy?: (route: string, side: string, status: number, ms: number, result: 'same' | 'diff' | 'none') => void;
   private readonly total: Counter<'route' | 'result'>;
 
   constructor(
@@ -224,12 +229,49 @@ export class ShadowRunner {
     primarySide: string,
     otherSide: string,
   ): Promise<void> {
-    const [shadow, second] = await Promise.all([copy(s.maxBodyBytes), again(s.maxBodyBytes).catch(() => undefined)]);
+    const started = performance.now();
+    const timed = copy(s.maxBodyBytes).then(
+      (c) => ({ c, ms: performance.now() - started }),
+      (err: unknown) => {
+        this.onCopy?.(meta.route, otherSide, 0, performance.now() - started, 'none');
+        throw err;
+      },
+    );
+    const [{ c: shadow, ms }, second] = await Promise.all([timed, again(s.maxBodyBytes).catch(() => undefined)]);
+    const report = (result: 'same' | 'diff' | 'none') =>
+      this.onCopy?.(meta.route, otherSide, shadow.status, ms, result);
     if (!primary.body || !shadow.body) {
       this.total.inc({ route: meta.route, result: 'too_large' });
-      return;
+      return report('none');
     }
+    const differences = this.differences(s, primary, shadow, second);
+    if (differences.length === 0) {
+      this.total.inc({ route: meta.route, result: 'same' });
+      return report('same');
+    }
+    report('diff');
+    this.total.inc({ route: meta.route, result: 'diff' });
+    this.diffs.inc({ route: meta.route });
+    const names = s.compareHeaders;
+    this.ring.push({
+      at: new Date().toISOString(),
+      ...meta,
+      primary: shown(primary, names, primarySide),
+      shadow: shown(shadow, names, otherSide),
+      differences: differences.slice(0, 20),
+    });
+    if (this.ring.length > RING_SIZE) this.ring.shift();
+  }
+
+  /** What differs between the primary answer and the copy, less what also differs between two primary answers. */
+  private differences(
+    s: ShadowSettings,
+    primary: Captured,
+    shadow: Captured,
+    second: Captured | undefined,
+  ): Difference[] {
     const differences: Difference[] = [];
+    const [pb, sb] = [primary.body!, shadow.body!];
     if (primary.status !== shadow.status && (!second || second.status === primary.status)) {
       differences.push({ path: 'status', primary: primary.status, shadow: shadow.status });
     }
@@ -243,33 +285,15 @@ export class ShadowRunner {
         });
       }
     }
-    const pj = parseJson(primary.body);
-    const sj = parseJson(shadow.body);
+    const pj = parseJson(pb);
+    const sj = parseJson(sb);
     if (pj.ok && sj.ok) {
       const aj = second?.body && second.status === primary.status ? parseJson(second.body) : { ok: false as const };
       const volatile = aj.ok ? realDifferences(pj.value, aj.value, [], []).map((d) => d.path.split('.').slice(1)) : [];
       differences.push(...realDifferences(pj.value, sj.value, s.ignore, volatile));
-    } else if (!primary.body.equals(shadow.body) && !(second?.body && !second.body.equals(primary.body))) {
-      differences.push({
-        path: 'body',
-        primary: `${primary.body.length} bytes`,
-        shadow: `${shadow.body.length} bytes`,
-      });
+    } else if (!pb.equals(sb) && !(second?.body && !second.body.equals(pb))) {
+      differences.push({ path: 'body', primary: `${pb.length} bytes`, shadow: `${sb.length} bytes` });
     }
-    if (differences.length === 0) {
-      this.total.inc({ route: meta.route, result: 'same' });
-      return;
-    }
-    this.total.inc({ route: meta.route, result: 'diff' });
-    this.diffs.inc({ route: meta.route });
-    const names = s.compareHeaders;
-    this.ring.push({
-      at: new Date().toISOString(),
-      ...meta,
-      primary: shown(primary, names, primarySide),
-      shadow: shown(shadow, names, otherSide),
-      differences: differences.slice(0, 20),
-    });
-    if (this.ring.length > RING_SIZE) this.ring.shift();
+    return differences;
   }
 }

@@ -17,6 +17,8 @@ const TOUCH_EVERY_MS = 1_000;
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
+  /** Counter hashes (addCounts): small, TTL'd, swept with the rest; outside the byte bound. */
+  private readonly hashes = new Map<string, { fields: Map<string, number>; expiresAt: number }>();
   private bytes = 0;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -83,6 +85,41 @@ export class MemoryStore implements KeyValueStore {
     return n;
   }
 
+  async addCounts(key: string, counts: Record<string, number>, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    let h = this.hashes.get(key);
+    if (!h || h.expiresAt <= now) this.hashes.set(key, (h = { fields: new Map(), expiresAt: 0 }));
+    for (const [field, n] of Object.entries(counts)) h.fields.set(field, (h.fields.get(field) ?? 0) + Math.round(n));
+    h.expiresAt = now + Math.max(1, ttlMs);
+  }
+
+  async readCounts(keys: string[]): Promise<Record<string, number>[]> {
+    const now = Date.now();
+    return keys.map((key) => {
+      const h = this.hashes.get(key);
+      return h && h.expiresAt > now ? Object.fromEntries(h.fields) : {};
+    });
+  }
+
+  async swap(key: string, expected: Buffer | null, next: Buffer, ttlMs: number): Promise<boolean> {
+    // Compare and write in one synchronous step, as in setIfAbsent.
+    const current = this.live(key);
+    if (expected ? !current?.equals(expected) : current) return false;
+    void this.set(key, next, ttlMs);
+    return true;
+  }
+
+  async holdLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const current = this.live(key);
+    if (current && current.toString('utf8') !== owner) return false;
+    void this.set(key, Buffer.from(owner), ttlMs);
+    return true;
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    if (this.live(key)?.toString('utf8') === owner) await this.del(key);
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -90,7 +127,14 @@ export class MemoryStore implements KeyValueStore {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.entries.clear();
+    this.hashes.clear();
     this.bytes = 0;
+  }
+
+  /** The value at `key` unless expired; no LRU touch (for compare operations). */
+  private live(key: string): Buffer | undefined {
+    const e = this.entries.get(key);
+    return e && e.expiresAt > Date.now() ? e.value : undefined;
   }
 
   private remove(key: string, e: Entry): void {
@@ -101,5 +145,6 @@ export class MemoryStore implements KeyValueStore {
   private sweep(): void {
     const now = Date.now();
     for (const [k, e] of this.entries) if (e.expiresAt <= now) this.remove(k, e);
+    for (const [k, h] of this.hashes) if (h.expiresAt <= now) this.hashes.delete(k);
   }
 }

@@ -10,6 +10,30 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Compare-and-set: ARGV[1] '1' when a value is expected (ARGV[2]), '0' when the key must be absent. */
+const SWAP = `local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then if cur ~= ARGV[2] then return 0 end elseif cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1`;
+
+/** Take the lease when free, extend it when the owner holds it. */
+const HOLD_LEASE = `local cur = redis.call('GET', KEYS[1])
+if not cur then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+
+const RELEASE_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+const ttl = (ms: number) => String(Math.max(1, Math.ceil(ms)));
+
+/** A pipeline's or transaction's replies, failing as a whole if one command failed. */
+function replies(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error('transaction aborted');
+  for (const [err] of results) if (err) throw err;
+  return results.map(([, value]) => value);
+}
+
 export class RedisStore implements KeyValueStore {
   readonly kind = 'redis' as const;
 
@@ -49,6 +73,34 @@ export class RedisStore implements KeyValueStore {
       } while (cursor !== '0');
     }
     return n;
+  }
+
+  async addCounts(key: string, counts: Record<string, number>, ttlMs: number): Promise<void> {
+    const tx = this.redis.multi();
+    for (const [field, n] of Object.entries(counts)) tx.hincrby(key, field, Math.round(n));
+    tx.pexpire(key, ttl(ttlMs));
+    await guard(async () => replies(await tx.exec()));
+  }
+
+  async readCounts(keys: string[]): Promise<Record<string, number>[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hgetall(key);
+    const hashes = (await guard(async () => replies(await pipeline.exec()))) as Record<string, string>[];
+    return hashes.map((h) => Object.fromEntries(Object.entries(h).map(([f, v]) => [f, Number(v)])));
+  }
+
+  async swap(key: string, expected: Buffer | null, next: Buffer, ttlMs: number): Promise<boolean> {
+    const args = expected ? ['1', expected] : ['0', ''];
+    return (await guard(() => this.redis.eval(SWAP, 1, key, ...args, next, ttl(ttlMs)))) === 1;
+  }
+
+  async holdLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await guard(() => this.redis.eval(HOLD_LEASE, 1, key, owner, ttl(ttlMs)))) === 1;
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    await guard(() => this.redis.eval(RELEASE_LEASE, 1, key, owner));
   }
 
   async ping(): Promise<boolean> {

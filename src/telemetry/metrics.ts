@@ -243,6 +243,12 @@ export class GatewayMetrics {
     for (const [name, on] of Object.entries(flags)) this.flag.set({ name }, on ? 1 : 0);
   }
 
+  /**
+   * Also told of every answered client request (the rollout evidence, src/rollout/evidence-recorder.ts): set once at
+   * boot, so the request path pays one call, not a list walk.
+   */
+  onObserve?: (route: string, target: string, status: number, seconds: number) => void;
+
   /** `firstByteSeconds` is undefined for a client that left before any head was written (499). */
   observe(
     route: string,
@@ -255,6 +261,7 @@ export class GatewayMetrics {
     this.requests.inc({ route, target, method: methodLabel(method), status: String(status) });
     this.duration.observe({ route, target }, seconds);
     if (firstByteSeconds !== undefined) this.firstByte.observe({ route, target }, firstByteSeconds);
+    this.onObserve?.(route, target, status, seconds);
   }
 }
 

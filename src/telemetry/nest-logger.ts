@@ -20,6 +20,10 @@ const START_UP_CONTEXTS = new Set([
 
 const STACK = /\n\s+at /;
 
+function isStructured(m: unknown): m is { msg: string } & Record<string, unknown> {
+  return typeof m === 'object' && m !== null && !Array.isArray(m) && typeof (m as { msg?: unknown }).msg === 'string';
+}
+
 /**
  * Nest's LoggerService over the process's pino logger (src/telemetry/logger.ts), so that what Nest and the modules'
  * `new Logger('Chat')` write has the same fields as Fastify's lines; Nest's context becomes the `context` field.
@@ -72,6 +76,10 @@ export class NestPinoLogger implements LoggerService {
     if (message instanceof Error) {
       fields.err = message;
       this.pino[level](fields, message.message);
+    } else if (isStructured(message)) {
+      // `log.log({ msg, ...fields })`: a line whose fields a machine reads (a rollout decision and its evidence).
+      const { msg, ...rest } = message;
+      this.pino[level]({ ...fields, ...rest }, msg);
     } else {
       this.pino[level](fields, typeof message === 'string' ? message : inspect(message, { breakLength: Infinity }));
     }
