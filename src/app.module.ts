@@ -18,7 +18,15 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [StoreModule, HealthModule, AdminModule, TelemetryModule, MigrationModule, RolloutModule, ...Object.values(V2_MODULES)],
+      imports: [
+        StoreModule,
+        HealthModule,
+        AdminModule,
+        TelemetryModule,
+        MigrationModule,
+        RolloutModule,
+        ...Object.values(V2_MODULES),
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LIFECYCLE, useValue: lifecycle },
