@@ -134,3 +134,51 @@ test('the inputs are not changed', () => {
   mergeState(env(), file(spec), o);
   assert.equal(JSON.stringify([spec, o]), before);
 });
+
+const rollout = (): NonNullable<RouteSpec['rollout']> => ({
+  steps: [0, 1, 5, 25, 50, 100],
+  step_interval_s: 300,
+  min_requests: 200,
+  gates: {},
+  on_failure: 'rollback',
+});
+
+test("weights with a rollout: an admin override beats the rollout's step, which beats the file's", () => {
+  const spec = route({ weights: { legacy: 90, new: 10 }, rollout: rollout() });
+  const at = (o: Overrides, rollouts?: Map<string, number>) =>
+    mergeState(env(), file(spec), o, rollouts).routes.get('reports')!.newPercent;
+  assert.deepEqual(at(emptyOverrides()), { value: 10, source: 'file' });
+  assert.deepEqual(at(emptyOverrides(), new Map([['reports', 25]])), { value: 25, source: 'rollout' });
+  const admin = overrides({ routes: { reports: { weights: { legacy: 60, new: 40 } } } });
+  assert.deepEqual(at(admin, new Map([['reports', 25]])), { value: 40, source: 'admin' });
+  // A rollout's weight of 0 (step 0, a rollback, an abort) is a value, not an absence.
+  assert.deepEqual(at(emptyOverrides(), new Map([['reports', 0]])), { value: 0, source: 'rollout' });
+  // An admin override of another field leaves the weight to the rollout.
+  const other = overrides({ routes: { reports: { rollback: true } } });
+  assert.deepEqual(at(other, new Map([['reports', 25]])), { value: 25, source: 'rollout' });
+});
+
+test('a route with rollout: and no weights stays on legacy while its rollout is idle', () => {
+  const s = mergeState(env(), file(route({ rollout: rollout() }), route({ id: 'plain' })), emptyOverrides());
+  assert.deepEqual(s.routes.get('reports')!.newPercent, { value: 0, source: 'file' });
+  // Without rollout: a route without weights is all new, as before.
+  assert.deepEqual(s.routes.get('plain')!.newPercent, { value: 100, source: 'file' });
+});
+
+test("a rollout's weight applies to its own route only, and not to a route the file does not hold", () => {
+  const rollouts = new Map([
+    ['reports', 5],
+    ['gone', 50],
+  ]);
+  const s = mergeState(env(), file(route({ rollout: rollout() }), route({ id: 'plain' })), emptyOverrides(), rollouts);
+  assert.deepEqual(s.routes.get('reports')!.newPercent, { value: 5, source: 'rollout' });
+  assert.deepEqual(s.routes.get('plain')!.newPercent, { value: 100, source: 'file' });
+  assert.deepEqual([...s.routes.keys()], ['reports', 'plain']);
+});
+
+test("a rollout does not lift the floors: the route's rollback and ROUTE_ALL_TO_LEGACY stay as they are", () => {
+  const spec = route({ rollback: true, rollout: rollout() });
+  const s = mergeState(env({ routeAllToLegacy: true }), file(spec), emptyOverrides(), new Map([['reports', 100]]));
+  assert.deepEqual(s.routes.get('reports')!.rollback, { value: true, source: 'file' });
+  assert.deepEqual(s.flags.routeAllToLegacy, { value: true, source: 'env' });
+});

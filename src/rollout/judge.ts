@@ -79,8 +79,9 @@ function failedGate(input: StepInput, ev: Evidence, legacy: number | undefined):
 function missing(input: StepInput, legacy: number | undefined): { reason: HoldReason; detail: string } | undefined {
   const { spec, evidence } = input;
   const intervalMs = spec.step_interval_s * 1000;
+  // Whole seconds, rounded down: 9.9 s of a 10 s interval must not read "10 s of 10 s".
   if (input.elapsedMs < intervalMs)
-    return { reason: 'interval', detail: `${Math.round(input.elapsedMs / 1000)} s of ${spec.step_interval_s} s` };
+    return { reason: 'interval', detail: `${Math.floor(input.elapsedMs / 1000)} s of ${spec.step_interval_s} s` };
   const side = evidence[judgedSide(spec, input.step)];
   if (side.requests < spec.min_requests)
     return { reason: 'requests', detail: `${side.requests} of ${spec.min_requests} requests` };

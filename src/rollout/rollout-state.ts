@@ -18,6 +18,7 @@ export interface DecisionEntry {
   decision: (typeof DECISIONS)[number] | RolloutAction;
   /** Who: `judge@<instance>` or `admin`. */
   by: string;
+  /** The step and weight in force when it was decided; the state after it is the next entry's, or the current. */
   step: number;
   weight: number;
   gate?: Gate;
@@ -84,9 +85,19 @@ export function idleState(route: string): RolloutState {
   };
 }
 
-function logged(s: RolloutState, entry: Omit<DecisionEntry, 'at' | 'step' | 'weight'>, now: number): RolloutState {
-  const decisions = [...s.decisions, { at: new Date(now).toISOString(), step: s.step, weight: s.weight, ...entry }];
-  return { ...s, decisions: decisions.slice(-MAX_DECISIONS), version: Math.max(now, s.version + 1) };
+/**
+ * `after` with the decision that led to it logged. The entry names the step and weight the decision was taken at
+ * (a rollback at step 3 says weight 25, not the 0 it puts in force); the log line adds the state after it.
+ */
+function logged(
+  before: RolloutState,
+  after: RolloutState,
+  entry: Omit<DecisionEntry, 'at' | 'step' | 'weight'>,
+  now: number,
+): RolloutState {
+  const at = new Date(now).toISOString();
+  const decisions = [...before.decisions, { at, step: before.step, weight: before.weight, ...entry }];
+  return { ...after, decisions: decisions.slice(-MAX_DECISIONS), version: Math.max(now, before.version + 1) };
 }
 
 /** A fresh step: its own clock and evidence, starting at the current second. */
@@ -115,13 +126,19 @@ export function applyAction(s: RolloutState, spec: RolloutSpec, action: RolloutA
   switch (action) {
     case 'start':
       if (s.state === 'running') refuse(action, s);
-      return logged({ ...atStep(s, spec, 0, now), state: 'running', reason: undefined }, { decision: action, by }, now);
+      return logged(
+        s,
+        { ...atStep(s, spec, 0, now), state: 'running', reason: undefined },
+        { decision: action, by },
+        now,
+      );
     case 'pause':
       if (s.state !== 'running') refuse(action, s);
-      return logged({ ...s, state: 'paused', reason: 'paused by an operator' }, { decision: action, by }, now);
+      return logged(s, { ...s, state: 'paused', reason: 'paused by an operator' }, { decision: action, by }, now);
     case 'resume':
       if (s.state !== 'paused') refuse(action, s);
       return logged(
+        s,
         { ...atStep(s, spec, Math.min(s.step, spec.steps.length - 1), now), state: 'running', reason: undefined },
         { decision: action, by },
         now,
@@ -130,8 +147,9 @@ export function applyAction(s: RolloutState, spec: RolloutSpec, action: RolloutA
       if (s.state !== 'running' && s.state !== 'paused') refuse(action, s);
       const next = Math.min(s.step + 1, spec.steps.length);
       if (next === spec.steps.length)
-        return logged({ ...s, state: 'complete', weight: 100, reason: undefined }, { decision: action, by }, now);
+        return logged(s, { ...s, state: 'complete', weight: 100, reason: undefined }, { decision: action, by }, now);
       return logged(
+        s,
         { ...atStep(s, spec, next, now), state: 'running', reason: undefined },
         { decision: action, by },
         now,
@@ -140,6 +158,7 @@ export function applyAction(s: RolloutState, spec: RolloutSpec, action: RolloutA
     case 'abort':
       if (s.state === 'idle') refuse(action, s);
       return logged(
+        s,
         { ...s, state: 'paused', weight: 0, reason: 'aborted by an operator' },
         { decision: action, by },
         now,
@@ -151,6 +170,7 @@ export function applyAction(s: RolloutState, spec: RolloutSpec, action: RolloutA
 export function pauseForManualWeight(s: RolloutState, now: number): RolloutState | undefined {
   if (s.state !== 'running') return undefined;
   return logged(
+    s,
     { ...s, state: 'paused', reason: 'paused: the route weight was changed by hand' },
     { decision: 'pause', by: 'admin', detail: 'manual weight change' },
     now,
@@ -162,11 +182,12 @@ export function applyVerdict(s: RolloutState, spec: RolloutSpec, v: Verdict, by:
   const entry = { by, evidence: v.summary };
   switch (v.decision) {
     case 'advance':
-      return atStep(logged(s, { decision: 'advance', ...entry }, now), spec, s.step + 1, now);
+      return logged(s, atStep(s, spec, s.step + 1, now), { decision: 'advance', ...entry }, now);
     case 'complete':
-      return logged({ ...s, state: 'complete', weight: 100 }, { decision: 'complete', ...entry }, now);
+      return logged(s, { ...s, state: 'complete', weight: 100 }, { decision: 'complete', ...entry }, now);
     case 'rollback':
       return logged(
+        s,
         { ...s, state: 'rolled_back', weight: 0, reason: `rolled back: ${v.detail}` },
         { decision: 'rollback', gate: v.gate, detail: v.detail, ...entry },
         now,
@@ -177,7 +198,7 @@ export function applyVerdict(s: RolloutState, spec: RolloutSpec, v: Verdict, by:
       const last = s.decisions[s.decisions.length - 1];
       const detail = v.reason === 'gate' || v.reason === 'floor' ? v.detail : v.reason;
       if (!paused && last?.decision === 'hold' && last.detail === detail) return next;
-      return logged(next, { decision: 'hold', gate: v.gate, detail, ...entry }, now);
+      return logged(s, next, { decision: 'hold', gate: v.gate, detail, ...entry }, now);
     }
   }
 }
