@@ -96,10 +96,13 @@ export class JudgeLoop {
     const s = read.state;
     if (!spec || s.state !== 'running' || s.step >= spec.steps.length) return void this.recent.delete(route);
     const upTo = Math.floor(now / 1000) - SETTLE_S;
-    if (this.recent.get(route)?.step !== s.stepStartedAt)
-      this.recent.set(route, { step: s.stepStartedAt, seconds: [] });
     const fresh = await this.readSeconds(route, s.cursor, upTo);
-    const evidence = addEvidence(structuredClone(s.evidence), fresh);
+    const evidence = addEvidence(structuredClone(s.evidence), fresh.total);
+    // The recent stretch this judge has read of this step (named by its start), with the seconds just read.
+    const known = this.recent.get(route);
+    const recent = [...(known?.step === s.stepStartedAt ? known.seconds : []), ...fresh.seconds].filter(
+      (w) => w.second > upTo - RECENT_S,
+    );
     const base: RolloutState = {
       ...s,
       evidence,
@@ -119,36 +122,31 @@ export class JudgeLoop {
           step: s.step,
           elapsedMs: now - s.stepStartedAt,
           evidence,
-          recent: this.recentSum(route, upTo),
+          recent: recent.reduce((sum, w) => addEvidence(sum, w.ev), emptyEvidence()),
           lastLegacyP95Ms: s.legacyP95Ms,
         });
     const next = applyVerdict(base, spec, verdict, `judge@${this.d.instance}`, now);
+    // Lost to an operator's change: nothing read here is kept, the next round reads it again.
     if (!(await this.d.states.replace(read, next))) return;
+    this.recent.set(route, { step: s.stepStartedAt, seconds: recent });
     this.d.decided(route, verdict, next, next.decisions.at(-1) !== base.decisions.at(-1));
   }
 
-  /** Sums the buckets (from, to], remembering each second for the recent stretch. */
-  private async readSeconds(route: string, from: number, to: number): Promise<Evidence> {
+  /** Sums the buckets (from, to], and returns those of the last RECENT_S seconds one by one. */
+  private async readSeconds(route: string, from: number, to: number) {
     const total = emptyEvidence();
+    const seconds: { second: number; ev: Evidence }[] = [];
     // Buckets older than their TTL are gone: a judge away that long starts from what is left.
     const start = Math.max(from + 1, to - Math.floor(EVIDENCE_TTL_MS / 1000) + 1);
-    const window = this.recent.get(route)!.seconds;
     for (let first = start; first <= to; first += READ_CHUNK) {
-      const seconds = Array.from({ length: Math.min(READ_CHUNK, to - first + 1) }, (_, i) => first + i);
-      const hashes = await this.d.store.readCounts(seconds.map((sec) => evidenceKey(route, sec)));
+      const chunk = Array.from({ length: Math.min(READ_CHUNK, to - first + 1) }, (_, i) => first + i);
+      const hashes = await this.d.store.readCounts(chunk.map((sec) => evidenceKey(route, sec)));
       hashes.forEach((fields, i) => {
         const ev = fromFields(fields);
         addEvidence(total, ev);
-        if (seconds[i] > to - RECENT_S) window.push({ second: seconds[i], ev });
+        if (chunk[i] > to - RECENT_S) seconds.push({ second: chunk[i], ev });
       });
     }
-    this.recent.get(route)!.seconds = window.filter((w) => w.second > to - RECENT_S);
-    return total;
-  }
-
-  private recentSum(route: string, upTo: number): Evidence {
-    const total = emptyEvidence();
-    for (const w of this.recent.get(route)?.seconds ?? []) if (w.second > upTo - RECENT_S) addEvidence(total, w.ev);
-    return total;
+    return { total, seconds };
   }
 }

@@ -99,7 +99,7 @@ const EXPECTED: Record<RolloutAction, Record<RolloutStateName, [RolloutStateName
     idle: 'refused',
     running: ['paused', 2, 0],
     paused: ['paused', 2, 0],
-    rolled_back: ['paused', 2, 0],
+    rolled_back: 'refused',
     complete: ['paused', 5, 0],
   },
 };

@@ -156,7 +156,9 @@ export function applyAction(s: RolloutState, spec: RolloutSpec, action: RolloutA
       );
     }
     case 'abort':
-      if (s.state === 'idle') refuse(action, s);
+      // A rolled-back rollout is at weight 0 already; aborting it would make it resumable, and after a rollback
+      // only `start` (from the first step) goes on.
+      if (s.state === 'idle' || s.state === 'rolled_back') refuse(action, s);
       return logged(
         s,
         { ...s, state: 'paused', weight: 0, reason: 'aborted by an operator' },
