@@ -1,4 +1,4 @@
-import type { KeyValueStore } from './key-value-store';
+import { checkCounts, type KeyValueStore } from './key-value-store';
 
 interface Entry {
   value: Buffer;
@@ -86,10 +86,11 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async addCounts(key: string, counts: Record<string, number>, ttlMs: number): Promise<void> {
+    checkCounts(counts);
     const now = Date.now();
     let h = this.hashes.get(key);
     if (!h || h.expiresAt <= now) this.hashes.set(key, (h = { fields: new Map(), expiresAt: 0 }));
-    for (const [field, n] of Object.entries(counts)) h.fields.set(field, (h.fields.get(field) ?? 0) + Math.round(n));
+    for (const [field, n] of Object.entries(counts)) h.fields.set(field, (h.fields.get(field) ?? 0) + n);
     h.expiresAt = now + Math.max(1, ttlMs);
   }
 
