@@ -15,13 +15,16 @@ export interface KeyValueStore {
   /** Deletes every key starting with `prefix`; returns how many went. */
   deleteByPrefix(prefix: string): Promise<number>;
   /**
-   * Adds each value (an integer) to the field of the hash at `key`, creating it if absent, and sets the hash's TTL;
-   * one round trip. The store sums what every instance adds (the rollout evidence, src/rollout).
+   * Adds each value to the field of the hash at `key`, creating it if absent, and sets the hash's TTL; one round
+   * trip. The store sums what every instance adds (the rollout evidence, src/rollout). Values must be safe integers:
+   * anything else (1.5, NaN, Infinity, 2^53) is a caller's bug and rejects with a RangeError before anything is
+   * written; it is not rounded, so a fraction is never silently lost.
    */
   addCounts(key: string, counts: Record<string, number>, ttlMs: number): Promise<void>;
   /**
-   * The hashes at `keys`, in order (an empty object for a missing key); one round trip. Keys read together share a
-   * Redis Cluster hash tag (`...{route}...`), so one node serves them.
+   * The hashes at `keys`, in order (an empty object for a missing key), values as numbers; one round trip, none for
+   * no keys. Keys read together must share a Redis Cluster hash tag (`...{route}...`) so one node serves them; on a
+   * cluster, keys of different slots are refused as a whole (StoreUnavailableError).
    */
   readCounts(keys: string[]): Promise<Record<string, number>[]>;
   /** Writes `next` only if the key holds exactly `expected` (null: absent); true when this call wrote it. */
@@ -39,6 +42,12 @@ export interface KeyValueStore {
   close(): Promise<void>;
   /** The raw client for libraries that speak Redis themselves (rate-limiter-flexible); undefined in memory mode. */
   readonly redis?: Redis | Cluster;
+}
+
+/** The check addCounts makes before writing anything: every count a safe integer (see addCounts). */
+export function checkCounts(counts: Record<string, number>): void {
+  for (const [field, n] of Object.entries(counts))
+    if (!Number.isSafeInteger(n)) throw new RangeError(`count ${field}=${n} is not a safe integer`);
 }
 
 export class StoreUnavailableError extends Error {

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from './key-value-store';
+import { checkCounts, type KeyValueStore } from './key-value-store';
 
 interface Entry {
   value: Buffer;
@@ -7,18 +7,31 @@ interface Entry {
   touchedAt: number;
 }
 
+/** A counter hash (addCounts). */
+interface CountHash {
+  fields: Map<string, number>;
+  expiresAt: number;
+  /** What it is taken to weigh in the byte bound: its key, and per field the name and FIELD_BYTES. */
+  bytes: number;
+}
+
+/** Roughly what a Map entry holding a number costs beyond its key's characters. */
+const FIELD_BYTES = 16;
+
 /** A hot entry is moved in the LRU order at most this often: a re-insert per hit is two Map operations. */
 const TOUCH_EVERY_MS = 1_000;
 
 /**
  * The single-instance default when REDIS_URL is unset. Bounded by total bytes; the least recently used entries go
- * first (a Map keeps insertion order, and a read re-inserts).
+ * first (a Map keeps insertion order, and a read re-inserts). Counter hashes count in the bound, roughly, but are
+ * never evicted: a lost count would skew a rollout's judgement, and their TTL (minutes) bounds them; over the bound,
+ * they push cache entries out instead.
  */
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
   private readonly entries = new Map<string, Entry>();
-  /** Counter hashes (addCounts): small, TTL'd, swept with the rest; outside the byte bound. */
-  private readonly hashes = new Map<string, { fields: Map<string, number>; expiresAt: number }>();
+  /** Counter hashes (addCounts), beside the values: TTL'd, swept with the rest. */
+  private readonly hashes = new Map<string, CountHash>();
   private bytes = 0;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -53,10 +66,7 @@ export class MemoryStore implements KeyValueStore {
     const now = Date.now();
     this.entries.set(key, { value, expiresAt: now + Math.max(1, ttlMs), touchedAt: now });
     this.bytes += value.length + key.length;
-    for (const [k, e] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.remove(k, e);
-    }
+    this.evict(key);
   }
 
   async setIfAbsent(key: string, value: Buffer, ttlMs: number): Promise<boolean> {
@@ -86,18 +96,26 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async addCounts(key: string, counts: Record<string, number>, ttlMs: number): Promise<void> {
+    checkCounts(counts);
     const now = Date.now();
-    let h = this.hashes.get(key);
-    if (!h || h.expiresAt <= now) this.hashes.set(key, (h = { fields: new Map(), expiresAt: 0 }));
-    for (const [field, n] of Object.entries(counts)) h.fields.set(field, (h.fields.get(field) ?? 0) + Math.round(n));
+    const h = this.liveHash(key, now) ?? this.newHash(key);
+    for (const [field, n] of Object.entries(counts)) {
+      const had = h.fields.get(field);
+      if (had === undefined) {
+        h.bytes += field.length + FIELD_BYTES;
+        this.bytes += field.length + FIELD_BYTES;
+      }
+      h.fields.set(field, (had ?? 0) + n);
+    }
     h.expiresAt = now + Math.max(1, ttlMs);
+    this.evict();
   }
 
   async readCounts(keys: string[]): Promise<Record<string, number>[]> {
     const now = Date.now();
     return keys.map((key) => {
-      const h = this.hashes.get(key);
-      return h && h.expiresAt > now ? Object.fromEntries(h.fields) : {};
+      const h = this.liveHash(key, now);
+      return h ? Object.fromEntries(h.fields) : {};
     });
   }
 
@@ -142,9 +160,40 @@ export class MemoryStore implements KeyValueStore {
     this.bytes -= e.value.length + key.length;
   }
 
+  /** The hash at `key` unless expired (an expired one is dropped). */
+  private liveHash(key: string, now: number): CountHash | undefined {
+    const h = this.hashes.get(key);
+    if (h && h.expiresAt <= now) this.removeHash(key, h);
+    return h && h.expiresAt > now ? h : undefined;
+  }
+
+  private newHash(key: string): CountHash {
+    const h: CountHash = { fields: new Map(), expiresAt: 0, bytes: key.length };
+    this.hashes.set(key, h);
+    this.bytes += h.bytes;
+    return h;
+  }
+
+  private removeHash(key: string, h: CountHash): void {
+    this.hashes.delete(key);
+    this.bytes -= h.bytes;
+  }
+
+  /**
+   * Least recently used entries go while over the bound; counter hashes stay (see the class comment). `written`, the
+   * entry just set (the youngest), stays too: with the hashes alone over the bound, a swap or a lease that answered
+   * true must still be there.
+   */
+  private evict(written?: string): void {
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.maxBytes || k === written) break;
+      this.remove(k, e);
+    }
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [k, e] of this.entries) if (e.expiresAt <= now) this.remove(k, e);
-    for (const [k, h] of this.hashes) if (h.expiresAt <= now) this.hashes.delete(k);
+    for (const [k, h] of this.hashes) if (h.expiresAt <= now) this.removeHash(k, h);
   }
 }

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
-import { StoreUnavailableError, type KeyValueStore } from './key-value-store';
+import { checkCounts, StoreUnavailableError, type KeyValueStore } from './key-value-store';
 
 async function guard<T>(op: () => Promise<T>): Promise<T> {
   try {
@@ -10,7 +10,13 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Compare-and-set: ARGV[1] '1' when a value is expected (ARGV[2]), '0' when the key must be absent. */
+/**
+ * The scripts below read and write one key, declared in KEYS: atomic on the server, and a Redis Cluster routes them
+ * by that key (a script may only touch its declared keys' slot).
+ *
+ * Compare-and-set: ARGV[1] '1' when a value is expected (ARGV[2]), '0' when the key must be absent. GET answers
+ * false for a missing key; strings compare byte for byte.
+ */
 const SWAP = `local cur = redis.call('GET', KEYS[1])
 if ARGV[1] == '1' then if cur ~= ARGV[2] then return 0 end elseif cur then return 0 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
@@ -75,18 +81,29 @@ export class RedisStore implements KeyValueStore {
     return n;
   }
 
+  /**
+   * MULTI/EXEC: the PEXPIRE runs with the HINCRBYs, so a new hash never lives without its TTL. The counts are checked
+   * first: inside MULTI a HINCRBY refused at run time (a NaN) fails alone while the others and the PEXPIRE apply,
+   * and the caller would see an error for a write that half happened.
+   */
   async addCounts(key: string, counts: Record<string, number>, ttlMs: number): Promise<void> {
-    const tx = this.redis.multi();
-    for (const [field, n] of Object.entries(counts)) tx.hincrby(key, field, Math.round(n));
-    tx.pexpire(key, ttl(ttlMs));
-    await guard(async () => replies(await tx.exec()));
+    checkCounts(counts);
+    await guard(async () => {
+      const tx = this.redis.multi();
+      for (const [field, n] of Object.entries(counts)) tx.hincrby(key, field, n);
+      tx.pexpire(key, ttl(ttlMs));
+      replies(await tx.exec());
+    });
   }
 
+  /** One pipeline of HGETALL; on a cluster ioredis refuses the whole pipeline when the keys span nodes. */
   async readCounts(keys: string[]): Promise<Record<string, number>[]> {
     if (keys.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.hgetall(key);
-    const hashes = (await guard(async () => replies(await pipeline.exec()))) as Record<string, string>[];
+    const hashes = await guard(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.hgetall(key);
+      return replies(await pipeline.exec()) as Record<string, string>[];
+    });
     return hashes.map((h) => Object.fromEntries(Object.entries(h).map(([f, v]) => [f, Number(v)])));
   }
 
