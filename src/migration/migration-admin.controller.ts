@@ -33,7 +33,7 @@ export class MigrationAdminController {
 
   @Get('routes')
   routes() {
-    return this.control.describeRoutes();
+    return this.control.describeRoutesAcrossCluster();
   }
 
   /** The most recent shadow differences, newest first (redacted, bodies truncated). */

@@ -41,6 +41,8 @@ export class MigrationControl {
   private readonly rolloutWeights = new Map<string, number>();
   /** Told when an operator sets a route's weights by hand: its running rollout pauses (src/rollout). */
   onManualWeight?: (routeId: string) => Promise<void>;
+  /** Requests served per side by every instance over the last minutes (src/rollout/cluster-served.ts). */
+  servedAcrossCluster?: (routeId: string) => Promise<unknown>;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -213,6 +215,22 @@ export class MigrationControl {
   describeRoutes() {
     const ids = this.table ? this.table.routes.map((r) => r.id) : [...this.bootSpecs.keys()];
     return { routes: ids.map((id) => this.describeRoute(id)) };
+  }
+
+  /**
+   * `GET /admin/routes`: describeRoutes, each route that can change side with `served_cluster` (all instances,
+   * last five minutes; null when the store does not answer) beside `served` (this instance, since its start).
+   */
+  async describeRoutesAcrossCluster() {
+    const view = this.describeRoutes();
+    const served = this.servedAcrossCluster;
+    if (!served) return view;
+    const routes = await Promise.all(
+      view.routes.map(async (r) =>
+        'served' in r ? { ...r, served_cluster: await served(r.id).catch(() => null) } : r,
+      ),
+    );
+    return { routes };
   }
 
   /** Whether an operator's weights override is in force on the route. */

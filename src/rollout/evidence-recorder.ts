@@ -41,7 +41,10 @@ export class EvidenceRecorder {
     if (!side || !this.routes.has(route)) return;
     const ev = this.evidenceOf(route);
     if (side === 'legacy') recordInto(ev.legacy, seconds * 1000, false);
-    else recordInto(ev.new, seconds * 1000, side === 'fallback' || status >= 500);
+    else {
+      recordInto(ev.new, seconds * 1000, side === 'fallback' || status >= 500);
+      if (side === 'fallback') ev.fallback++;
+    }
   }
 
   /**

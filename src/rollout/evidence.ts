@@ -27,6 +27,8 @@ export interface Evidence {
   /** Shadow comparisons, noise already removed (src/migration/shadow.ts). */
   same: number;
   diff: number;
+  /** Of the new side's requests, those legacy answered (fallback, open breaker): for the share served by side. */
+  fallback: number;
 }
 
 export type SideName = 'legacy' | 'new' | 'shadow';
@@ -39,7 +41,7 @@ export function emptySide(): SideEvidence {
 }
 
 export function emptyEvidence(): Evidence {
-  return { legacy: emptySide(), new: emptySide(), shadow: emptySide(), same: 0, diff: 0 };
+  return { legacy: emptySide(), new: emptySide(), shadow: emptySide(), same: 0, diff: 0, fallback: 0 };
 }
 
 /** Bucket i holds latencies below FIRST_MS * FACTOR^(i+1); the last one holds everything above. */
@@ -67,6 +69,7 @@ export function addEvidence(into: Evidence, from: Evidence): Evidence {
   }
   into.same += from.same;
   into.diff += from.diff;
+  into.fallback += from.fallback;
   return into;
 }
 
@@ -106,6 +109,7 @@ export function toFields(ev: Evidence): Record<string, number> {
   }
   if (ev.same) out.same = ev.same;
   if (ev.diff) out.diff = ev.diff;
+  if (ev.fallback) out.fallback = ev.fallback;
   return out;
 }
 
@@ -116,7 +120,7 @@ export function fromFields(fields: Record<string, number>): Evidence {
   const ev = emptyEvidence();
   for (const [name, value] of Object.entries(fields)) {
     if (!Number.isFinite(value) || value < 0) continue;
-    if (name === 'same' || name === 'diff') {
+    if (name === 'same' || name === 'diff' || name === 'fallback') {
       ev[name] += value;
       continue;
     }

@@ -64,7 +64,15 @@ export const rolloutStateSchema = z.object({
   weight: z.number().min(0).max(100),
   stepStartedAt: z.number(),
   cursor: z.number(),
-  evidence: z.object({ legacy: sideSchema, new: sideSchema, shadow: sideSchema, same: z.number(), diff: z.number() }),
+  evidence: z.object({
+    legacy: sideSchema,
+    new: sideSchema,
+    shadow: sideSchema,
+    same: z.number(),
+    diff: z.number(),
+    // States written before it was counted have none.
+    fallback: z.number().default(0),
+  }),
   legacyP95Ms: z.number().optional(),
   reason: z.string().optional(),
   decisions: z.array(z.object({ at: z.string(), decision: z.string() }).passthrough()),

@@ -6,6 +6,7 @@ import { GatewayError } from '../errors/gateway-error';
 import type { MigrationControl } from '../migration/migration-control';
 import { StoreUnavailableError, type KeyValueStore } from '../store/key-value-store';
 import type { GatewayMetrics } from '../telemetry/metrics';
+import { clusterServed } from './cluster-served';
 import { EvidenceRecorder } from './evidence-recorder';
 import type { Verdict } from './judge';
 import { JudgeLoop } from './judge-loop';
@@ -53,6 +54,7 @@ export class RolloutService {
       this.recorder.request(route, target, status, seconds);
     control.shadow.onCopy = (route, side, status, ms, result) => this.recorder.shadow(route, side, status, ms, result);
     control.onManualWeight = (route) => this.pauseForManualWeight(route);
+    control.servedAcrossCluster = (route) => clusterServed(kv, route, Date.now());
     this.judge = new JudgeLoop({
       store: kv,
       states: this.store,
