@@ -1,5 +1,5 @@
 import type { KeyValueStore } from '../store/key-value-store';
-import { addEvidence, emptyEvidence, fromFields } from './evidence';
+import { addEvidence, emptyEvidence, errorRate, fromFields, quantileMs, type SideEvidence } from './evidence';
 import { evidenceKey } from './evidence-recorder';
 
 /** The stretch `GET /admin/routes` shows as `served_cluster`: the last five minutes. */
@@ -12,6 +12,21 @@ export interface ClusterServed {
   fallback: number;
   total: number;
   share: { legacy: number; new: number; fallback: number };
+  /** Per side: error rate (new side: 5xx, failed exchanges and fallbacks) and p95 in ms (null without requests). */
+  quality: { legacy: SideQuality; new: SideQuality };
+}
+
+export interface SideQuality {
+  error_rate: number;
+  p95_ms: number | null;
+}
+
+function quality(side: SideEvidence): SideQuality {
+  const p95 = quantileMs(side, 0.95);
+  return {
+    error_rate: Math.round(errorRate(side) * 10_000) / 10_000,
+    p95_ms: p95 === undefined ? null : Math.round(p95 * 1000) / 1000,
+  };
 }
 
 /**
@@ -39,5 +54,6 @@ export async function clusterServed(
     ...counts,
     total,
     share: { legacy: share(counts.legacy), new: share(counts.new), fallback: share(counts.fallback) },
+    quality: { legacy: quality(sum.legacy), new: quality(sum.new) },
   };
 }
