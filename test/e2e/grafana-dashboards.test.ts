@@ -64,6 +64,11 @@ routes:
     target: ${upstream.url}
     fallback: true
     shadow: { to: legacy, sample: 1 }
+  - id: rolling
+    path: /api/v1/rolling/*
+    target: ${upstream.url}
+    rollout:
+      steps: [50, 100]
 `);
   gw = await startGateway({
     LEGACY_URL: upstream.url,

@@ -119,6 +119,8 @@ routes:
     path: /api/v1/new/*
     target: ${deadNewSide.url}
     fallback: true
+    rollout:
+      steps: [25, 100]
   - id: limited
     path: /api/v1/limited/*
     target: legacy
@@ -188,6 +190,11 @@ test('the label values the alerts rely on are the ones the gateway uses', () => 
         l.includes('status="503"'),
     ),
     'readiness 503 not counted under route="gateway"',
+  );
+  // GatewayRolloutRolledBack watches this state by name, for every route with a rollout.
+  assert.ok(
+    lines.some((l) => l.startsWith('gateway_rollout_state{route="new-side",state="rolled_back"}')),
+    'gateway_rollout_state rolled_back missing',
   );
   // GatewayRolledBackToLegacy watches this flag by name.
   assert.ok(
