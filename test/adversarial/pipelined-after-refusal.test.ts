@@ -49,7 +49,8 @@ for (const [name, first, status] of refusedFirst) {
     assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `));
     assert.match(answer, /\r\nconnection: close\r\n/i);
     assert.equal((answer.match(/HTTP\/1\.1 \d{3} /g) ?? []).length, 1, `one response only:\n${answer}`);
-    // Proves an absence (no forward of the pipelined requests), so there is no event to await: a fixed pause.
+    // Proves an absence (no forward of the pipelined requests): both were parsed before the refusal was written, so
+    // a forward would be under way before the answer came; 300 ms after it is ample on loopback.
     await new Promise((r) => setTimeout(r, 300));
     // hits() counts request heads as they arrive: a forward aborted before its body ended still counts.
     assert.equal(up.hits(), 0, `legacy saw ${up.received.map((r) => r.url)}`);

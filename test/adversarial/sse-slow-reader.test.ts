@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
+import { waitFor } from '../support/wait';
 
 // A client that opens an event stream and never reads is the cheapest memory attack on a streaming proxy: if the
 // gateway keeps reading from legacy while it cannot write to the client, every stalled stream buffers without
@@ -58,16 +59,22 @@ test("stalled SSE readers stall legacy, not the gateway's memory, and other clie
     sockets.push(s);
   }
   try {
-    // Let the pipes fill (polled, not a fixed sleep: a loaded CI box fills them more slowly), then check that
-    // legacy makes no further progress while nobody reads.
+    // Let the pipes fill (polled: a loaded CI box fills them more slowly) until legacy's count stands still from
+    // one look to the next, then check that legacy makes no further progress while nobody reads.
     let last = -1;
-    for (const deadline = Date.now() + 8_000; Date.now() < deadline && written !== last;) {
-      last = written;
-      await sleep(500);
-    }
+    await waitFor(
+      () => {
+        const still = written === last;
+        last = written;
+        return still;
+      },
+      8_000,
+      { what: 'legacy to stop writing into the stalled streams', stepMs: 500, detail: () => `${written} bytes` },
+    );
     assert.equal(streams, 4, 'every stalled client did open a stream to legacy');
     const plateau = written;
-    // Proves an absence (no progress while nobody reads), so there is no event to await: a fixed pause.
+    // Proves an absence (no progress while nobody reads): legacy pumps as fast as the gateway takes it, and the
+    // pipes above filled at loopback speed, so in 1 s unbounded buffering would move far past the 4 MB allowed below.
     await sleep(1_000);
     const sinceplateau = written - plateau;
     assert.ok(sinceplateau < 4 * 1024 * 1024, `legacy kept writing ${sinceplateau} bytes into stalled streams`);

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { waitForCacheEntry } from '../support/cache-entries';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { startGateway, waitReady, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
+import { scanKeys } from '../support/redis-commands';
 
 const TOKEN = 'an-admin-token-long-enough';
 let redis: RedisServer;
@@ -41,8 +43,8 @@ const purge = (gw: RunningGateway, query: string, token = TOKEN) =>
 
 async function warm(url: string) {
   await get(a, url);
-  // The entry is written as the body ends, a moment after the client has it.
-  await new Promise((r) => setTimeout(r, 100));
+  // A's entry, seen in Redis itself: B's request below must find it there, not store one of its own.
+  await waitForCacheEntry((pattern) => scanKeys(redis.port, pattern), url);
   const again = await get(b, url);
   assert.equal(again.headers['x-cache'], 'HIT', `${url} should be cached before the purge`);
 }

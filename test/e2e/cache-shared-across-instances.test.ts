@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { waitForCacheEntry } from '../support/cache-entries';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { routesFile, startGateway, waitReady, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
+import { scanKeys } from '../support/redis-commands';
 
 let redis: RedisServer;
 let upstream: CountingUpstream;
@@ -18,15 +20,6 @@ function cacheKeys(): string[] {
     .toString()
     .split('\n')
     .filter(Boolean);
-}
-
-/** The entry is written once the last byte has gone to the client, so the next request can beat it to Redis. */
-async function waitForKey(fragment: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!cacheKeys().some((k) => k.includes(fragment))) {
-    if (Date.now() > deadline) throw new Error(`no cache entry for ${fragment} in Redis: ${cacheKeys().join(', ')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 before(async () => {
@@ -50,7 +43,7 @@ test('a response cached by instance A is a HIT on instance B: one upstream reque
   const miss = await send(`${a.url}/shop/products?page=1`, { headers: { host: HOST } });
   assert.equal(miss.status, 200);
   assert.equal(miss.headers['x-cache'], 'MISS');
-  await waitForKey('/shop/products?page=1');
+  await waitForCacheEntry((pattern) => scanKeys(redis.port, pattern), '/shop/products?page=1');
   const hit = await send(`${b.url}/shop/products?page=1`, { headers: { host: HOST } });
   assert.equal(hit.status, 200);
   assert.equal(hit.headers['x-cache'], 'HIT');

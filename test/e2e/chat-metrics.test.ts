@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { bearer, metric, startChatGateway } from '../support/chat';
 import { send } from '../support/http';
 import { postSse } from '../support/sse-client';
+import { waitFor } from '../support/wait';
 
 let stack: Awaited<ReturnType<typeof startChatGateway>>;
 before(async () => {
@@ -21,8 +22,21 @@ test('a streamed chat shows in the request metrics under its route id and in the
     body: { message: 'zebra quartz lantern' },
   });
   assert.equal(res.events.at(-1)?.data.model, 'house-flash', 'LLM_MODEL_FLASH names the flash model');
-  await new Promise((r) => setTimeout(r, 100));
-  // The hijacked SSE reply is still counted once by the onResponse accounting.
+  // The hijacked SSE reply is still counted once by the onResponse accounting, which runs as the reply ends: a
+  // moment after the client read its last event. Its access line is written then too.
+  const accessLogged = () =>
+    stack.gw.child
+      .output()
+      .split('\n')
+      .some((l) => l.includes('"route":"v2-chat"') && l.includes('"status":200'));
+  await waitFor(
+    async () =>
+      (await metric(stack.gw, 'gateway_requests_total', { route: 'v2-chat', status: '200' })) !== undefined &&
+      (await metric(stack.gw, 'gateway_sse_streams_open')) === 0 &&
+      accessLogged(),
+    5_000,
+    { what: 'the finished chat stream to be counted, closed and logged' },
+  );
   assert.equal(
     await metric(stack.gw, 'gateway_requests_total', {
       route: 'v2-chat',
@@ -39,10 +53,7 @@ test('a streamed chat shows in the request metrics under its route id and in the
   assert.equal(await metric(stack.gw, 'gateway_chat_cache_total', { result: 'miss' }), 1);
   // The access log line of the hijacked reply names the route, and no message text or key is logged.
   const log = stack.gw.child.output();
-  assert.ok(
-    log.split('\n').some((l) => l.includes('"route":"v2-chat"') && l.includes('"status":200')),
-    log,
-  );
+  assert.ok(accessLogged(), log);
   assert.ok(
     !log.includes('sk-test-must-not-be-logged') && !log.includes('zebra'),
     'no key or message text in the logs',

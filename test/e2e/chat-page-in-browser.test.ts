@@ -5,6 +5,7 @@ import { screenshot, signIn, watchConsole } from '../support/chat-page';
 import { send } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
 import { TEST_JWT_SECRET } from '../support/tokens';
+import { waitFor } from '../support/wait';
 
 let stack: Stack;
 let browser: RunningBrowser;
@@ -68,23 +69,23 @@ test('a legacy user signs in, sees the legacy history, presses Enter and watches
 
   await page.fill('#message', 'Is there a room free tonight?');
   await page.press('#message', 'Enter');
-  // Sample the reply as it renders: with 120 ms between words the page must show it partially, more than once.
+  // Sample the reply as it renders until the status says Done: with 120 ms between words the page must show it
+  // partially, more than once. The samples are the point, so the wait polls (every 25 ms) rather than awaits Done.
   const seen = new Set<string>();
-  const deadline = Date.now() + 20_000;
   let final = '';
-  while (Date.now() < deadline) {
-    const state = {
-      text: (await page.locator('#messages li.assistant .text').last().textContent()) ?? '',
-      status: (await page.textContent('#status')) ?? '',
-    };
-    if (state.status.startsWith('Done')) {
-      final = state.text;
-      break;
-    }
-    if (state.text) seen.add(state.text);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  t.diagnostic(`screenshot: ${await screenshot(page, 'chat-page-reply')}`);
+  await waitFor(
+    async () => {
+      const text = (await page.locator('#messages li.assistant .text').last().textContent()) ?? '';
+      if (((await page.textContent('#status')) ?? '').startsWith('Done')) {
+        final = text;
+        return true;
+      }
+      if (text) seen.add(text);
+      return false;
+    },
+    20_000,
+    { what: 'the status to say Done', detail: () => `seen so far: ${JSON.stringify([...seen])}` },
+  ).finally(async () => t.diagnostic(`screenshot: ${await screenshot(page, 'chat-page-reply')}`));
   assert.match(final, /^You said "Is there a room free tonight\?" \(turn 2, local-flash\)\./);
   assert.equal(await page.inputValue('#message'), '', 'Enter left the message in the box');
   // Proper prefixes of the final reply: the same message element, caught part-way, at two or more lengths.

@@ -4,6 +4,7 @@ import { startBrowser, type RunningBrowser } from '../support/browser';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 /** Page expressions are strings: the test build has no DOM typings. */
 /**
@@ -33,11 +34,7 @@ async function reports(gatewayUrl: string, directive: string): Promise<number> {
 }
 
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitFor(check, timeoutMs, { what, stepMs: 250 });
 }
 
 async function load(gatewayUrl: string, path: string) {

@@ -5,8 +5,7 @@ import { after, before, test } from 'node:test';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startLegacy, type LegacyApp } from '../support/legacy-flask';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from '../support/wait';
 
 /** Resolves with the exit code, or with 'still running' once `ms` is over (the caller's assert then fails). */
 function exitWithin(gw: RunningGateway, ms: number): Promise<number | null | 'still running'> {
@@ -77,7 +76,11 @@ test('SIGTERM lets an in-flight request and an SSE stream finish, fails readines
   gw.child.proc.kill('SIGTERM');
 
   // During SHUTDOWN_DELAY_MS the listener is still open: load balancers must see "not ready", not a dead process.
-  await sleep(100);
+  // Polled until the signal is handled (a probe that fails to connect ends the wait, and the test, at once).
+  await waitFor(async () => (await send(`${gw.url}/health/ready`)).status === 503, 1_500, {
+    what: '/health/ready 503 after SIGTERM',
+    stepMs: 10,
+  });
   const [ready, live] = await Promise.all([send(`${gw.url}/health/ready`), send(`${gw.url}/health`)]);
   const askedBy = performance.now() - termAt;
   assert.ok(askedBy < 1_500, `the probes only came back ${Math.round(askedBy)} ms after SIGTERM, past the delay`);
@@ -123,9 +126,12 @@ test('an idle keep-alive client connection does not hold up shutdown', async () 
         .on('error', reject)
         .end();
     });
-    // The agent parks the socket as the response ends; give it a moment.
-    await sleep(50);
-    assert.equal(Object.keys(agent.freeSockets).length, 1, 'the connection was not kept alive, so this proves nothing');
+    // The agent parks the socket as the response ends, a moment after 'end'. Not parked: not kept alive, and the
+    // test would prove nothing.
+    await waitFor(() => Object.keys(agent.freeSockets).length === 1, 2_000, {
+      what: 'the keep-alive socket parked in the agent',
+      stepMs: 5,
+    });
     gw.child.proc.kill('SIGTERM');
     assert.equal(await exitWithin(gw, 3_000), 0, gw.child.output());
   } finally {

@@ -4,13 +4,13 @@ import { startCountingUpstream } from '../support/counting-upstream';
 import { startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { CLOSED_PORT } from '../support/ports';
+import { waitFor } from '../support/wait';
 
 async function waitForLine(gw: RunningGateway, text: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!gw.child.stdout().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no line with ${JSON.stringify(text)}:\n${gw.child.output()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(() => gw.child.stdout().includes(text), 5_000, {
+    what: `a line with ${JSON.stringify(text)}`,
+    detail: () => gw.child.output(),
+  });
 }
 
 const mentionsLegacyUrl = (gw: RunningGateway) =>

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startGateway } from '../support/gateway';
 import { CLOSED_PORT } from '../support/ports';
+import { waitFor } from '../support/wait';
 
 async function startUpLines(level: string, t: { after(fn: () => unknown): void }): Promise<string[]> {
   const gw = await startGateway({ LEGACY_URL: `http://127.0.0.1:${CLOSED_PORT}`, LOG_LEVEL: level });
   t.after(() => gw.stop());
   // The last start-up line: Nest's route mapping is over by then.
-  const deadline = Date.now() + 5_000;
-  while (!gw.child.stdout().includes('figway listening')) {
-    if (Date.now() > deadline) throw new Error(`no 'figway listening' line:\n${gw.child.output()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(() => gw.child.stdout().includes('figway listening'), 5_000, {
+    what: "the 'figway listening' line",
+    detail: () => gw.child.output(),
+  });
   return gw.child.stdout().split('\n').filter(Boolean);
 }
 

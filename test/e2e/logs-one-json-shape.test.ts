@@ -3,14 +3,11 @@ import { test } from 'node:test';
 import { startCountingUpstream } from '../support/counting-upstream';
 import { startGateway } from '../support/gateway';
 import { send } from '../support/http';
+import { waitFor } from '../support/wait';
 
 /** Polls until `pred` holds for what the process wrote to stdout, which trails the events that cause it. */
 async function waitForStdout(read: () => string, pred: (out: string) => boolean, timeoutMs = 5_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred(read())) {
-    if (Date.now() > deadline) throw new Error(`stdout never matched in ${timeoutMs} ms:\n${read()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(() => pred(read()), timeoutMs, { what: `stdout to match ${pred.toString()}`, detail: read });
   return read();
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startGateway } from '../support/gateway';
 import { CLOSED_PORT } from '../support/ports';
+import { waitFor } from '../support/wait';
 
 test('LOG_FORMAT=pretty writes human lines (time, level name, message), not JSON', async (t) => {
   const gw = await startGateway({
@@ -10,11 +11,10 @@ test('LOG_FORMAT=pretty writes human lines (time, level name, message), not JSON
     LOG_FORMAT: 'pretty',
   });
   t.after(() => gw.stop());
-  const deadline = Date.now() + 5_000;
-  while (!gw.child.stdout().includes('figway listening')) {
-    if (Date.now() > deadline) throw new Error(`no 'figway listening' line:\n${gw.child.output()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(() => gw.child.stdout().includes('figway listening'), 5_000, {
+    what: "the 'figway listening' line",
+    detail: () => gw.child.output(),
+  });
   const lines = gw.child.stdout().split('\n').filter(Boolean);
   const parsesAsJson = (l: string) => {
     try {

@@ -50,22 +50,50 @@ test('after 3 failures the breaker opens: the new side is no longer called, clie
   assert.equal(routes.find((r: { id: string }) => r.id === 'reports').breaker, 'open');
 });
 
+/**
+ * The breaker only moves to half-open when a request asks it after the cooldown (the admin view and the gauge say
+ * open until then), so the cooldown's end is awaited with requests: each answers from legacy without touching the
+ * new side until one is let through as the probe. Resolves once the new side has seen that one request, with the
+ * answer to it.
+ */
+async function awaitProbe(path: string): Promise<{ side: string }> {
+  const hits = fresh.hits();
+  let last: { side: string } | undefined;
+  await waitFor(
+    async () => {
+      last = (await send(`${gw.url}${path}`)).json();
+      if (fresh.hits() > hits) return true;
+      assert.equal(last!.side, 'legacy', 'served by the new side while the breaker was open');
+      return false;
+    },
+    3_000,
+    { what: 'the probe after the 1 s cooldown', stepMs: 50 },
+  );
+  assert.equal(fresh.hits(), hits + 1, 'more than one probe reached the new side');
+  return last!;
+}
+
 test('after the cooldown one probe goes to the new side; its success closes the breaker', async () => {
   failing = false;
-  await new Promise((r) => setTimeout(r, 1_100));
-  assert.equal((await send(`${gw.url}/api/v1/reports/z`)).json().side, 'new', 'the probe');
+  assert.equal((await awaitProbe('/api/v1/reports/z')).side, 'new', 'the probe');
   await waitFor(async () => (await breakerGauge()) === '0', 2_000);
   for (let i = 0; i < 5; i++) assert.equal((await send(`${gw.url}/api/v1/reports/z`)).json().side, 'new');
 });
 
 test('a failed probe opens it again for another cooldown', async () => {
   failing = true;
-  for (let i = 0; i < 3; i++) await send(`${gw.url}/api/v1/reports/x`);
+  let openedAt = 0;
+  for (let i = 0; i < 3; i++) {
+    // Taken as the third failure is sent: the breaker opens after that, so the time measured from here to the
+    // probe's answer can only overcount the cooldown, never undercount it.
+    if (i === 2) openedAt = performance.now();
+    await send(`${gw.url}/api/v1/reports/x`);
+  }
   assert.equal(await breakerGauge(), '1');
-  await new Promise((r) => setTimeout(r, 1_100));
+  assert.equal((await awaitProbe('/api/v1/reports/x')).side, 'legacy', 'probe failed, replayed');
+  const waited = performance.now() - openedAt;
+  assert.ok(waited >= 1_000, `the probe came ${Math.round(waited)} ms after the breaker opened, inside the cooldown`);
   const hits = fresh.hits();
-  assert.equal((await send(`${gw.url}/api/v1/reports/x`)).json().side, 'legacy', 'probe failed, replayed');
-  assert.equal(fresh.hits(), hits + 1);
   assert.equal((await send(`${gw.url}/api/v1/reports/x`)).json().side, 'legacy');
-  assert.equal(fresh.hits(), hits + 1, 'open again: not called');
+  assert.equal(fresh.hits(), hits, 'open again: not called');
 });

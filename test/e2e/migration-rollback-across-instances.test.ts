@@ -52,8 +52,10 @@ const side = async (gw: RunningGateway) => (await send(`${gw.url}/api/v1/reports
 test('a full rollback through the admin API on A is in force on B within 1 s; in-flight requests finish where they started', async () => {
   assert.equal(await side(a), 'new');
   assert.equal(await side(b), 'new');
+  const arrived = fresh.hits();
   const inFlight = send(`${b.url}/api/v1/reports/slow`);
-  await new Promise((r) => setTimeout(r, 100));
+  // In flight across the switch: the new side has it (and answers 800 ms later) before the rollback is made.
+  await waitFor(() => fresh.hits() > arrived, 2_000, { what: 'the slow request at the new side', stepMs: 5 });
   const put = await admin(a.url, 'PUT', '/admin/flags', { route_all_to_legacy: true });
   assert.equal(put.status, 200, put.body.toString());
   assert.deepEqual(put.json().route_all_to_legacy, { value: true, source: 'admin' });

@@ -36,6 +36,8 @@ test('POST, PUT and DELETE are never shadowed', async () => {
   });
   await send(`${gw.url}/api/v1/reports/x`, { method: 'PUT', body: '{}' });
   await send(`${gw.url}/api/v1/reports/x`, { method: 'DELETE' });
+  // Proves an absence (no copy reaches legacy, nor the new side a second time): a shadow copy is sent the moment
+  // the primary body is complete, so 300 ms after the client has all three answers is ample on loopback.
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(legacy.hits(), 0);
   assert.equal(fresh.hits(), 3);

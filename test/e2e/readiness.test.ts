@@ -5,8 +5,7 @@ import { send, type RawResponse } from '../support/http';
 import { startLegacy, type LegacyApp } from '../support/legacy-flask';
 import { CLOSED_PORT } from '../support/ports';
 import { startRedis, type RedisServer } from '../support/redis';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { waitFor } from '../support/wait';
 
 /**
  * Polls /health/ready until it answers `status` or `withinMs` runs out; each round also asks /health, which must
@@ -17,26 +16,32 @@ async function readyBecomes(
   status: number,
   withinMs: number,
 ): Promise<{ res: RawResponse; ms: number }> {
-  const t0 = performance.now();
-  for (;;) {
-    const [res, live] = await Promise.all([send(`${gw.url}/health/ready`), send(`${gw.url}/health`)]);
-    assert.equal(live.status, 200, `/health answered ${live.status} while readiness was ${res.status}`);
-    const ms = performance.now() - t0;
-    if (res.status === status) return { res, ms };
-    assert.ok(ms < withinMs, `/health/ready still ${res.status} after ${Math.round(ms)} ms: ${res.body.toString()}`);
-    await sleep(100);
-  }
+  let res!: RawResponse;
+  const ms = await waitFor(
+    async () => {
+      const [ready, live] = await Promise.all([send(`${gw.url}/health/ready`), send(`${gw.url}/health`)]);
+      res = ready;
+      assert.equal(live.status, 200, `/health answered ${live.status} while readiness was ${ready.status}`);
+      return ready.status === status;
+    },
+    withinMs,
+    { what: `/health/ready ${status}`, stepMs: 100, detail: () => `last answer: ${res?.status} ${res?.body}` },
+  );
+  return { res, ms };
 }
 
 /** Polls until the answer is 200 with every dependency up (a starting pod is already 200 "degraded" before Redis connects). */
 async function fullyReady(gw: RunningGateway, withinMs: number): Promise<RawResponse> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const res = await send(`${gw.url}/health/ready`);
-    if (res.status === 200 && res.json().status === 'ready') return res;
-    assert.ok(Date.now() < deadline, `/health/ready not fully ready after ${withinMs} ms: ${res.body.toString()}`);
-    await sleep(100);
-  }
+  let res!: RawResponse;
+  await waitFor(
+    async () => {
+      res = await send(`${gw.url}/health/ready`);
+      return res.status === 200 && res.json().status === 'ready';
+    },
+    withinMs,
+    { what: '/health/ready 200 "ready"', stepMs: 100, detail: () => `last answer: ${res?.status} ${res?.body}` },
+  );
+  return res;
 }
 
 function assertNotReady(res: RawResponse): Record<string, string> {
@@ -122,9 +127,18 @@ test('a pod that never reached legacy is not ready (a wrong LEGACY_URL stalls a 
 test('once ready, a pod stays ready through a legacy outage: v2 still serves, v1 answers 502', async () => {
   await readyBecomes(withDoomedLegacy, 200, 5_000);
   await doomedLegacy.stop();
-  await sleep(300);
-  const res = await send(`${withDoomedLegacy.url}/health/ready`);
-  assert.equal(res.status, 200, res.body.toString());
+  // Each readiness check probes legacy afresh: wait for one that no longer reaches it. Every answer on the way
+  // must be 200, the pod staying in rotation throughout.
+  let res!: RawResponse;
+  await waitFor(
+    async () => {
+      res = await send(`${withDoomedLegacy.url}/health/ready`);
+      assert.equal(res.status, 200, res.body.toString());
+      return res.json().checks.legacy.startsWith('0/1');
+    },
+    5_000,
+    { what: 'readiness to see legacy gone', stepMs: 50 },
+  );
   assert.equal(res.json().status, 'degraded');
   assert.match(res.json().checks.legacy, /^0\/1 reachable \(degraded/);
   assert.equal((await send(`${withDoomedLegacy.url}/api/v2/meta`)).status, 200);

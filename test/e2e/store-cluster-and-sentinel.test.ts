@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { waitForCacheEntry } from '../support/cache-entries';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { startGateway, type RunningGateway } from '../support/gateway';
-import { send } from '../support/http';
+import { send, type RawResponse } from '../support/http';
 import { startRedisCluster, startRedisSentinel, type RedisGroup } from '../support/redis';
+import { waitFor } from '../support/wait';
 
 let upstream: CountingUpstream;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -29,19 +31,20 @@ async function twoInstances(group: RedisGroup): Promise<[RunningGateway, Running
 }
 
 async function readyWithin(gw: RunningGateway, ms: number) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const res = await send(`${gw.url}/health/ready`);
-    if (res.status === 200) return res.json();
-    if (Date.now() > deadline) assert.fail(`not ready: ${res.body}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let res: RawResponse | undefined;
+  await waitFor(async () => (res = await send(`${gw.url}/health/ready`)).status === 200, ms, {
+    what: `${gw.url} ready`,
+    stepMs: 200,
+    detail: () => `not ready: ${res?.body}`,
+  });
+  return res!.json();
 }
 
-async function sharesStateAcross([a, b]: [RunningGateway, RunningGateway], path: string) {
+async function sharesStateAcross(group: RedisGroup, [a, b]: [RunningGateway, RunningGateway], path: string) {
   const host = { host: 'shop.example' };
   assert.equal((await send(`${a.url}${path}`, { headers: host })).headers['x-cache'], 'MISS');
-  await new Promise((r) => setTimeout(r, 100));
+  // A's entry, in Redis itself (on whichever node owns its slot): B must find it there, not store its own.
+  await waitForCacheEntry(group.keys, path);
   assert.equal((await send(`${b.url}${path}`, { headers: host })).headers['x-cache'], 'HIT', 'cache entry shared');
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++)
@@ -55,7 +58,7 @@ test('with REDIS_URL=redis+cluster://..., cache and rate limits are shared throu
   cleanup.push(() => cluster.stop());
   const pair = await twoInstances(cluster);
   assert.match((await readyWithin(pair[0], 5_000)).checks.store, /redis: up/);
-  await sharesStateAcross(pair, '/api/v1/cluster-item');
+  await sharesStateAcross(cluster, pair, '/api/v1/cluster-item');
 });
 
 test('with REDIS_URL=redis+sentinel://.../master, the gateway finds the master through Sentinel', async () => {
@@ -63,5 +66,5 @@ test('with REDIS_URL=redis+sentinel://.../master, the gateway finds the master t
   cleanup.push(() => sentinel.stop());
   const pair = await twoInstances(sentinel);
   assert.match((await readyWithin(pair[0], 5_000)).checks.store, /redis: up/);
-  await sharesStateAcross(pair, '/api/v1/sentinel-item');
+  await sharesStateAcross(sentinel, pair, '/api/v1/sentinel-item');
 });

@@ -4,6 +4,7 @@ import { startGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { CLOSED_PORT } from '../support/ports';
 import { startReceiver } from '../support/otlp-receiver';
+import { waitFor } from '../support/wait';
 
 test("with no protocol named, metrics go as http/protobuf (the specification's default) to <endpoint>/v1/metrics", async (t) => {
   const receiver = await startReceiver();
@@ -21,14 +22,11 @@ test("with no protocol named, metrics go as http/protobuf (the specification's d
   assert.equal((await send(`${gw.url}/health`)).status, 200);
   // Protobuf keeps strings as their UTF-8 bytes: the series names are in the body as they are on /metrics.
   const names = ['gateway_requests_total', 'gateway_request_duration_seconds', 'gateway_dependency_up', 'figway'];
-  const deadline = Date.now() + 20_000;
-  const complete = () => receiver.metricExports.find((e) => names.every((n) => e.body.includes(Buffer.from(n))));
-  while (!complete()) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `no export with ${names.join(', ')} (${receiver.metricExports.length} exports):\n${gw.child.output()}`,
-      );
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const complete = () => receiver.metricExports.some((e) => names.every((n) => e.body.includes(Buffer.from(n))));
+  await waitFor(complete, 20_000, {
+    what: `an export with ${names.join(', ')}`,
+    stepMs: 50,
+    detail: () => `${receiver.metricExports.length} exports\n${gw.child.output()}`,
+  });
   for (const e of receiver.metricExports) assert.equal(e.contentType, 'application/x-protobuf');
 });

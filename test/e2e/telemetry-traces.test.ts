@@ -140,6 +140,8 @@ test('an unsampled request records nothing but still hands its trace id on, mark
     const tp = seen.get(res.headers['x-request-id'] as string)?.traceparent;
     assert.equal(parseTraceparent(tp).traceId, clientTrace);
     assert.match(tp as string, /-00$/, 'flags say: not sampled');
+    // Proves an absence (no span exported): with OTEL_BSP_SCHEDULE_DELAY=100 a recorded span would be sent within
+    // about 100 ms of its end, so 500 ms (five export rounds) is ample.
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(!receiver.spans.some((s) => s.traceId === clientTrace), 'nothing exported');
   } finally {
@@ -181,6 +183,8 @@ test('with no OTLP endpoint tracing is off: the client trace context passes thro
       const plain = await send(`${g.url}/api/v1/untraced`);
       assert.equal(seen.get(plain.headers['x-request-id'] as string)?.traceparent, undefined, 'nothing is invented');
     }
+    // Proves an absence (no span exported): with OTEL_BSP_SCHEDULE_DELAY=100 a recorded span would be sent within
+    // about 100 ms of its end, so 500 ms (five export rounds) is ample.
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(!receiver.spans.some((s) => s.traceId === '0af7651916cd43dd8448eb211c80319c'), 'nothing exported');
   } finally {

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import { metric } from '../support/chat';
 import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
 import { send, type RawResponse } from '../support/http';
 import { startLegacy, type LegacyApp } from '../support/legacy-flask';
 import { refusingPort, type RefusingPort } from '../support/ports';
+import { waitFor } from '../support/wait';
 
 /** A server of the test's own on an OS-picked port; every socket is tracked so `after` can end them all. */
 interface Fake {
@@ -184,8 +186,11 @@ test('with one of two legacy instances dead, POSTs with a body succeed once the 
 
 test("after the dead instance's cool-down ends, POSTs still do not probe it", async () => {
   await send(`${pairForPosts.url}/api/v1/items`);
-  // Time passing is the condition here (the 1 s cool-down ends), not an event: a fixed pause past it.
-  await new Promise((r) => setTimeout(r, 1_300));
+  // The cool-down's end as the gateway itself reports it: the dead instance back in rotation (gateway_upstream_up 1).
+  await waitFor(async () => (await metric(pairForPosts, 'gateway_upstream_up', { upstream: dead.url })) === 1, 5_000, {
+    what: "the dead instance's cool-down to end",
+    stepMs: 50,
+  });
   for (let i = 0; i < 4; i++) {
     const res = await send(`${pairForPosts.url}/api/v1/upload`, {
       method: 'POST',
@@ -210,8 +215,8 @@ test('a POST whose connection drops is answered 502 and never sent again', async
     headers: { 'content-type': 'application/json' },
   });
   assertProblem(res, 502, 'UPSTREAM_RESET');
-  // A replay would have been dispatched before the 502 was written; the pause only lets it land if it exists.
-  // It proves an absence, so there is no event to await.
+  // Proves an absence (no replay): a replay would have been dispatched before the 502 was written, so 300 ms after
+  // the answer is ample for it to land on loopback if it exists.
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(postOnce.hits(), 1, 'the upstream saw the POST more than once');
 });

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { metric } from '../support/chat';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
+import { waitFor } from '../support/wait';
 
 /** WebSocket upgrades never pass Fastify's hooks: they still get an access line and count in /metrics (issue 6). */
 let upstream: CountingUpstream;
@@ -37,21 +38,20 @@ after(async () => {
   await upstream?.close();
 });
 
-function accessLine(reqId: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 3_000;
-  return (async () => {
-    for (;;) {
-      const line = gw.child
-        .output()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((j) => j.msg === 'access' && j.reqId === reqId);
-      if (line) return line;
-      if (Date.now() > deadline) throw new Error(`no access line for ${reqId}:\n${gw.child.output()}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
+/** The line is written as the session or refusal ends, which may be just after the client has seen it end. */
+async function accessLine(reqId: string): Promise<Record<string, unknown>> {
+  const find = () =>
+    gw.child
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((j) => j.msg === 'access' && j.reqId === reqId);
+  await waitFor(() => find() !== undefined, 3_000, {
+    what: `the access line of ${reqId}`,
+    detail: () => gw.child.output(),
+  });
+  return find()!;
 }
 
 test('a WebSocket session: one access line when it closes (status 101, its duration, bytes) and counted by route', async () => {
@@ -65,6 +65,8 @@ test('a WebSocket session: one access line when it closes (status 101, its durat
   });
   ws.send('ping');
   await new Promise((resolve) => ws.once('message', resolve));
+  // Not a wait: the session is held open 300 ms on purpose, so its logged duration must be the session's (>= 300),
+  // not the upgrade's.
   await new Promise((r) => setTimeout(r, 300));
   ws.close(1000);
   await new Promise((resolve) => ws.once('close', resolve));

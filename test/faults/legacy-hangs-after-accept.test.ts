@@ -51,6 +51,7 @@ test(`${CONCURRENCY} concurrent GETs to a silent legacy all get 504 problem+json
       const res = await send(`${gw.url}/health`, { timeoutMs: 5_000 });
       healthMs.push(performance.now() - t0);
       healthStatuses.push(res.status);
+      // The probe's pace (every 100 ms while the requests hang), not a wait.
       await new Promise((r) => setTimeout(r, 100));
     }
   })();

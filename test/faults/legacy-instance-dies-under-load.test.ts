@@ -45,6 +45,7 @@ test('one of three legacy instances dying mid-run costs no GET', async () => {
   const started = performance.now();
   let hitsAtKill = -1;
   const killer = (async () => {
+    // The fault's schedule within the load (KILL_AT_MS in): a timeline the test sets, not a wait for an event.
     await new Promise((r) => setTimeout(r, KILL_AT_MS));
     const victim = instances[1];
     // server.close() alone would let keep-alive sockets live on; closeAllConnections cuts them, as a crash does.

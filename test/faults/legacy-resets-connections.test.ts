@@ -80,7 +80,8 @@ test('bodiless DELETE is retried once too; POSTs with a body are sent exactly on
     ),
   );
   posts.forEach(assertReset);
-  // A replay would be dispatched before the 502 is written; the pause only lets a late one land if it exists.
+  // Proves an absence (no replay): a replay would be dispatched before the 502 is written, so 300 ms after the
+  // answers is ample for a late one to land on loopback if it exists.
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(seen.get('/api/v1/del/1'), 2);
   for (let i = 0; i < 5; i++)

@@ -52,6 +52,8 @@ test('a Redis frozen for 2 s under load costs no request and no 5xx, and each re
   const t0 = performance.now();
   let stoppedAt = 0;
   let resumedAt = 0;
+  // The fault's schedule within the load (freeze 0.5 s in, thaw STALL_MS later): a timeline the test sets, not a
+  // wait for an event.
   const freezer = (async () => {
     await new Promise((r) => setTimeout(r, 500));
     redis.child.proc.kill('SIGSTOP');
@@ -72,6 +74,7 @@ test('a Redis frozen for 2 s under load costs no request and no 5xx, and each re
         } catch (err) {
           results.push({ status: 0, ms: performance.now() - s, at: s - t0, err: (err as Error).message });
         }
+        // Pacing (see above), not a wait.
         await new Promise((r) => setTimeout(r, 40));
       }
     }),

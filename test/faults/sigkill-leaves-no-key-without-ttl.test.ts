@@ -6,18 +6,21 @@
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import { after, before, test } from 'node:test';
-import { bearer } from '../support/chat';
+import { bearer, metric } from '../support/chat';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
 import { startGateway, waitReady, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
 import { TEST_JWT_SECRET } from '../support/tokens';
+import { waitFor } from '../support/wait';
 
 let redis: RedisServer;
 let upstream: CountingUpstream;
 let first: RunningGateway | undefined;
 let second: RunningGateway | undefined;
 let env: Record<string, string>;
+/** Requests for the slow path that reached legacy: a cache fill open there. */
+let slowArrived = 0;
 
 before(async () => {
   redis = await startRedis();
@@ -25,6 +28,7 @@ before(async () => {
     res.setHeader('content-type', 'application/json');
     res.setHeader('cache-control', 'public, max-age=300');
     // The slow path keeps a cache fill open when the kill comes (a half-stored entry must not outlive it).
+    if (req.url?.startsWith('/api/v1/slow')) slowArrived++;
     setTimeout(() => res.end(JSON.stringify({ n })), req.url?.startsWith('/api/v1/slow') ? 3_000 : 0);
   });
   env = {
@@ -80,7 +84,11 @@ test('SIGKILL mid-traffic, restart on the same Redis: no key is left without a T
       () => 'cut',
     ),
   );
-  await new Promise((r) => setTimeout(r, 400));
+  // Killed once the fill is open at legacy (the second request for it sent together, on its own connection) and
+  // the chat is streaming (about 100 ms a token, for seconds).
+  await waitFor(async () => slowArrived > 0 && (await metric(gw, 'gateway_sse_streams_open')) === 1, 5_000, {
+    what: 'the cache fill at legacy and the chat stream open',
+  });
   gw.child.proc.kill('SIGKILL');
   assert.equal(await gw.child.exited, null, 'the gateway was not killed by the signal');
   await Promise.all(inflight);

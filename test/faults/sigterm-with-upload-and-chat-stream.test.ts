@@ -12,12 +12,14 @@ import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { bearer } from '../support/chat';
 import { startGateway, type RunningGateway } from '../support/gateway';
-import { send } from '../support/http';
+import { send, type RawResponse } from '../support/http';
 import { startLegacy, type LegacyApp } from '../support/legacy-flask';
 import { postSse } from '../support/sse-client';
 import { TEST_JWT_SECRET } from '../support/tokens';
+import { waitFor } from '../support/wait';
 
 const GRACE_MS = 6_000;
+// Paces the upload's chunks and bounds the wait for the exit: a schedule and a deadline, not waits for an event.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let legacy: LegacyApp;
@@ -98,8 +100,12 @@ test('SIGTERM during a chunked upload and a v2 chat stream: both finish cleanly,
 
   const termAt = performance.now();
   gw.child.proc.kill('SIGTERM');
-  await sleep(50);
-  const ready = await send(`${gw.url}/health/ready`);
+  // Polled until the signal is handled; the listener stays open through SHUTDOWN_DELAY_MS (1 s).
+  let ready!: RawResponse;
+  await waitFor(async () => (ready = await send(`${gw.url}/health/ready`)).status === 503, 1_000, {
+    what: '/health/ready 503 after SIGTERM',
+    stepMs: 10,
+  });
   const readyMs = performance.now() - termAt;
   assert.equal(ready.status, 503, ready.body.toString());
   assert.equal(ready.json().code, 'NOT_READY');

@@ -24,3 +24,12 @@ export function callsBetween(before: Record<string, number>, after: Record<strin
   }
   return out;
 }
+
+/** Keys matching the glob `pattern` on one redis-server (SCAN through redis-cli: asked of Redis, not the gateway). */
+export function scanKeys(port: number, pattern: string): Promise<string[]> {
+  return new Promise((resolve, reject) =>
+    execFile('redis-cli', ['-p', String(port), '--scan', '--pattern', pattern], { timeout: 5_000 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout.split('\n').filter(Boolean)),
+    ),
+  );
+}

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type Child } from './child';
 import { freePort, waitForPort } from './ports';
+import { scanKeys } from './redis-commands';
+import { waitFor } from './wait';
 
 export interface RedisServer {
   url: string;
@@ -36,6 +38,8 @@ export async function startRedis(port?: number): Promise<RedisServer> {
 export interface RedisGroup {
   /** The REDIS_URL the gateway is given. */
   url: string;
+  /** Keys matching the glob `pattern` wherever they live (every cluster node; the master behind the Sentinel). */
+  keys(pattern: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -91,15 +95,20 @@ export async function startRedisCluster(): Promise<RedisGroup> {
       '0',
       '--cluster-yes',
     ]);
-    for (let i = 0; i < 50; i++) {
-      if ((await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'])).includes('cluster_state:ok')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      async () => (await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'])).includes('cluster_state:ok'),
+      10_000,
+      { what: 'cluster_state:ok', stepMs: 100 },
+    );
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url: `redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}`, stop };
+  return {
+    url: `redis+cluster://127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}`,
+    keys: async (pattern) => (await Promise.all(ports.map((p) => scanKeys(p, pattern)))).flat(),
+    stop,
+  };
 }
 
 /** A real Redis master watched by one Sentinel (redis-server in sentinel mode). */
@@ -120,6 +129,7 @@ export async function startRedisSentinel(masterName = 'figway'): Promise<RedisGr
   });
   return {
     url: `redis+sentinel://127.0.0.1:${port}/${masterName}`,
+    keys: (pattern) => scanKeys(master.port, pattern),
     master,
     async stop() {
       await sentinel.stop('SIGKILL');
