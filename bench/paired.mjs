@@ -187,7 +187,8 @@ async function main() {
     CACHE_ENABLED: 'false',
     OTEL_SDK_DISABLED: 'true',
   };
-  const envA = plain;
+  // BENCH_A_ENV: settings for A too, to compare two builds with the same features on (e.g. Redis limits and cache).
+  const envA = { ...plain, ...parseEnvList(process.env.BENCH_A_ENV ?? '') };
   const envB = tracingB
     ? {
         ...plain,
@@ -206,7 +207,7 @@ async function main() {
     `paired bench: GET ${BENCH_PATH}, ${CONNECTIONS} connections, ${SESSIONS} sessions of ${PAIRS} pairs of ${SLICE_S} s slices (after a ${RAMP_S} s ramp each), ${TOGETHER ? 'A and B loaded together' : 'A and B loaded in turn'}`,
   );
   console.log(
-    `  A: the plain gateway (RATE_LIMIT=off CACHE_ENABLED=false)${mainA === gatewayMain ? '' : `, built from ${mainA}`}`,
+    `  A: the plain gateway (RATE_LIMIT=off CACHE_ENABLED=false)${process.env.BENCH_A_ENV ? ` plus ${process.env.BENCH_A_ENV.trim()}` : ''}${mainA === gatewayMain ? '' : `, built from ${mainA}`}`,
   );
   console.log(`  B: A plus ${labelB}`);
   console.log(
