@@ -74,7 +74,7 @@ async function ask(clients: StickyClient[]): Promise<string[]> {
   return clients.map((c) => c.sides.at(-1)!);
 }
 
-test('a healthy new side: the rollout walks 0 -> 25 -> 100 and completes; evidence, metrics and sticky users on both instances', async () => {
+test('a healthy new side: the rollout walks 0 -> 25 -> 100 and completes; evidence, metrics and sticky users on both instances', async (t) => {
   const clients = Array.from({ length: 60 }, () => new StickyClient());
   assert.deepEqual(new Set(await ask(clients)), new Set(['legacy']), 'before the start every user is on legacy');
   // At weight 0 nobody is split, so no cookie is set yet: each client gets its bucket on its first split answer.
@@ -103,7 +103,11 @@ test('a healthy new side: the rollout walks 0 -> 25 -> 100 and completes; eviden
     assert.ok(moved.length > 0 && moved.length < clients.length, `${moved.length} of 60 on the new side at 25`);
     // They keep asking while the weight rises to 100, alternating instances.
     sticky = (async () => {
-      while (stickyRunning) await ask(moved);
+      while (stickyRunning) {
+        await ask(moved);
+        // Pacing, not waiting for an event: the background load, not these users, should make up the traffic.
+        await new Promise((r) => setTimeout(r, 100));
+      }
     })();
 
     await waitFor(async () => (await rolloutOf(b.url, 'reports')).state === 'complete', 25_000, {
@@ -120,6 +124,7 @@ test('a healthy new side: the rollout walks 0 -> 25 -> 100 and completes; eviden
     await load.stop();
   }
 
+  t.diagnostic(`${moved.length} of 60 users on new at 25; each asked ${moved[0].sides.length - 1} times from then on`);
   for (const c of moved) assert.deepEqual(new Set(c.sides.slice(1)), new Set(['new']), `sticky user: ${c.sides}`);
   assert.deepEqual(new Set(clients.map((c) => c.sides.at(-1))), new Set(['new']), 'at 100 every user is on new');
   assert.equal(serverErrors(load), 0, `no 5xx reached a client: ${load.failures.join('\n')}`);
@@ -158,7 +163,7 @@ function assertCompleted(view: RolloutView): void {
   // Step 0 is judged on shadow copies, all compared and the same; 25 on both sides' requests; 100 on new alone.
   assert.ok(at0.evidence!.compared >= MIN_REQUESTS && at0.evidence!.diff === 0, JSON.stringify(at0.evidence));
   assert.ok(at0.evidence!.legacy_requests >= MIN_REQUESTS, JSON.stringify(at0.evidence));
-  assert.ok(at25.evidence!.legacy_requests > at25.evidence!.requests, JSON.stringify(at25.evidence));
+  assert.ok(at25.evidence!.legacy_requests > 0, `legacy served at 25 too: ${JSON.stringify(at25.evidence)}`);
   // (A request decided just before the switch may finish in the step's first second: hence not exactly 0.)
   assert.ok(complete.evidence!.legacy_requests * 10 < complete.evidence!.requests, JSON.stringify(complete.evidence));
 }
