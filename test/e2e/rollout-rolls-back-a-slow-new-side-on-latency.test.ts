@@ -4,15 +4,15 @@ import { routesFile, startGateway, waitReady, type RunningGateway } from '../sup
 import { admin, ADMIN_TOKEN, waitFor } from '../support/migration';
 import {
   backgroundLoad,
-  decisionLogLines,
-  metricSample,
+  decisionLines,
+  metric,
   rolloutOf,
   serverErrors,
   twinUpstream,
   type EvidenceView,
   type RolloutView,
   type TwinUpstream,
-} from '../support/rollout-traffic';
+} from '../support/rollout-load';
 
 let legacy: TwinUpstream;
 let fresh: TwinUpstream;
@@ -22,10 +22,10 @@ const MIN_REQUESTS = 20;
 const MAX_LATENCY_RATIO = 1.5;
 
 before(async () => {
-  // The new side is 4x slower than legacy at the upstream; the gateway's own time, added to both, brings the
-  // measured ratio nearer 3x (more so on a busy machine), still well above the gate.
+  // The new side is 5x slower than legacy at the upstream. The gateway's own time is added to both sides' measure
+  // (tens of ms on a busy shared machine), which brings the measured ratio down to 2-3x: still above the gate.
   legacy = await twinUpstream('legacy', { delayMs: () => 20 });
-  fresh = await twinUpstream('new', { delayMs: () => 80 });
+  fresh = await twinUpstream('new', { delayMs: () => 100 });
   // Two routes to the same slow side: `shadowed` begins at step 0 (judged on its shadow copies' time), `split`
   // at 25 (judged on the client requests the new side served). Only latency is gated.
   const rollout = (steps: string) => `
@@ -66,7 +66,7 @@ after(async () => {
 const settled = (v: RolloutView) => v.state !== 'running';
 
 test('a new side several times slower than legacy is rolled back on max_latency_ratio, at step 0 (shadow) and at 25 (clients)', async (t) => {
-  const load = backgroundLoad([`${gw.url}/api/v1/reports/q`, `${gw.url}/api/v1/orders/q`], { width: 6, pauseMs: 25 });
+  const loads = ['/api/v1/reports/q', '/api/v1/orders/q'].map((path) => backgroundLoad(() => [gw.url], path, 3, 25));
   try {
     for (const route of ['shadowed', 'split'])
       assert.equal((await admin(gw.url, 'POST', `/admin/rollouts/${route}/start`)).status, 200);
@@ -80,9 +80,9 @@ test('a new side several times slower than legacy is rolled back on max_latency_
       },
     );
   } finally {
-    await load.stop();
+    await Promise.all(loads.map((l) => l.stop()));
   }
-  assert.equal(serverErrors(load), 0, load.failures.join('\n'));
+  for (const l of loads) assert.equal(serverErrors(l.seen), 0, JSON.stringify(l.seen));
 
   for (const [route, step, weight] of [
     ['shadowed', 0, 0],
@@ -94,7 +94,7 @@ test('a new side several times slower than legacy is rolled back on max_latency_
 });
 
 async function assertRolledBackOnLatency(route: string, step: number, weight: number): Promise<EvidenceView> {
-  const view = await rolloutOf(gw.url, route);
+  const view: RolloutView = await rolloutOf(gw.url, route);
   const context = JSON.stringify(view, null, 1);
   assert.equal(view.state, 'rolled_back', context);
   assert.equal(view.weight, 0);
@@ -110,14 +110,14 @@ async function assertRolledBackOnLatency(route: string, step: number, weight: nu
   assert.match(d.detail!, /^p95 [\d.]+ ms is [\d.]+x legacy's [\d.]+ ms > 1\.5x$/);
   assert.match(view.reason!, /^rolled back: p95 /);
 
-  const lines = decisionLogLines(gw.child.stdout(), route).filter((l) => l.rollout.decision === 'rollback');
+  const lines = decisionLines(gw.child).filter((l) => l.rollout.route === route && l.rollout.decision === 'rollback');
   assert.equal(lines.length, 1, gw.child.stdout().slice(-3000));
   assert.equal(lines[0].rollout.gate, 'max_latency_ratio');
   assert.match(
     lines[0].msg,
     new RegExp(`^rollout ${route}: rollback by judge@\\S+ at step ${step} \\(weight ${weight}\\)`),
   );
-  assert.equal(await metricSample(gw.url, `gateway_rollout_state{route="${route}",state="rolled_back"}`), 1);
-  assert.equal(await metricSample(gw.url, `gateway_rollout_decisions_total{route="${route}",decision="rollback"}`), 1);
+  assert.equal(await metric(gw.url, 'gateway_rollout_state', `route="${route}",state="rolled_back"`), 1);
+  assert.equal(await metric(gw.url, 'gateway_rollout_decisions_total', `route="${route}",decision="rollback"`), 1);
   return ev;
 }

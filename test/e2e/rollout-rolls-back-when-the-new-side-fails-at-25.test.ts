@@ -5,14 +5,14 @@ import { admin, ADMIN_TOKEN, requestCounts, waitFor } from '../support/migration
 import { startRedis, type RedisServer } from '../support/redis';
 import {
   backgroundLoad,
-  decisionLogLines,
-  metricSample,
+  decisionLines,
+  metric,
   rolloutOf,
   serverErrors,
   twinUpstream,
   type RolloutView,
   type TwinUpstream,
-} from '../support/rollout-traffic';
+} from '../support/rollout-load';
 
 let redis: RedisServer;
 let legacy: TwinUpstream;
@@ -73,7 +73,7 @@ const missedFailure = (v: RolloutView) =>
   v.evidence.error_rate > MAX_ERROR_RATE;
 
 test('the new side answers 503 at step 25: rolled back on max_error_rate at the first evaluation that sees it; no client got a 5xx', async (t) => {
-  const load = backgroundLoad([`${gw.url}${PATH}`], { width: WIDTH, pauseMs: 25 });
+  const load = backgroundLoad(() => [gw.url], PATH, WIDTH, 25);
   const seen: RolloutView[] = [];
   let failingSince: number;
   try {
@@ -87,7 +87,7 @@ test('the new side answers 503 at step 25: rolled back on max_error_rate at the 
     // Every state the judge stores is polled (one per evaluation, 400 ms apart), to catch one that let it pass.
     await waitFor(
       async () => {
-        const v = await rolloutOf(gw.url, 'reports');
+        const v: RolloutView = await rolloutOf(gw.url, 'reports');
         seen.push(v);
         return v.state !== 'running';
       },
@@ -95,9 +95,10 @@ test('the new side answers 503 at step 25: rolled back on max_error_rate at the 
       { what: 'the rollout to leave running', stepMs: 25, detail: () => JSON.stringify(seen.at(-1), null, 1) },
     );
     // Clients go on being answered after the rollback, by legacy: at most those already in flight reach new.
-    const served = load.total();
+    const total = () => Object.values(load.seen.statuses).reduce((x, y) => x + y, 0);
+    const served = total();
     const newHits = fresh.clientHits();
-    await waitFor(() => load.total() > served + 50, 10_000, { what: '50 more answers after the rollback' });
+    await waitFor(() => total() > served + 50, 10_000, { what: '50 more answers after the rollback' });
     assert.ok(fresh.clientHits() - newHits <= WIDTH, `${fresh.clientHits() - newHits} client requests reached new`);
   } finally {
     await load.stop();
@@ -122,7 +123,7 @@ test('the new side answers 503 at step 25: rolled back on max_error_rate at the 
   assert.ok(lag < 8_000, `rolled back ${lag} ms after the new side began to fail`);
   t.diagnostic(`rolled back ${lag} ms after the new side began to fail; ${seen.length} views polled`);
 
-  assert.equal(serverErrors(load), 0, `no 5xx reached a client: ${load.failures.join('\n')}`);
+  assert.equal(serverErrors(load.seen), 0, `no 5xx reached a client: ${JSON.stringify(load.seen)}`);
   const counts = await requestCounts(gw.url, 'reports');
   assert.ok((counts['fallback 200'] ?? 0) > 0, `legacy answered for the failing new side: ${JSON.stringify(counts)}`);
   assert.equal(counts['upstream 503'], undefined, JSON.stringify(counts));
@@ -131,20 +132,22 @@ test('the new side answers 503 at step 25: rolled back on max_error_rate at the 
 });
 
 async function assertLoggedAndCounted(detail: string): Promise<void> {
-  const lines = decisionLogLines(gw.child.stdout(), 'reports').filter((l) => l.rollout.decision === 'rollback');
+  const lines = decisionLines(gw.child).filter(
+    (l) => l.rollout.route === 'reports' && l.rollout.decision === 'rollback',
+  );
   assert.equal(lines.length, 1, gw.child.stdout().slice(-3000));
   const [line] = lines;
   assert.equal(
     line.msg,
-    `rollout reports: rollback by ${line.rollout.by as string} at step 1 (weight 25) (${detail}); now rolled_back, weight 0`,
+    `rollout reports: rollback by ${line.rollout.by} at step 1 (weight 25) (${detail}); now rolled_back, weight 0`,
   );
   assert.match(detail, /^error rate \d+\.\d\d% > 5\.00%$/);
   assert.equal(line.rollout.gate, 'max_error_rate');
   assert.equal(line.rollout.state, 'rolled_back');
-  assert.ok((line.rollout.evidence as { error_rate: number }).error_rate > MAX_ERROR_RATE);
+  assert.ok(line.rollout.evidence.error_rate > MAX_ERROR_RATE);
 
-  assert.equal(await metricSample(gw.url, 'gateway_rollout_weight{route="reports"}'), 0);
-  assert.equal(await metricSample(gw.url, 'gateway_rollout_state{route="reports",state="rolled_back"}'), 1);
-  assert.equal(await metricSample(gw.url, 'gateway_rollout_state{route="reports",state="running"}'), 0);
-  assert.equal(await metricSample(gw.url, 'gateway_rollout_decisions_total{route="reports",decision="rollback"}'), 1);
+  assert.equal(await metric(gw.url, 'gateway_rollout_weight', 'route="reports"'), 0);
+  assert.equal(await metric(gw.url, 'gateway_rollout_state', 'route="reports",state="rolled_back"'), 1);
+  assert.equal(await metric(gw.url, 'gateway_rollout_state', 'route="reports",state="running"'), 0);
+  assert.equal(await metric(gw.url, 'gateway_rollout_decisions_total', 'route="reports",decision="rollback"'), 1);
 }

@@ -6,14 +6,14 @@ import { admin, ADMIN_TOKEN, inBatches, waitFor } from '../support/migration';
 import { startRedis, type RedisServer } from '../support/redis';
 import {
   backgroundLoad,
-  decisionLogLines,
-  metricSample,
+  decisionLines,
+  metric,
   rolloutOf,
   serverErrors,
   StickyClient,
   twinUpstream,
   type RolloutView,
-} from '../support/rollout-traffic';
+} from '../support/rollout-load';
 
 let redis: RedisServer;
 let legacy: CountingUpstream;
@@ -64,7 +64,7 @@ after(async () => {
 
 /** The rollout's weight is in force on both instances (each holds the state it received). */
 async function inForceOnBoth(weight: number): Promise<boolean> {
-  const views = await Promise.all([rolloutOf(a.url, 'reports'), rolloutOf(b.url, 'reports')]);
+  const views: RolloutView[] = await Promise.all([rolloutOf(a.url, 'reports'), rolloutOf(b.url, 'reports')]);
   return views.every((v) => v.in_force.weights?.new === weight);
 }
 
@@ -83,7 +83,7 @@ test('a healthy new side: the rollout walks 0 -> 25 -> 100 and completes; eviden
     'no figway_bucket cookie at weight 0',
   );
 
-  const load = backgroundLoad([`${a.url}${PATH}`, `${b.url}${PATH}`], { width: 6, pauseMs: 25 });
+  const load = backgroundLoad(() => [a.url, b.url], PATH, 6, 25);
   const moved: StickyClient[] = [];
   let sticky = Promise.resolve();
   let stickyRunning = true;
@@ -127,11 +127,11 @@ test('a healthy new side: the rollout walks 0 -> 25 -> 100 and completes; eviden
   t.diagnostic(`${moved.length} of 60 users on new at 25; each asked ${moved[0].sides.length - 1} times from then on`);
   for (const c of moved) assert.deepEqual(new Set(c.sides.slice(1)), new Set(['new']), `sticky user: ${c.sides}`);
   assert.deepEqual(new Set(clients.map((c) => c.sides.at(-1))), new Set(['new']), 'at 100 every user is on new');
-  assert.equal(serverErrors(load), 0, `no 5xx reached a client: ${load.failures.join('\n')}`);
-  assert.ok(load.total() > 100, `background load ran: ${load.total()} requests`);
+  assert.equal(serverErrors(load.seen), 0, `no 5xx reached a client: ${JSON.stringify(load.seen)}`);
+  const answered = Object.values(load.seen.statuses).reduce((x, y) => x + y, 0);
+  assert.ok(answered > 100, `background load ran: ${answered} requests`);
 
-  const view = await rolloutOf(a.url, 'reports');
-  assertCompleted(view);
+  assertCompleted(await rolloutOf(a.url, 'reports'));
   await assertMetrics();
   assertLogged();
 });
@@ -172,22 +172,22 @@ function assertCompleted(view: RolloutView): void {
 async function assertMetrics(): Promise<void> {
   const decisions = { advance: 0, complete: 0, rollback: 0 };
   for (const gw of [a, b]) {
-    assert.equal(await metricSample(gw.url, 'gateway_rollout_weight{route="reports"}'), 100, gw.url);
+    assert.equal(await metric(gw.url, 'gateway_rollout_weight', 'route="reports"'), 100, gw.url);
     for (const state of ['idle', 'running', 'paused', 'rolled_back', 'complete'])
       assert.equal(
-        await metricSample(gw.url, `gateway_rollout_state{route="reports",state="${state}"}`),
+        await metric(gw.url, 'gateway_rollout_state', `route="reports",state="${state}"`),
         state === 'complete' ? 1 : 0,
         `${gw.url} state ${state}`,
       );
     for (const d of Object.keys(decisions) as (keyof typeof decisions)[])
-      decisions[d] += (await metricSample(gw.url, `gateway_rollout_decisions_total{route="reports",decision="${d}"}`))!;
+      decisions[d] += await metric(gw.url, 'gateway_rollout_decisions_total', `route="reports",decision="${d}"`);
   }
   assert.deepEqual(decisions, { advance: 2, complete: 1, rollback: 0 });
 }
 
 /** The completion is one JSON line on the deciding instance, saying legacy's path for the route can be retired. */
 function assertLogged(): void {
-  const lines = [...decisionLogLines(a.child.stdout(), 'reports'), ...decisionLogLines(b.child.stdout(), 'reports')];
+  const lines = [...decisionLines(a.child), ...decisionLines(b.child)].filter((l) => l.rollout.route === 'reports');
   const complete = lines.filter((l) => l.rollout.decision === 'complete');
   assert.equal(complete.length, 1, lines.map((l) => l.msg).join('\n'));
   assert.match(complete[0].msg, /^rollout reports: complete by judge@\S+ at step 2 \(weight 100\); now complete/);
