@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemoryStore } from '../store/memory-store';
 import { clusterServed } from './cluster-served';
-import { fromFields } from './evidence';
+import { addEvidence, emptyEvidence, fromFields } from './evidence';
 import { EvidenceRecorder, evidenceKey } from './evidence-recorder';
 
 const quiet = { warn() {}, log() {} };
@@ -48,5 +48,23 @@ test('served_cluster sums the last five minutes by side, fallback apart, without
     { legacy: 40, new: 8, fallback: 2, total: 50 },
   );
   assert.deepEqual(served.share, { legacy: 0.8, new: 0.16, fallback: 0.04 });
+  await store.close();
+});
+
+test('a copy the new side failed is an error of its shadow sample, not a difference; a copy to legacy is compared whatever its status', async () => {
+  const store = new MemoryStore();
+  const recorder = new EvidenceRecorder(store, new Set(['items']), quiet);
+  const second = Math.floor(Date.now() / 1000);
+  recorder.shadow('items', 'new', 503, 5, 'diff');
+  recorder.shadow('items', 'new', 502, 5, 'same');
+  recorder.shadow('items', 'new', 200, 5, 'diff');
+  recorder.shadow('items', 'new', 200, 5, 'same');
+  recorder.shadow('items', 'legacy', 503, 5, 'diff');
+  await recorder.flush(second + 1);
+  // The recorder's bucket is the second it was made in: this one or, across a boundary, the one before.
+  const buckets = await store.readCounts([second - 1, second].map((s) => evidenceKey('items', s)));
+  const ev = buckets.map(fromFields).reduce(addEvidence, emptyEvidence());
+  assert.deepEqual([ev.shadow.requests, ev.shadow.errors], [4, 2]);
+  assert.deepEqual([ev.same, ev.diff], [1, 2], "only the copies the new side answered are compared, and legacy's");
   await store.close();
 });

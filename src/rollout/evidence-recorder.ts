@@ -49,13 +49,17 @@ export class EvidenceRecorder {
 
   /**
    * A shadow copy finished (src/migration/shadow.ts): one sent to the new side is its step-0 sample (status 0: it
-   * failed); a comparison counts whichever way the copy went.
+   * failed); a comparison counts whichever way the copy went, except a copy the new side failed. That one is an
+   * error, not a difference in behaviour: counted as a diff too, a new side that starts answering 5xx at step 25
+   * was rolled back on max_diff_rate (the legacy-served 75% shadows three times what the new side serves) and the
+   * decision named the wrong gate; at step 0 one failure counted against two gates.
    */
   shadow(route: string, side: string, status: number, ms: number, result: 'same' | 'diff' | 'none'): void {
     if (!this.routes.has(route)) return;
     const ev = this.evidenceOf(route);
-    if (side === 'new') recordInto(ev.shadow, ms, status === 0 || status >= 500);
-    if (result !== 'none') ev[result]++;
+    const failed = status === 0 || status >= 500;
+    if (side === 'new') recordInto(ev.shadow, ms, failed);
+    if (result !== 'none' && !(side === 'new' && failed)) ev[result]++;
   }
 
   start(): void {
