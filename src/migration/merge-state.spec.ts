@@ -182,3 +182,9 @@ test("a rollout does not lift the floors: the route's rollback and ROUTE_ALL_TO_
   assert.deepEqual(s.routes.get('reports')!.rollback, { value: true, source: 'file' });
   assert.deepEqual(s.flags.routeAllToLegacy, { value: true, source: 'env' });
 });
+
+test('a reload that removes rollout: ends its weight, whatever state the store still holds', () => {
+  const spec = route({ weights: { legacy: 90, new: 10 } });
+  const merged = mergeState(env(), file(spec), emptyOverrides(), new Map([['reports', 50]]));
+  assert.deepEqual(merged.routes.get('reports')!.newPercent, { value: 10, source: 'file' });
+});

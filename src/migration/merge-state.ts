@@ -48,7 +48,8 @@ function flag(envValue: boolean, forcedValue: boolean, override: boolean | undef
  */
 function newPercent(file: RouteSpec, admin: Overrides['routes'][string], rollout: number | undefined) {
   if (admin.weights) return { value: admin.weights.new, source: 'admin' as const };
-  if (rollout !== undefined) return { value: rollout, source: 'rollout' as const };
+  // A reload that removed `rollout:` ends its say, whatever state the store still holds.
+  if (rollout !== undefined && file.rollout) return { value: rollout, source: 'rollout' as const };
   return { value: file.weights ? file.weights.new : file.rollout ? 0 : 100, source: 'file' as const };
 }
 

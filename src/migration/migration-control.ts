@@ -152,6 +152,13 @@ export class MigrationControl {
     return this.file.specs.get(routeId);
   }
 
+  /** Why a floor keeps the route on legacy now (ROUTE_ALL_TO_LEGACY or the flag, the route's rollback), if one does. */
+  floorOf(routeId: string): string | undefined {
+    if (this.flags.routeAllToLegacy) return 'route_all_to_legacy is in force';
+    if (this.routes.get(routeId)?.rollback) return "the route's rollback is in force";
+    return undefined;
+  }
+
   /** The routes that can change side: the ones a rollout may move. */
   sideRouteIds(): string[] {
     return [...this.routes.keys()];

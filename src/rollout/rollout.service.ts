@@ -62,7 +62,7 @@ export class RolloutService {
       instance: this.instance,
       routes: () => this.routeIds(),
       specOf: (route) => this.specOf(route),
-      floor: (route) => this.floor(route),
+      floor: (route) => control.floorOf(route),
       decided: (route, verdict, next, logged) => this.decided(route, verdict, next, logged),
       log: this.log,
     });
@@ -125,13 +125,6 @@ export class RolloutService {
     const spec = this.specOf(route);
     if (!spec) throw new GatewayError('NOT_FOUND', `Route ${route} has no rollout: in routes.yaml.`);
     return spec;
-  }
-
-  private floor(route: string): string | undefined {
-    const r = this.control.describeRoute(route);
-    if (r.in_force === 'legacy (route_all_to_legacy)') return 'route_all_to_legacy is in force';
-    if (r.in_force === 'legacy (rollback)') return "the route's rollback is in force";
-    return undefined;
   }
 
   private async readAll(): Promise<void> {
