@@ -70,3 +70,15 @@ test('the sweeper removes expired counter hashes and gives their bytes back', as
   assert.ok((await store.get('c1')) && (await store.get('c2')), 'both entries fit once the hash is gone');
   await store.close();
 });
+
+test('a value written by swap or holdLease is state, not cache: cache writes over the bound never evict it', async () => {
+  const store = new MemoryStore(200);
+  assert.equal(await store.swap('figway:rollout:{r}', null, Buffer.alloc(40), 60_000), true);
+  assert.equal(await store.holdLease('figway:rollout-judge', 'me', 60_000), true);
+  // Least recently used first would take the two above; the cache entries go instead.
+  for (let i = 0; i < 10; i++) await store.set(`cache:${i}`, Buffer.alloc(40), 60_000);
+  assert.equal((await store.get('figway:rollout:{r}'))?.length, 40);
+  assert.equal(await store.holdLease('figway:rollout-judge', 'other', 60_000), false);
+  assert.equal(await store.get('cache:0'), null);
+  await store.close();
+});

@@ -5,6 +5,11 @@ interface Entry {
   expiresAt: number;
   /** When the entry was last moved to the young end of the LRU order. */
   touchedAt: number;
+  /**
+   * Written by swap or holdLease: state (a rollout, the judge's lease) rather than cache, never evicted for room
+   * (a lost rollout state would read as idle); it still expires.
+   */
+  pinned?: boolean;
 }
 
 /** A counter hash (addCounts). */
@@ -59,12 +64,12 @@ export class MemoryStore implements KeyValueStore {
     return e.value;
   }
 
-  async set(key: string, value: Buffer, ttlMs: number): Promise<void> {
+  async set(key: string, value: Buffer, ttlMs: number, pinned = false): Promise<void> {
     const old = this.entries.get(key);
     if (old) this.remove(key, old);
     if (value.length > this.maxBytes) return;
     const now = Date.now();
-    this.entries.set(key, { value, expiresAt: now + Math.max(1, ttlMs), touchedAt: now });
+    this.entries.set(key, { value, expiresAt: now + Math.max(1, ttlMs), touchedAt: now, pinned });
     this.bytes += value.length + key.length;
     this.evict(key);
   }
@@ -123,14 +128,14 @@ export class MemoryStore implements KeyValueStore {
     // Compare and write in one synchronous step, as in setIfAbsent.
     const current = this.live(key);
     if (expected ? !current?.equals(expected) : current) return false;
-    void this.set(key, next, ttlMs);
+    void this.set(key, next, ttlMs, true);
     return true;
   }
 
   async holdLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const current = this.live(key);
     if (current && current.toString('utf8') !== owner) return false;
-    void this.set(key, Buffer.from(owner), ttlMs);
+    void this.set(key, Buffer.from(owner), ttlMs, true);
     return true;
   }
 
@@ -187,7 +192,7 @@ export class MemoryStore implements KeyValueStore {
   private evict(written?: string): void {
     for (const [k, e] of this.entries) {
       if (this.bytes <= this.maxBytes || k === written) break;
-      this.remove(k, e);
+      if (!e.pinned) this.remove(k, e);
     }
   }
 
