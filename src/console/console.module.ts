@@ -1,9 +1,9 @@
 import {
+  type BeforeApplicationShutdown,
   Global,
   Inject,
   Module,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -57,7 +57,7 @@ import { SnapshotFeed } from './snapshot-feed';
   ],
   exports: [AdminSessions],
 })
-export class ConsoleModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class ConsoleModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     @Inject(HttpAdapterHost) private readonly adapter: HttpAdapterHost,
     @Inject(ConsolePages) private readonly pages: ConsolePages,
@@ -75,8 +75,9 @@ export class ConsoleModule implements OnModuleInit, OnApplicationBootstrap, OnAp
     this.beacon.start();
   }
 
-  onApplicationShutdown(): void {
+  /** Before the server closes: open streams end now rather than hold the drain (src/main.ts) to its grace. */
+  beforeApplicationShutdown(): void {
     this.beacon.stop();
-    this.feed.stop();
+    this.feed.closeAll();
   }
 }

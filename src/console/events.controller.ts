@@ -11,7 +11,8 @@ const KEEP_ALIVE_MS = 15_000;
 /**
  * GET /admin/events: the console's live view, as server-sent events the way the chat streams
  * (src/v2/chat/sse-stream.ts): `event: snapshot` at once, then every second, each written as soon as it is built
- * (never buffered), until the client goes away; then it is unsubscribed and the stream ended.
+ * (never buffered), until the client goes away (then it is unsubscribed) or the instance shuts down (then the
+ * stream ends, and the browser's EventSource reconnects, to another instance behind a load balancer).
  */
 @Controller('admin/events')
 @UseGuards(AdminTokenGuard)
@@ -23,7 +24,10 @@ export class EventsController {
     reply.hijack();
     const sse = new SseStream(reply.raw, KEEP_ALIVE_MS);
     sse.open(reply.getHeaders() as OutgoingHttpHeaders);
-    const unsubscribe = this.feed.subscribe((snapshot) => sse.event('snapshot', snapshot));
+    const unsubscribe = this.feed.subscribe({
+      snapshot: (snapshot) => sse.event('snapshot', snapshot),
+      end: () => sse.end(),
+    });
     reply.raw.once('close', () => {
       unsubscribe();
       sse.end();

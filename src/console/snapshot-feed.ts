@@ -1,7 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { ConsoleSnapshot } from './snapshot';
 
-export type SnapshotListener = (snapshot: ConsoleSnapshot) => void;
+export interface SnapshotListener {
+  snapshot(s: ConsoleSnapshot): void;
+  /** The feed closes (the instance shuts down): end the stream, so the client reconnects to another instance. */
+  end(): void;
+}
 
 /**
  * One snapshot a second for every open console of this instance: built once per tick and sent to all of them
@@ -28,7 +32,7 @@ export class SnapshotFeed {
   subscribe(listener: SnapshotListener): () => void {
     this.listeners.add(listener);
     void this.build().then(
-      (s) => this.listeners.has(listener) && listener(s),
+      (s) => (this.listeners.has(listener) ? listener.snapshot(s) : undefined),
       (err: Error) => this.failed(err),
     );
     this.timer ??= setInterval(() => void this.tick(), this.everyMs).unref();
@@ -43,6 +47,14 @@ export class SnapshotFeed {
     this.timer = undefined;
   }
 
+  /** At shutdown: an open stream would otherwise hold the drain until SHUTDOWN_GRACE_MS. */
+  closeAll(): void {
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    this.stop();
+    for (const listener of listeners) listener.end();
+  }
+
   private async tick(): Promise<void> {
     // A slow store makes a build last longer than a tick: skip rather than pile builds up.
     if (this.building) return;
@@ -50,7 +62,7 @@ export class SnapshotFeed {
     try {
       const s = await this.build();
       this.failing = false;
-      for (const listener of this.listeners) listener(s);
+      for (const listener of this.listeners) listener.snapshot(s);
     } catch (err) {
       this.failed(err as Error);
     } finally {
