@@ -22,10 +22,12 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 
 FROM deps AS build
 # tsconfig.build.json extends tsconfig.json, so both are needed; it compiles src/ (specs excluded) into dist/.
-# scripts/build.mjs is what `npm run build` runs (tsc into a fresh directory, then renamed to dist/).
+# scripts/build.mjs is what `npm run build` runs (tsc into a fresh directory, then renamed to dist/); it bundles
+# the migration console (console/, with esbuild, scripts/build-console.mjs) into dist/console/assets/ as well.
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/build.mjs ./scripts/build.mjs
+COPY scripts/build.mjs scripts/build-console.mjs ./scripts/
 COPY src ./src
+COPY console ./console
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime

@@ -1,4 +1,5 @@
-// Lint for src/, test/, bench/ and scripts/ (`npm run lint`; .ci/run fails on a finding). typescript-eslint with
+// Lint for src/, test/, bench/, scripts/ and console/ (the migration console's browser code, typed against
+// console/tsconfig.json: DOM, Preact's JSX) (`npm run lint`; .ci/run fails on a finding). typescript-eslint with
 // type information, for the mistakes a type checker alone lets through in a proxy: a promise nobody awaits (an
 // unhandled rejection ends the process), a promise where a callback is expected, a switch that misses a case.
 import js from '@eslint/js';
@@ -11,7 +12,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },

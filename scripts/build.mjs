@@ -3,21 +3,23 @@
 // rename, so an instance already running from this checkout, or a second `npm start` at the same moment, never
 // sees dist/ emptied or half-built (two starts used to race on `rm -rf dist`: ENOTEMPTY, "Cannot find module").
 // `--if-stale` skips the build when dist/ was compiled from exactly the sources there now (a content hash, not
-// mtimes, so a checkout or a copy does not trigger rebuilds).
+// mtimes, so a checkout or a copy does not trigger rebuilds). The migration console's browser files are bundled
+// into the same fresh directory (scripts/build-console.mjs), so dist/ never has a gateway without its console.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { buildConsole } from './build-console.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist');
 const STAMP = '.sources-hash';
 
-function sourceFiles(dir, out = []) {
+function sourceFiles(dir, out = [], keep = (name) => name.endsWith('.ts') && !name.endsWith('.spec.ts')) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) sourceFiles(p, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) out.push(p);
+    if (entry.isDirectory()) sourceFiles(p, out, keep);
+    else if (keep(entry.name)) out.push(p);
   }
   return out;
 }
@@ -26,7 +28,11 @@ function sourceFiles(dir, out = []) {
 function sourcesHash() {
   const files = [
     ...sourceFiles(join(root, 'src')),
-    ...['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].map((f) => join(root, f)),
+    // Every file of the console (TypeScript, TSX, CSS, its tsconfig.json): esbuild bundles what they import.
+    ...sourceFiles(join(root, 'console'), [], () => true),
+    ...['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build-console.mjs'].map((f) =>
+      join(root, f),
+    ),
   ].sort();
   const h = createHash('sha256');
   for (const f of files)
@@ -54,6 +60,13 @@ const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.buil
 if (result.status !== 0) {
   rmSync(fresh, { recursive: true, force: true });
   process.stderr.write('figway: the TypeScript build failed (see above); dist/ is unchanged\n');
+  process.exit(1);
+}
+try {
+  await buildConsole(fresh);
+} catch (err) {
+  rmSync(fresh, { recursive: true, force: true });
+  process.stderr.write(`figway: the console build failed (${err.message}); dist/ is unchanged\n`);
   process.exit(1);
 }
 writeFileSync(join(fresh, STAMP), hash);

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { ConsoleModule } from './console/console.module';
 import { ProblemFilter } from './errors/problem.filter';
 import { HealthModule } from './health/health.module';
 import { LIFECYCLE, type Lifecycle } from './lifecycle/lifecycle';
@@ -25,6 +26,7 @@ export class AppModule {
         TelemetryModule,
         MigrationModule,
         RolloutModule,
+        ConsoleModule,
         ...Object.values(V2_MODULES),
       ],
       providers: [

@@ -8,7 +8,7 @@ import { buildUpstreamHeaders, clientHost } from '../proxy/request-headers';
 import type { UpstreamSet } from '../proxy/upstream-set';
 import { splitTarget, type CompiledRoute } from '../routing';
 import type { Counter as PromCounter } from 'prom-client';
-import { realDifferences, type Difference } from './json-diff';
+import { diffJson, formatPath, realDifferences, type Difference, type JsonPath } from './json-diff';
 import type { RouteLive, ShadowSettings } from './live-state';
 
 /** One side's answer as compared: `body` null when it was over `max_body_bytes` (not compared). */
@@ -29,6 +29,8 @@ const REDACTED = new Set(['cookie', 'set-cookie', 'authorization', 'proxy-author
 const RING_SIZE = 50;
 const MAX_IN_FLIGHT = 32;
 const SHOWN_BODY_CHARS = 2_048;
+/** Differences and noise paths kept per entry. */
+const MAX_LISTED = 20;
 export const SHADOW_TOKEN_HEADER = 'x-figway-shadow';
 
 /** Captures the primary body as it streams to the client, up to `max` bytes (past it: nothing to compare). */
@@ -116,6 +118,13 @@ export interface ShadowDiff {
   primary: { side: string; status: number; headers: Record<string, unknown>; body: string };
   shadow: { side: string; status: number; headers: Record<string, unknown>; body: string };
   differences: Difference[];
+  /** The route's `shadow.ignore` paths as written in routes.yaml (`$.generated_at`): never compared. */
+  ignored: string[];
+  /**
+   * What differed between the two answers of the primary side itself (a timestamp, a request id): the noise filter
+   * left these out of `differences`. Body paths (`$.x`), `status`, `header <name>` or `body` for a non-JSON body.
+   */
+  noise: string[];
 }
 
 function parseJson(b: Buffer): { ok: true; value: unknown } | { ok: false } {
@@ -244,7 +253,7 @@ export class ShadowRunner {
       this.total.inc({ route: meta.route, result: 'too_large' });
       return report('none');
     }
-    const differences = this.differences(s, primary, shadow, second);
+    const { differences, noise } = this.differences(s, primary, shadow, second);
     if (differences.length === 0) {
       this.total.inc({ route: meta.route, result: 'same' });
       return report('same');
@@ -258,26 +267,33 @@ export class ShadowRunner {
       ...meta,
       primary: shown(primary, names, primarySide),
       shadow: shown(shadow, names, otherSide),
-      differences: differences.slice(0, 20),
+      differences: differences.slice(0, MAX_LISTED),
+      ignored: s.ignore.map(formatPath),
+      noise: noise.slice(0, MAX_LISTED),
     });
     if (this.ring.length > RING_SIZE) this.ring.shift();
   }
 
-  /** What differs between the primary answer and the copy, less what also differs between two primary answers. */
+  /**
+   * What differs between the primary answer and the copy, less what also differs between two primary answers
+   * (`noise`, which is returned too: the console shows it as such). No second answer: nothing is noise.
+   */
   private differences(
     s: ShadowSettings,
     primary: Captured,
     shadow: Captured,
     second: Captured | undefined,
-  ): Difference[] {
+  ): { differences: Difference[]; noise: string[] } {
     const differences: Difference[] = [];
+    const noise: string[] = [];
     const [pb, sb] = [primary.body!, shadow.body!];
-    if (primary.status !== shadow.status && (!second || second.status === primary.status)) {
+    if (second && second.status !== primary.status) noise.push('status');
+    else if (primary.status !== shadow.status)
       differences.push({ path: 'status', primary: primary.status, shadow: shadow.status });
-    }
     for (const h of s.compareHeaders) {
       const p = headerValue(primary.headers, h);
-      if (p !== headerValue(shadow.headers, h) && (!second || headerValue(second.headers, h) === p)) {
+      if (second && headerValue(second.headers, h) !== p) noise.push(`header ${h}`);
+      else if (p !== headerValue(shadow.headers, h)) {
         differences.push({
           path: `header ${h}`,
           primary: REDACTED.has(h) ? '[redacted]' : p,
@@ -289,11 +305,12 @@ export class ShadowRunner {
     const sj = parseJson(sb);
     if (pj.ok && sj.ok) {
       const aj = second?.body && second.status === primary.status ? parseJson(second.body) : { ok: false as const };
-      const volatile = aj.ok ? realDifferences(pj.value, aj.value, [], []).map((d) => d.path.split('.').slice(1)) : [];
+      const volatile: JsonPath[] = aj.ok ? diffJson(pj.value, aj.value) : [];
+      noise.push(...volatile.map(formatPath));
       differences.push(...realDifferences(pj.value, sj.value, s.ignore, volatile));
-    } else if (!pb.equals(sb) && !(second?.body && !second.body.equals(pb))) {
+    } else if (second?.body && !second.body.equals(pb)) noise.push('body');
+    else if (!pb.equals(sb))
       differences.push({ path: 'body', primary: `${pb.length} bytes`, shadow: `${sb.length} bytes` });
-    }
-    return differences;
+    return { differences, noise };
   }
 }

@@ -18,6 +18,8 @@ import { RolloutService } from './rollout.service';
         new RolloutService(config, store, metrics, control),
     },
   ],
+  // The console's snapshot stream lists the rollouts (src/console).
+  exports: [RolloutService],
 })
 export class RolloutModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(RolloutService) private readonly rollouts: RolloutService) {}

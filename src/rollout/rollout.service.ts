@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import type { GatewayConfig, RolloutSpec } from '../config';
 import { GatewayError } from '../errors/gateway-error';
+import { INSTANCE_ID } from '../lifecycle/instance-id';
 import type { MigrationControl } from '../migration/migration-control';
 import { StoreUnavailableError, type KeyValueStore } from '../store/key-value-store';
 import type { GatewayMetrics } from '../telemetry/metrics';
@@ -33,7 +32,7 @@ async function storeCall<T>(op: () => Promise<T>): Promise<T> {
  * force through MigrationControl, the admin API acts through here.
  */
 export class RolloutService {
-  readonly instance = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly instance = INSTANCE_ID;
   private readonly states = new Map<string, RolloutState>();
   private readonly store: RolloutStore;
   private readonly recorder: EvidenceRecorder;

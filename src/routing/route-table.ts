@@ -22,8 +22,11 @@ export interface CompiledRoute {
   cache?: { ttlS?: number; withCredentials: boolean };
 }
 
-/** Paths the gateway answers itself, whatever routes.yaml says. */
-export const GATEWAY_OWN_PATHS = ['/health', '/health/ready', '/metrics', '/csp-report'];
+/**
+ * Paths the gateway answers itself, whatever routes.yaml says. `/admin` is the console's page (src/console), as
+ * `/admin/` is: not a module route, so ROUTE_ALL_TO_LEGACY never sends it to legacy.
+ */
+export const GATEWAY_OWN_PATHS = ['/health', '/health/ready', '/metrics', '/csp-report', '/admin'];
 const OWN_PREFIXES = ['/admin/'];
 
 export function isGatewayOwnPath(path: string): boolean {

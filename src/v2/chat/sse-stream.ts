@@ -33,7 +33,7 @@ export class SseStream {
     this.timer.unref();
   }
 
-  event(name: 'delta' | 'done' | 'error', data: unknown): void {
+  event(name: 'delta' | 'done' | 'error' | 'snapshot', data: unknown): void {
     this.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
