@@ -1,4 +1,4 @@
-import type { Flag, RouteInfo, Source } from './types';
+import type { Flag, Flags, RouteInfo, Source } from './types';
 
 export const percent = (share: number, digits = 1) => `${(share * 100).toFixed(digits).replace(/\.0+$/, '')}%`;
 
@@ -8,9 +8,10 @@ export const ms = (v: number | null | undefined) =>
 /** "12:04:31" in the viewer's zone; the full ISO time goes in a title/datetime beside it. */
 export const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour12: false });
 
-export function ago(iso: string, now: string): string {
+/** How long ago at most: `seen_at` of an instance is a lower bound (src/console/instances.ts). */
+export function within(iso: string, now: string): string {
   const s = Math.max(0, Math.round((Date.parse(now) - Date.parse(iso)) / 1000));
-  return s < 60 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
+  return s < 60 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
 const SOURCE_WORDS: Record<Source, string> = {
@@ -22,10 +23,14 @@ const SOURCE_WORDS: Record<Source, string> = {
 
 export const sourceWords = (s: Source) => SOURCE_WORDS[s] ?? s;
 
-/** A global flag's source as the operator reads it: a true value from the environment is a floor. */
-export function flagSource(flag: Flag): string {
-  if (flag.source === 'env') return flag.value ? 'env floor (restart to change)' : 'environment default';
-  return sourceWords(flag.source);
+/**
+ * A global flag's source as the operator reads it. The environment is a floor when it forces the safe value
+ * (`ROUTE_ALL_TO_LEGACY=true`, `CACHE_ENABLED=false`: the admin API cannot undo those); otherwise it is the default.
+ */
+export function flagSource(name: keyof Flags, flag: Flag): string {
+  if (flag.source !== 'env') return sourceWords(flag.source);
+  const floor = name === 'route_all_to_legacy' ? flag.value : !flag.value;
+  return floor ? 'env floor (restart to change)' : 'environment default';
 }
 
 /** Where a route's weights come from, and what holds it on legacy whatever they say. */

@@ -1,5 +1,5 @@
 import { setFlag } from './api';
-import { ago, flagSource, ms, percent, progressOf, weightSource, type Progress } from './format';
+import { flagSource, within, ms, percent, progressOf, weightSource, type Progress } from './format';
 import type { Flags, RolloutInfo, RouteInfo, Snapshot } from './types';
 import { Confirm, OutcomeLine, Section, useActions } from './ui';
 
@@ -83,7 +83,7 @@ function FlagsPanel({ flags }: { flags: Flags }) {
                 <code>{name}</code>
               </th>
               <td class="value">{flags[name].value ? 'on' : 'off'}</td>
-              <td class={`source ${flags[name].source}`}>{flagSource(flags[name])}</td>
+              <td class={`source ${flags[name].source}`}>{flagSource(name, flags[name])}</td>
             </tr>
           ))}
         </tbody>
@@ -103,7 +103,7 @@ function Instances({ snap }: { snap: Snapshot }) {
       <ul class="instances">
         {snap.instances.map((i) => (
           <li key={i.id} data-instance={i.id}>
-            <code>{i.id}</code> <span class="hint">seen {ago(i.seen_at, snap.at)}</span>
+            <code>{i.id}</code> <span class="hint">seen within the last {within(i.seen_at, snap.at)}</span>
             {i.id === snap.instance ? <span class="tag">this console</span> : null}
           </li>
         ))}
@@ -170,7 +170,7 @@ function RouteRow({ route: r, snap, rollout }: { route: RouteInfo; snap: Snapsho
   );
 }
 
-function Served({ route }: { route: RouteInfo }) {
+export function Served({ route }: { route: RouteInfo }) {
   const c = route.served_cluster;
   if (!route.weights) return <>—</>;
   if (!c) return <span class="hint">store not answering</span>;
@@ -193,7 +193,7 @@ function Served({ route }: { route: RouteInfo }) {
   );
 }
 
-function Quality({ route }: { route: RouteInfo }) {
+export function Quality({ route }: { route: RouteInfo }) {
   const q = route.served_cluster?.quality;
   if (!route.weights || !q) return <>—</>;
   return (

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { setRollback, setWeights } from './api';
 import { sourceWords, weightSource } from './format';
+import { Quality, Served } from './overview';
 import { RolloutPanel } from './rollout-panel';
 import { ShadowPanel } from './shadow-panel';
 import type { RolloutInfo, RouteInfo, Snapshot } from './types';
@@ -42,6 +43,18 @@ export function RoutePage({ snap, id }: { snap: Snapshot; id: string }) {
         <div>
           <dt>In force</dt>
           <dd class="in-force">{route.in_force}</dd>
+        </div>
+        <div>
+          <dt>Served (5 min, all instances)</dt>
+          <dd class="served">
+            <Served route={route} />
+          </dd>
+        </div>
+        <div>
+          <dt>Errors · p95</dt>
+          <dd class="quality">
+            <Quality route={route} />
+          </dd>
         </div>
         <div>
           <dt>Breaker</dt>

@@ -22,8 +22,9 @@ async function signIn(token: string): Promise<void> {
     body: JSON.stringify({ token }),
   });
   if (res.ok) {
-    // The same address now answers with the console; a `#/route/...` the operator came with is kept.
-    location.replace(`/admin/${location.hash}`);
+    // The same address now answers with the console. A reload, not a navigation: to the same URL with a
+    // `#/route/...` the operator came with, a navigation would only move to the fragment.
+    location.reload();
     return;
   }
   if (res.status === 401) return say('That is not the gateway’s admin token (ADMIN_TOKEN). Nothing was signed in.');

@@ -79,7 +79,7 @@ export async function openConsole(
 
 /** The console is up when its page heading is there (it renders once the first snapshot arrived). */
 export async function waitForConsole(page: Page): Promise<void> {
-  await page.waitForSelector('main h1', { timeout: 15_000 });
+  await page.waitForSelector('#app main h1', { timeout: 15_000 });
 }
 
 /** Answers `{legacy, new}` from `n` cookie-less GETs: each is a fresh user, so the shares follow the weights. */
