@@ -53,6 +53,11 @@ function App() {
             Your session has ended. <a href="/admin/">Sign in again</a>.
           </p>
         ) : null}
+        {snap?.unavailable?.length ? (
+          <p class="note" role="status">
+            The store (Redis) did not answer for: {snap.unavailable.join(', ')}. They are shown empty until it does.
+          </p>
+        ) : null}
         {!snap ? (
           <p>Waiting for the gateway’s first snapshot…</p>
         ) : routeId ? (

@@ -100,6 +100,9 @@ function FlagsPanel({ flags }: { flags: Flags }) {
 function Instances({ snap }: { snap: Snapshot }) {
   return (
     <Section title={`Instances (${snap.instances.length})`} id="instances-h">
+      {snap.instances.length ? null : (
+        <p class="hint">None seen in the last minute yet: each instance announces itself every 10 s.</p>
+      )}
       <ul class="instances">
         {snap.instances.map((i) => (
           <li key={i.id} data-instance={i.id}>

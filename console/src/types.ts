@@ -117,4 +117,6 @@ export interface Snapshot {
   rollouts: RolloutInfo[];
   shadow: ShadowDiff[];
   instances: { id: string; seen_at: string }[];
+  /** The parts the store did not answer for this time (sent empty); absent when every part answered. */
+  unavailable?: string[];
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
-import { openConsole, sideCounts, startConsoleCluster, unexpected, type ConsoleCluster } from '../support/console';
+import {
+  laptop,
+  openConsole,
+  sideCounts,
+  startConsoleCluster,
+  unexpected,
+  type ConsoleCluster,
+} from '../support/console';
 
 let c: ConsoleCluster;
 
@@ -20,7 +27,7 @@ routes:
 after(() => c?.stop());
 
 test('ROUTE_ALL_TO_LEGACY=true shows as an env floor, and switching it off is refused in words', async (t) => {
-  const context = await c.browser.context();
+  const context = await laptop(c);
   t.after(() => context.close());
   const { page, problems } = await openConsole(context, c.b.url);
   const flag = page.locator('tr[data-flag="route_all_to_legacy"]');

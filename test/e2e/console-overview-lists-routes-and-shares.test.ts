@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
-import { openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console';
+import { laptop, openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console';
 import { admin, waitFor } from '../support/migration';
 
 let c: ConsoleCluster;
@@ -53,7 +53,7 @@ test('the overview lists every route of routes.yaml with its sides and the share
   // Each instance adds a second's counts to the store once it is over.
   await waitFor(async () => (await served('orders'))?.total === 80 && (await served('invoices'))?.total === 10, 5_000);
 
-  const context = await c.browser.context();
+  const context = await laptop(c);
   t.after(() => context.close());
   const { page, problems } = await openConsole(context, c.a.url);
   const row = (id: string) => page.locator(`tr[data-route="${id}"]`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
-import { openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console';
+import { laptop, openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console';
 import { admin, waitFor } from '../support/migration';
 
 let c: ConsoleCluster;
@@ -28,7 +28,7 @@ const allOn = async (side: 'legacy' | 'new') => {
 
 test('a rollback from the console sends the route to legacy on both instances; ending it sends it back', async (t) => {
   assert.ok(await allOn('new'));
-  const context = await c.browser.context();
+  const context = await laptop(c);
   t.after(() => context.close());
   const { page, problems } = await openConsole(context, c.a.url);
   // From the overview to the route page by keyboard: the route's link, then Enter.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
-import { openConsole, startConsoleCluster, type ConsoleCluster } from '../support/console';
+import { laptop, openConsole, startConsoleCluster, type ConsoleCluster } from '../support/console';
 import { admin } from '../support/migration';
 
 let c: ConsoleCluster;
@@ -24,7 +24,7 @@ routes:
 after(() => c?.stop());
 
 test('start and pause from the console: the steps mark the current one and the timeline says who and when', async (t) => {
-  const context = await c.browser.context();
+  const context = await laptop(c);
   t.after(() => context.close());
   const { page, problems } = await openConsole(context, c.a.url, '#/route/orders');
   await page.waitForSelector('.rollout-state:has-text("State: idle")', { timeout: 10_000 });

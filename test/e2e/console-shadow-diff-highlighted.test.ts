@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
 import { startCountingUpstream } from '../support/counting-upstream';
-import { openConsole, startConsoleCluster, type ConsoleCluster } from '../support/console';
+import { laptop, openConsole, startConsoleCluster, type ConsoleCluster } from '../support/console';
 import { send } from '../support/http';
 import { admin, waitFor } from '../support/migration';
 
@@ -52,7 +52,7 @@ test('a shadow difference shows on the route page with changed, added, removed, 
   assert.equal((await send(`${c.a.url}/api/v1/reports/differ?token=secret`)).json().total, 3);
   await waitFor(async () => (await admin(c.a.url, 'GET', '/admin/shadow')).json().diffs.length === 1, 5_000);
 
-  const context = await c.browser.context();
+  const context = await laptop(c);
   t.after(() => context.close());
   const { page, problems } = await openConsole(context, c.a.url, '#/route/reports');
   const entry = page.locator('details.shadow-diff').first();
@@ -83,7 +83,7 @@ test('a shadow difference shows on the route page with changed, added, removed, 
     body
       .locator(`tr[data-path="${path}"]`)
       .first()
-      .evaluate('(tr) => getComputedStyle(tr).backgroundColor') as Promise<string>;
+      .evaluate((tr) => (globalThis as any).getComputedStyle(tr).backgroundColor as string);
   const plain = await background('$.items.0.id');
   const colours = new Set<string>([plain]);
   for (const path of ['$.total', '$.only_legacy', '$.only_new', '$.generated_at', '$.served_at']) {

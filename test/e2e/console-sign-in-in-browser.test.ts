@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot, watchConsole } from '../support/chat-page';
-import { startConsoleCluster, unexpected, waitForConsole, type ConsoleCluster } from '../support/console';
+import { laptop, startConsoleCluster, unexpected, waitForConsole, type ConsoleCluster } from '../support/console';
 import { send } from '../support/http';
 import { ADMIN_TOKEN } from '../support/migration';
 
@@ -20,8 +20,10 @@ routes:
 after(() => c?.stop());
 
 test('without a session the console is unreachable: the sign-in page, and 401 from its script, stream and API', async () => {
-  const page = (await send(`${c.a.url}/admin/`)).body.toString();
+  const res = await send(`${c.a.url}/admin/`);
+  const page = res.body.toString();
   assert.match(page, /<input id="token" name="token" type="password"/);
+  assert.match(String(res.headers['content-security-policy']), /script-src 'self' 'nonce-/);
   assert.doesNotMatch(page, /id="app"/, 'the console shell without a session');
   for (const path of ['/admin/assets/console.js', '/admin/events', '/admin/routes', '/admin/flags']) {
     assert.equal((await send(`${c.a.url}${path}`)).status, 401, path);
@@ -35,7 +37,7 @@ test('without a session the console is unreachable: the sign-in page, and 401 fr
 });
 
 test('a wrong token is refused in words; the right one opens the console, on the other instance too', async (t) => {
-  const context = await c.browser.context();
+  const context = await laptop(c);
   t.after(() => context.close());
   const page = await context.newPage();
   const problems = watchConsole(page);
@@ -58,6 +60,7 @@ test('a wrong token is refused in words; the right one opens the console, on the
   await waitForConsole(page);
   await page.waitForSelector('tr[data-route="reports"]', { timeout: 10_000 });
   assert.equal(await page.textContent('main h1'), 'Migration overview');
+  assert.equal(await page.locator('[style]').count(), 0, 'a style attribute, which the CSP refuses');
   assert.ok(!requests.some((u) => u.includes(ADMIN_TOKEN)), 'the token went into a URL');
   const storage = await page.evaluate<string>(
     'JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
-import { openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console';
+import { laptop, openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console';
 import { admin, waitFor } from '../support/migration';
 
 let c: ConsoleCluster;
@@ -21,7 +21,7 @@ after(() => c?.stop());
 
 test('20% set in the console on A: B serves about 20% of new users to the new side within a second', async (t) => {
   assert.deepEqual(await sideCounts(c.b.url, '/api/v1/orders/x', 20), { legacy: 20, new: 0 });
-  const context = await c.browser.context();
+  const context = await laptop(c);
   t.after(() => context.close());
   const { page, problems } = await openConsole(context, c.a.url, '#/route/orders');
   assert.equal(await page.textContent('main h1'), 'Route orders');

@@ -59,6 +59,11 @@ export async function startConsoleCluster(
   };
 }
 
+/** A fresh browser context (own cookies) the size of a laptop screen, which the console must be usable on. */
+export function laptop(c: ConsoleCluster): Promise<BrowserContext> {
+  return c.browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
+}
+
 /**
  * Opens /admin/ on `base`, signs in with the token and waits for the console's first snapshot to render. Whatever
  * the page logs in red from the first load on is collected in `problems` (test/support/chat-page.ts watchConsole).
@@ -74,6 +79,8 @@ export async function openConsole(
   await page.fill('#token', ADMIN_TOKEN);
   await page.click('#signin button[type=submit]');
   await waitForConsole(page);
+  // The gateway's CSP refuses style attributes in markup (style-src without 'unsafe-inline'): the console makes none.
+  if (await page.locator('[style]').count()) throw new Error('the console rendered an element with a style attribute');
   return { page, problems };
 }
 
