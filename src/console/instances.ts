@@ -34,8 +34,10 @@ export class InstanceBeacon {
   ) {}
 
   start(): void {
-    void this.beat();
     this.timer = setInterval(() => void this.beat(), BEAT_MS).unref();
+    // Redis connects after the gateway is up (src/store): the first beat waits for it, so a fresh instance shows in
+    // the list at once rather than a beat later.
+    void this.store.connected(BEAT_MS).then((up) => (up ? this.beat() : undefined));
   }
 
   stop(): void {

@@ -8,7 +8,7 @@ import {
   startConsoleCluster,
   unexpected,
   type ConsoleCluster,
-} from '../support/console';
+} from '../support/console-browser';
 
 let c: ConsoleCluster;
 

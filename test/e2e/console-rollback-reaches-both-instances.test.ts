@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
-import { laptop, openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console';
+import { laptop, openConsole, sideCounts, startConsoleCluster, type ConsoleCluster } from '../support/console-browser';
 import { admin, waitFor } from '../support/migration';
 
 let c: ConsoleCluster;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot } from '../support/chat-page';
 import { startCountingUpstream } from '../support/counting-upstream';
-import { laptop, openConsole, startConsoleCluster, type ConsoleCluster } from '../support/console';
+import { laptop, openConsole, startConsoleCluster, type ConsoleCluster } from '../support/console-browser';
 import { send } from '../support/http';
 import { admin, waitFor } from '../support/migration';
 

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { screenshot, watchConsole } from '../support/chat-page';
-import { laptop, startConsoleCluster, unexpected, waitForConsole, type ConsoleCluster } from '../support/console';
+import {
+  laptop,
+  startConsoleCluster,
+  unexpected,
+  waitForConsole,
+  type ConsoleCluster,
+} from '../support/console-browser';
 import { send } from '../support/http';
 import { ADMIN_TOKEN } from '../support/migration';
 

@@ -1,108 +1,55 @@
-import type { BrowserContext, Page } from 'playwright-core';
-import { startBrowser, type RunningBrowser } from './browser';
-import { watchConsole } from './chat-page';
-import type { CountingUpstream } from './counting-upstream';
-import { routesFile, startGateway, waitReady, type RunningGateway } from './gateway';
-import { send } from './http';
-import { ADMIN_TOKEN, inBatches, sideUpstream } from './migration';
-import { startRedis, type RedisServer } from './redis';
+import { send, type RawResponse } from './http';
+import { ADMIN_TOKEN } from './migration';
 
-/**
- * The migration console's tests (issue 21): two gateway instances sharing one redis-server, a legacy and a new
- * upstream that say which side they are, and headless Chromium. `yaml` gets the new side's URL.
- */
-export interface ConsoleCluster {
-  redis: RedisServer;
-  legacy: CountingUpstream;
-  fresh: CountingUpstream;
-  a: RunningGateway;
-  b: RunningGateway;
-  browser: RunningBrowser;
-  env: Record<string, string>;
-  stop(): Promise<void>;
+/** The console's own header (src/console/session-cookie.ts): cookie-authenticated changes carry it. */
+export const CONSOLE_HEADERS = { 'x-figway-console': '1' };
+
+/** POST /admin/session as the sign-in page does; `headers` replace the console header when given. */
+export function postSession(base: string, body: unknown, headers: Record<string, string> = CONSOLE_HEADERS) {
+  return send(`${base}/admin/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
-export async function startConsoleCluster(
-  yaml: (newUrl: string) => string,
-  opts: { bEnv?: Record<string, string>; upstreams?: { legacy: CountingUpstream; fresh: CountingUpstream } } = {},
-): Promise<ConsoleCluster> {
-  const [redis, legacy, fresh, browser] = await Promise.all([
-    startRedis(),
-    opts.upstreams?.legacy ?? sideUpstream('legacy'),
-    opts.upstreams?.fresh ?? sideUpstream('new'),
-    startBrowser(),
-  ]);
-  const env = {
-    LEGACY_URL: legacy.url,
-    ROUTES_FILE: routesFile(yaml(fresh.url)),
-    RATE_LIMIT: 'off',
-    ADMIN_TOKEN,
-    REDIS_URL: redis.url,
-  };
-  const [a, b] = await Promise.all([startGateway(env), startGateway({ ...env, ...opts.bEnv })]);
-  await Promise.all([waitReady(a), waitReady(b)]);
-  return {
-    redis,
-    legacy,
-    fresh,
-    a,
-    b,
-    browser,
-    env,
-    async stop() {
-      // The browser first: a console still open would log its stream's reconnects as the gateways go.
-      await browser.close();
-      await Promise.all([a.stop(), b.stop()]);
-      await Promise.all([legacy.close(), fresh.close()]);
-      await redis.stop();
-    },
-  };
+/** The Set-Cookie of an answer, split into the pair and its attributes (names lowercased). */
+export function parseSetCookie(res: RawResponse): { name: string; value: string; attrs: Map<string, string> } {
+  const raw = res.headers['set-cookie'];
+  if (!raw || raw.length !== 1) throw new Error(`expected one Set-Cookie, got ${JSON.stringify(raw)}`);
+  const [pair, ...rest] = raw[0].split(';').map((s) => s.trim());
+  const eq = pair.indexOf('=');
+  const attrs = new Map<string, string>();
+  for (const a of rest) {
+    const i = a.indexOf('=');
+    attrs.set((i < 0 ? a : a.slice(0, i)).toLowerCase(), i < 0 ? '' : a.slice(i + 1));
+  }
+  return { name: pair.slice(0, eq), value: pair.slice(eq + 1), attrs };
 }
 
-/** A fresh browser context (own cookies) the size of a laptop screen, which the console must be usable on. */
-export function laptop(c: ConsoleCluster): Promise<BrowserContext> {
-  return c.browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
+/** Signs in with the test's ADMIN_TOKEN and returns the Cookie header value the browser would send back. */
+export async function signIn(base: string): Promise<string> {
+  const res = await postSession(base, { token: ADMIN_TOKEN });
+  if (res.status !== 204) throw new Error(`sign-in answered ${res.status}: ${res.body.toString()}`);
+  const { name, value } = parseSetCookie(res);
+  return `${name}=${value}`;
 }
 
-/**
- * Opens /admin/ on `base`, signs in with the token and waits for the console's first snapshot to render. Whatever
- * the page logs in red from the first load on is collected in `problems` (test/support/chat-page.ts watchConsole).
- */
-export async function openConsole(
-  context: BrowserContext,
+/** A request with the session cookie (and whatever else a test adds), as the console's page script sends it. */
+export function withCookie(
   base: string,
-  hash = '',
-): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await page.goto(`${base}/admin/${hash}`);
-  await page.fill('#token', ADMIN_TOKEN);
-  await page.click('#signin button[type=submit]');
-  await waitForConsole(page);
-  // The gateway's CSP refuses style attributes in markup (style-src without 'unsafe-inline'): the console makes none.
-  if (await page.locator('[style]').count()) throw new Error('the console rendered an element with a style attribute');
-  return { page, problems };
-}
-
-/** The console is up when its page heading is there (it renders once the first snapshot arrived). */
-export async function waitForConsole(page: Page): Promise<void> {
-  await page.waitForSelector('#app main h1', { timeout: 15_000 });
-}
-
-/** Answers `{legacy, new}` from `n` cookie-less GETs: each is a fresh user, so the shares follow the weights. */
-export async function sideCounts(base: string, path: string, n: number): Promise<{ legacy: number; new: number }> {
-  const sides = await inBatches(
-    Array.from({ length: n }, (_, i) => i),
-    8,
-    async () => (await send(`${base}${path}`)).json().side as 'legacy' | 'new',
-  );
-  return { legacy: sides.filter((s) => s === 'legacy').length, new: sides.filter((s) => s === 'new').length };
-}
-
-/**
- * Chromium logs every fetch answered 4xx as a console error ("Failed to load resource: ... 409"). A test that
- * provokes a refusal on purpose names it; anything else the page logged in red stays a failure.
- */
-export function unexpected(problems: string[], expected: RegExp[]): string[] {
-  return problems.filter((p) => !expected.some((e) => e.test(p)));
+  cookie: string,
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: unknown } = {},
+): Promise<RawResponse> {
+  return send(`${base}${path}`, {
+    method,
+    headers: {
+      cookie,
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
+    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+  });
 }

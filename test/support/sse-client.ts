@@ -21,28 +21,35 @@ export interface SseResult {
  * POSTs a chat request and parses the text/event-stream answer as it arrives (WHATWG SSE framing), timing each
  * event. `stopWhen` lets a test hang up mid-stream: the socket is destroyed as soon as it returns true.
  */
-export function postSse(
-  url: string,
-  opts: {
-    headers?: OutgoingHttpHeaders;
-    body: unknown;
-    stopWhen?: (e: SseEvent) => boolean;
-    onStop?: () => void;
-    timeoutMs?: number;
-  },
-): Promise<SseResult> {
+export function postSse(url: string, opts: SseOptions & { body: unknown }): Promise<SseResult> {
+  const payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  return openSse(url, 'POST', { ...opts, headers: { 'content-type': 'application/json', ...opts.headers } }, payload);
+}
+
+/** GETs an event stream (the console's /admin/events), parsed and timed the same way as postSse. */
+export function getSse(url: string, opts: SseOptions = {}): Promise<SseResult> {
+  return openSse(url, 'GET', opts);
+}
+
+export interface SseOptions {
+  headers?: OutgoingHttpHeaders;
+  stopWhen?: (e: SseEvent) => boolean;
+  onStop?: () => void;
+  timeoutMs?: number;
+}
+
+function openSse(url: string, method: string, opts: SseOptions, payload?: string): Promise<SseResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const u = new URL(url);
-    const payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const req = httpRequest(
       {
         host: u.hostname,
         port: u.port,
-        method: 'POST',
+        method,
         path: u.pathname + u.search,
         agent: false,
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...opts.headers },
+        headers: { accept: 'text/event-stream', ...opts.headers },
       },
       (res) => {
         const result: SseResult = {
