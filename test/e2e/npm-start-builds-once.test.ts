@@ -25,6 +25,7 @@ before(() => {
     'tsconfig.build.json',
     'scripts',
     'src',
+    'console',
     'config',
   ]) {
     cpSync(join(ROOT, p), join(checkout, p), { recursive: true });
