@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCountingUpstream, type CountingUpstream } from '../support/counting-upstream';
-import { startGateway, type RunningGateway } from '../support/gateway';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { routesFile, startGateway, type RunningGateway } from '../support/gateway';
 import { send } from '../support/http';
 import { waitFor } from '../support/migration';
 import { ROOT } from '../support/paths';
@@ -40,7 +42,23 @@ const dependencyUp = async (dependency: string) =>
 
 before(async () => {
   [redis, legacy] = await Promise.all([startRedis(), startCountingUpstream()]);
-  gw = await startGateway({ REDIS_URL: redis.url, LEGACY_URL: legacy.url, JWT_SECRET: TEST_JWT_SECRET });
+  // The shipped routes plus one with `rollout:` (the shipped file has none), whose autopilot series the migration
+  // dashboard and GatewayRolloutRolledBack select.
+  const routes = routesFile(
+    `${readFileSync(join(ROOT, 'config/routes.yaml'), 'utf8')}
+  - id: rollout-example
+    path: /api/v1/rollout-example/*
+    target: ${legacy.url}
+    rollout:
+      steps: [50, 100]
+`,
+  );
+  gw = await startGateway({
+    REDIS_URL: redis.url,
+    LEGACY_URL: legacy.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ROUTES_FILE: routes,
+  });
   first = (await send(`${gw.url}/metrics`)).body.toString();
 });
 after(async () => {
