@@ -1,6 +1,6 @@
 import type { KeyValueStore } from '../store/key-value-store';
-import { addEvidence, emptyEvidence, errorRate, fromFields, quantileMs, type SideEvidence } from './evidence';
-import { evidenceKey } from './evidence-recorder';
+import { addEvidence, emptyEvidence, errorRate, quantileMs, type SideEvidence } from './evidence';
+import { readEvidence } from './evidence-recorder';
 
 /** The stretch `GET /admin/routes` shows as `served_cluster`: the last five minutes. */
 export const SHARE_WINDOW_S = 300;
@@ -42,9 +42,9 @@ export async function clusterServed(
   windowS = SHARE_WINDOW_S,
 ): Promise<ClusterServed> {
   const last = Math.floor(nowMs / 1000) - 1;
-  const keys = Array.from({ length: windowS }, (_, i) => evidenceKey(route, last - i));
+  const seconds = Array.from({ length: windowS }, (_, i) => last - i);
   const sum = emptyEvidence();
-  for (const fields of await store.readCounts(keys)) addEvidence(sum, fromFields(fields));
+  for (const ev of await readEvidence(store, route, seconds)) addEvidence(sum, ev);
   const fallback = sum.fallback;
   const counts = { legacy: sum.legacy.requests, new: sum.new.requests - fallback, fallback };
   const total = counts.legacy + counts.new + counts.fallback;

@@ -1,5 +1,5 @@
 import type { KeyValueStore } from '../store/key-value-store';
-import { emptyEvidence, recordInto, toFields, type Evidence } from './evidence';
+import { emptyEvidence, fromFields, recordInto, toFields, type Evidence } from './evidence';
 
 /** One bucket per route and second; kept long enough for the console's 5-minute share and a judge that was away. */
 export const EVIDENCE_TTL_MS = 15 * 60 * 1000;
@@ -7,6 +7,12 @@ export const EVIDENCE_TTL_MS = 15 * 60 * 1000;
 /** The hash tag `{route}` keeps a route's buckets in one Redis Cluster slot, so one pipeline reads a stretch. */
 export function evidenceKey(route: string, second: number): string {
   return `figway:evidence:{${route}}:${second}`;
+}
+
+/** The buckets of `seconds` for one route, all instances summed by the store; one round trip (one hash tag). */
+export async function readEvidence(store: KeyValueStore, route: string, seconds: number[]): Promise<Evidence[]> {
+  const hashes = await store.readCounts(seconds.map((second) => evidenceKey(route, second)));
+  return hashes.map(fromFields);
 }
 
 /** How a metrics target label maps to a side of the route (src/migration/route-sides.ts labels them). */

@@ -1,7 +1,7 @@
 import type { RolloutSpec } from '../config';
 import type { KeyValueStore } from '../store/key-value-store';
-import { addEvidence, emptyEvidence, fromFields, summarize, type Evidence } from './evidence';
-import { evidenceKey, EVIDENCE_TTL_MS } from './evidence-recorder';
+import { addEvidence, emptyEvidence, summarize, type Evidence } from './evidence';
+import { EVIDENCE_TTL_MS, readEvidence } from './evidence-recorder';
 import { judge, judgedSide, legacyP95, type Verdict } from './judge';
 import { applyVerdict, type RolloutState } from './rollout-state';
 import type { RolloutStore } from './rollout-store';
@@ -140,9 +140,7 @@ export class JudgeLoop {
     const start = Math.max(from + 1, to - Math.floor(EVIDENCE_TTL_MS / 1000) + 1);
     for (let first = start; first <= to; first += READ_CHUNK) {
       const chunk = Array.from({ length: Math.min(READ_CHUNK, to - first + 1) }, (_, i) => first + i);
-      const hashes = await this.d.store.readCounts(chunk.map((sec) => evidenceKey(route, sec)));
-      hashes.forEach((fields, i) => {
-        const ev = fromFields(fields);
+      (await readEvidence(this.d.store, route, chunk)).forEach((ev, i) => {
         addEvidence(total, ev);
         if (chunk[i] > to - RECENT_S) seconds.push({ second: chunk[i], ev });
       });
