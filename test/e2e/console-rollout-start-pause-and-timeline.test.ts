@@ -35,7 +35,8 @@ test('start and pause from the console: the steps mark the current one and the t
   await page.waitForSelector('.rollout-state:has-text("State: running · weight 5%")', { timeout: 5_000 });
   assert.match((await page.textContent('.steps li[aria-current=step]')) ?? '', /^5%/);
   await page.waitForSelector('.timeline li:has-text("start by admin at step 1")', { timeout: 5_000 });
-  assert.match((await page.textContent('.weights-now')) ?? '', /legacy 95 · new 5 \(rollout\)/);
+  // The weights come with the next live snapshot, which may land after the action's own answer.
+  await page.waitForSelector('.weights-now:has-text("legacy 95 · new 5 (rollout)")', { timeout: 5_000 });
   assert.match((await page.textContent('.evidence')) ?? '', /Judged requests0 of at least 200/);
 
   // Pause sends nobody anywhere: no confirmation.
