@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { createGateway, type Gateway } from './gateway';
 import { warnIfLegacyUnreachable } from './health/legacy-at-boot';
+import { writeListenAddress } from './lifecycle/listen-address';
 import { MigrationControl } from './migration/migration-control';
 import { GatewayMetrics } from './telemetry/metrics';
 import { startOtlpMetrics, type OtlpMetrics } from './telemetry/otlp-metrics';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   installReload(gw);
   const url = await gw.listen();
   gw.fastify.log.info({ url }, 'figway listening');
+  if (config.listenAddressFile) writeListenAddress(config.listenAddressFile, url);
   void warnIfLegacyUnreachable(gw.fastify.log, config.legacyUrls);
   void tracing?.collectorCheck.then((err) => {
     if (err)

@@ -42,6 +42,9 @@ const rateLimit = z
 export const envSchema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().default('0.0.0.0'),
+  // With PORT=0 the OS picks the port; this file then tells a supervisor or a test which one (Envoy's
+  // --admin-address-path does the same for its admin listener).
+  LISTEN_ADDRESS_FILE: z.string().trim().min(1).optional(),
   // Unset: /metrics on PORT. Set: /metrics only on this port, kept off the public listener (and the Ingress).
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LEGACY_URL: z

@@ -35,6 +35,8 @@ export interface RateLimitSpec {
 export interface GatewayConfig {
   port: number;
   host: string;
+  /** LISTEN_ADDRESS_FILE: where the gateway writes its URL once it listens (useful with PORT=0). */
+  listenAddressFile?: string;
   /** When set, /metrics is served on its own listener on this port and not on `port`. */
   metricsPort?: number;
   /** LEGACY_URL's instances: origin plus path prefix, no trailing slash (src/config/upstream-url.ts). */
@@ -295,6 +297,7 @@ function configFrom(e: RawEnv, cwd: string, otlpMetrics: OtlpMetricsConfig | und
   return {
     port: e.PORT,
     host: e.HOST,
+    listenAddressFile: e.LISTEN_ADDRESS_FILE && resolve(cwd, e.LISTEN_ADDRESS_FILE),
     metricsPort: e.METRICS_PORT,
     legacyUrls: e.LEGACY_URL,
     routesFile,

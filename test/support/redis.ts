@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type Child } from './child';
-import { freePort, waitForPort } from './ports';
+import { freePort } from './ports';
 import { scanKeys } from './redis-commands';
 import { waitFor } from './wait';
 
@@ -13,18 +13,43 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts redis-server with the arguments `argsFor(port)` gives and resolves once it says it is ready, which it does
+ * only after binding the port: a freePort() number can be taken by a parallel test's server before redis binds it,
+ * and a plain "the port accepts" check would then pass on that other server. Redis exits when the bind fails; then
+ * another number is tried. A `fixed` port (a restart where a test's Redis was) is tried once.
+ */
+async function spawnRedis(
+  argsFor: (port: number) => string[],
+  fixed?: number,
+): Promise<{ child: Child; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = fixed ?? (await freePort());
+    const child = startChild('redis-server', argsFor(port), {});
+    try {
+      await waitFor(
+        () => {
+          if (!child.alive()) throw new Error(`redis-server exited before it was ready\n${child.output()}`);
+          return /Ready to accept connections|Sentinel ID is/.test(child.output());
+        },
+        10_000,
+        { what: 'redis-server to be ready', detail: () => child.output() },
+      );
+      return { child, port };
+    } catch (err) {
+      await child.stop('SIGKILL');
+      if (fixed !== undefined || attempt === 5 || !/Address already in use/.test(child.output())) throw err;
+    }
+  }
+}
+
 /** A real redis-server of the test's own, on a free port, keeping nothing on disk. */
 export async function startRedis(port?: number): Promise<RedisServer> {
-  const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'figway-redis-'));
-  const child = startChild(
-    'redis-server',
-    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    {},
+  const { child, port: p } = await spawnRedis(
+    (n) => ['--port', String(n), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    port,
   );
-  await waitForPort(p, 5_000, child.alive).catch((err) => {
-    throw new Error(`${err.message}\n${child.output()}`);
-  });
   return {
     url: `redis://127.0.0.1:${p}`,
     port: p,
@@ -57,31 +82,25 @@ export async function startRedisCluster(): Promise<RedisGroup> {
   const nodes: Child[] = [];
   const ports: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'figway-cluster-'));
-    const child = startChild(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, 'nodes.conf'),
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      {},
-    );
+    const { child, port } = await spawnRedis((n) => [
+      '--port',
+      String(n),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dir, 'nodes.conf'),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ]);
     nodes.push(child);
     ports.push(port);
-    await waitForPort(port, 5_000, child.alive);
   }
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
@@ -114,18 +133,19 @@ export async function startRedisCluster(): Promise<RedisGroup> {
 /** A real Redis master watched by one Sentinel (redis-server in sentinel mode). */
 export async function startRedisSentinel(masterName = 'figway'): Promise<RedisGroup & { master: RedisServer }> {
   const master = await startRedis();
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'figway-sentinel-'));
   const conf = join(dir, 'sentinel.conf');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(
-    conf,
-    `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${masterName} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${masterName} 1000\n`,
-  );
-  const sentinel = startChild('redis-server', [conf, '--sentinel'], {});
-  await waitForPort(port, 5_000, sentinel.alive).catch(async (err) => {
+  const { child: sentinel, port } = await spawnRedis((n) => {
+    // Sentinel rewrites its file; each attempt starts from a fresh one.
+    writeFileSync(
+      conf,
+      `port ${n}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${masterName} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${masterName} 1000\n`,
+    );
+    return [conf, '--sentinel'];
+  }).catch(async (err: Error) => {
     await master.stop();
-    throw new Error(`${err.message}\n${sentinel.output()}`);
+    throw err;
   });
   return {
     url: `redis+sentinel://127.0.0.1:${port}/${masterName}`,
