@@ -6,6 +6,7 @@ import type { KeyValueStore } from '../store/key-value-store';
 import { baseKey, variantKey, varyNames } from './cache-key';
 import { decode, encode, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
+import { StoredPolicy } from './stored-policy';
 import { UncacheableMemory } from './uncacheable-memory';
 
 export const CACHE_RESULTS = ['HIT', 'MISS', 'STALE', 'BYPASS'] as const;
@@ -57,7 +58,7 @@ const policies = new WeakMap<StoredResponse, CachePolicy>();
 function policyOf(entry: StoredResponse): CachePolicy {
   let p = policies.get(entry);
   if (p === undefined) {
-    p = CachePolicy.fromObject(entry.policy);
+    p = StoredPolicy.fromObject(entry.policy);
     policies.set(entry, p);
   }
   return p;
@@ -246,10 +247,11 @@ export class ResponseCache implements ExchangeCache {
 
   private storagePlan(ex: Exchange, base: string, up: UpstreamResponse) {
     const req = ex.request.raw;
-    if (req.method !== 'GET' || !CACHEABLE_STATUS.has(up.statusCode) || up.headers['set-cookie']) return null;
-    if (noncedHtml(ex, up.headers['content-type'])) return null;
-    // Most legacy answers state no lifetime at all: no policy object needed to know they are not stored.
-    if (!up.headers['cache-control'] && !up.headers.expires && !ex.route.cache?.ttlS) return null;
+    if (req.method !== 'GET' || !CACHEABLE_STATUS.has(up.statusCode)) return null;
+    // Most legacy answers state no lifetime at all (no explicit freshness, POLICY_OPTIONS): known from the raw field
+    // names, without parsing the head into an object or building a policy.
+    if (!ex.route.cache?.ttlS && !up.hasHeader('cache-control') && !up.hasHeader('expires')) return null;
+    if (up.headers['set-cookie'] || noncedHtml(ex, up.headers['content-type'])) return null;
     const declared = Number(up.headers['content-length']);
     if (declared > this.opts.maxEntryBytes) return null;
     const names = varyNames(up.headers.vary);

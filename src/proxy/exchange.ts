@@ -11,13 +11,13 @@ import { BodyTooLarge, declaredTooLarge, limitBody } from './body-limit';
 import type { Exchange, ForwarderOptions } from './forwarder';
 import { writeRawProblem } from '../errors/problem-writer';
 import { buildUpstreamHeaders, clientHost } from './request-headers';
-import { buildClientHeaders } from './response-headers';
+import { buildClientHeaders, storedClientHeaders } from './response-headers';
 import {
   compileTransforms,
   headFacts,
   type CompiledTransforms,
   type RelayHead,
-  type ResponseHead,
+  type StoredHead,
 } from './response-transforms';
 import { retryChoice, spend, type RetriesSpent } from './retry-policy';
 import { classifyUpstreamError, upstreamGatewayError } from './upstream-errors';
@@ -240,17 +240,14 @@ export class ClientExchange implements Exchange {
 
   respond(status: number, headers: OutgoingHttpHeaders, body: Buffer): void {
     const own = this.own();
-    const h: OutgoingHttpHeaders = { ...headers };
     const stored = this.plan.transforms?.stored;
-    if (stored?.length) {
-      // A stored head is the upstream's: it is edited as a relayed one is (the cache never holds nonce'd HTML).
-      const head: ResponseHead = { path: this.path, nonce: this.nonce, own };
-      for (let i = 0; i < stored.length; i++) stored[i].stored!(head, h);
-    }
-    this.answerHead(Object.assign(h, own));
-    if (status !== 304) h['content-length'] = body.length;
+    const head: StoredHead = { path: this.path, nonce: this.nonce, own, stored: headers, edits: [] };
+    // A stored head is the upstream's: it is edited as a relayed one is (the cache never holds nonce'd HTML).
+    if (stored) for (let i = 0; i < stored.length; i++) stored[i].stored!(head);
+    this.answerHead(own);
+    if (status !== 304) own['content-length'] = body.length;
     const res = this.reply.raw;
-    res.writeHead(status, h);
+    res.writeHead(status, storedClientHeaders(headers, own, head.edits));
     this.headAt = now();
     res.end(this.method === 'HEAD' || NO_BODY_STATUS.has(status) ? undefined : body);
   }

@@ -58,6 +58,13 @@ export interface RelayHead extends ResponseHead {
   body?: (out: Writable) => Writable;
 }
 
+/** A stored upstream head the gateway answers from (a cache hit); transforms add edits as for a relayed head. */
+export interface StoredHead extends ResponseHead {
+  /** The stored fields, only read: what changes is said in `edits`. */
+  readonly stored: Readonly<OutgoingHttpHeaders>;
+  readonly edits: HeadEdit[];
+}
+
 /**
  * One edit of a proxied route's responses (YARP's response transforms are the model). The gateway's policy
  * (src/security/proxied-responses.ts) chooses a route's list at boot; the forwarder applies what it was given, in
@@ -68,8 +75,8 @@ export interface ResponseTransform {
   nonce?(): string;
   /** A relayed upstream head. */
   relay?(head: RelayHead): void;
-  /** An upstream head the gateway answers from (a cache hit), before the gateway's own fields join `stored`. */
-  stored?(head: ResponseHead, stored: OutgoingHttpHeaders): void;
+  /** A stored upstream head the gateway answers from (a cache hit). */
+  stored?(head: StoredHead): void;
   /** Last, on every head the gateway writes itself (a cache hit, a problem). */
   answer?(headers: OutgoingHttpHeaders): void;
 }

@@ -64,6 +64,20 @@ export class UpstreamResponse {
     return (this.parsed = out as IncomingHttpHeaders);
   }
 
+  /**
+   * Whether the head has a field called `name` (lowercase), found from the raw names: length first, so most fields
+   * are dismissed without decoding, and no headers object is built for a caller that needs only this.
+   */
+  hasHeader(name: string): boolean {
+    if (this.parsed) return this.parsed[name] !== undefined;
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const n = raw[i];
+      if (n.length === name.length && n.toString('latin1').toLowerCase() === name) return true;
+    }
+    return false;
+  }
+
   abort(reason: Error): void {
     if (this.finished !== 'no') return;
     if (this.abortFn) this.abortFn(reason);

@@ -3,7 +3,8 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { GatewayConfig } from '../config';
-import { headFacts, type RelayHead, type ResponseTransform } from '../proxy/response-transforms';
+import { storedClientHeaders } from '../proxy/response-headers';
+import { headFacts, type RelayHead, type ResponseTransform, type StoredHead } from '../proxy/response-transforms';
 import type { CompiledRoute } from '../routing';
 import { mayMatchCorsPath } from './cors';
 import { compileProxiedResponses } from './proxied-headers';
@@ -89,11 +90,18 @@ test('CORS fields are the gateway’s on /api/v2 paths only, and the upstream’
   // A stored head (a cache hit) is edited the same way, and gets the fixed set and the API policy last.
   const stored: OutgoingHttpHeaders = { 'access-control-allow-origin': '*', server: 'x', vary: 'Accept' };
   const own: OutgoingHttpHeaders = { vary: 'Origin' };
-  for (const t of list) t.stored?.({ path: '/api/v2/x', nonce: undefined, own }, stored);
-  assert.deepEqual(stored, { vary: 'Accept' });
+  const head: StoredHead = { path: '/api/v2/x', nonce: undefined, own, stored, edits: [] };
+  for (const t of list) t.stored?.(head);
   assert.equal(own.vary, 'Accept, Origin');
-  const answer: OutgoingHttpHeaders = {};
-  for (const t of list) t.answer?.(answer);
-  assert.equal(answer['x-content-type-options'], 'nosniff');
-  assert.equal(answer['content-security-policy'], "default-src 'none';frame-ancestors 'none'");
+  for (const t of list) t.answer?.(own);
+  const sent = storedClientHeaders(stored, own, head.edits);
+  const names = sent.filter((_, i) => i % 2 === 0);
+  assert.ok(!names.includes('access-control-allow-origin') && !names.includes('server'), String(names));
+  assert.deepEqual(
+    names.filter((n) => n === 'vary'),
+    ['vary'],
+  );
+  assert.equal(sent[sent.indexOf('vary') + 1], 'Accept, Origin');
+  assert.equal(sent[sent.indexOf('x-content-type-options') + 1], 'nosniff');
+  assert.equal(sent[sent.indexOf('content-security-policy') + 1], "default-src 'none';frame-ancestors 'none'");
 });

@@ -19,12 +19,14 @@ const CORS_OWNED: HeadEdit = { drop: new Set(CORS_FIELDS), append: [] };
 /** The gateway's security header set on proxied answers: upstream copies and banners go, the fixed set is added. */
 export function securityHeadersTransform(security: SecurityHeaders): ResponseTransform {
   const edit: HeadEdit = { drop: security.upstreamDropped, append: security.fixedPairs };
+  // A stored head gets the fixed set from `answer`, as every head the gateway writes itself.
+  const storedEdit: HeadEdit = { drop: security.upstreamDropped, append: [] };
   return {
     relay(head) {
       head.edits.push(edit);
     },
-    stored(_head, stored) {
-      for (const name of security.upstreamDropped) delete stored[name];
+    stored(head) {
+      head.edits.push(storedEdit);
     },
     answer(headers) {
       Object.assign(headers, security.fixed);
@@ -69,10 +71,11 @@ export function corsTransform(): ResponseTransform {
       if (vary) head.own.vary = `${vary}, ${head.own.vary ?? 'Origin'}`;
       head.edits.push(CORS_OWNED);
     },
-    stored(head, stored) {
+    stored(head) {
       if (!isCorsPath(head.path)) return;
-      for (const name of CORS_FIELDS) delete stored[name];
-      if (stored.vary) head.own.vary = `${String(stored.vary)}, ${head.own.vary ?? 'Origin'}`;
+      const vary = head.stored.vary;
+      if (vary) head.own.vary = `${String(vary)}, ${head.own.vary ?? 'Origin'}`;
+      head.edits.push(CORS_OWNED);
     },
   };
 }
