@@ -336,21 +336,28 @@ export class ResponseCache implements ExchangeCache {
 
   private serve(ex: Exchange, entry: StoredResponse, policyHeaders: CachePolicy.Headers, result: CacheResult): void {
     // The policy may hold a route ttl as s-maxage; clients see the upstream's own Cache-Control (none if it sent
-    // none). Built without `delete`, which would leave V8 a slow dictionary-mode object for the rest of the way.
-    const headers: OutgoingHttpHeaders = {};
-    for (const name in policyHeaders) if (name !== 'cache-control') headers[name] = policyHeaders[name];
-    if (entry.headers['cache-control'] !== undefined) headers['cache-control'] = entry.headers['cache-control'];
-    headers['x-cache'] = result;
+    // none). Most entries have no route ttl: their policy's head is served as it is, without a copy.
+    const cacheControl = entry.headers['cache-control'];
+    const headers =
+      policyHeaders['cache-control'] === cacheControl ? policyHeaders : withCacheControl(policyHeaders, cacheControl);
     this.events.onResult?.(ex.route.id, result);
     if (etagMatches(ex.request.raw.headers['if-none-match'], headers.etag))
-      return ex.respond(304, headers, Buffer.alloc(0));
-    ex.respond(entry.status, headers, entry.body);
+      return ex.respond(304, headers, Buffer.alloc(0), X_CACHE[result]);
+    ex.respond(entry.status, headers, entry.body, X_CACHE[result]);
   }
 
   private relay(ex: Exchange, up: UpstreamResponse, result: CacheResult): void {
     this.events.onResult?.(ex.route.id, result);
     ex.relay(up, X_CACHE[result]);
   }
+}
+
+/** `headers` with the upstream's own Cache-Control (or none), built without `delete` (a slow dictionary object). */
+function withCacheControl(headers: CachePolicy.Headers, cacheControl: unknown): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) if (name !== 'cache-control') out[name] = headers[name];
+  if (cacheControl !== undefined) out['cache-control'] = cacheControl as string;
+  return out;
 }
 
 function pickConditional(headers: CachePolicy.Headers): Record<string, string> {

@@ -238,8 +238,8 @@ export class ClientExchange implements Exchange {
     return head;
   }
 
-  respond(status: number, headers: OutgoingHttpHeaders, body: Buffer): void {
-    const own = this.own();
+  respond(status: number, headers: Readonly<OutgoingHttpHeaders>, body: Buffer, extra?: OutgoingHttpHeaders): void {
+    const own = extra ? Object.assign(this.own(), extra) : this.own();
     const stored = this.plan.transforms?.stored;
     const head: StoredHead = { path: this.path, nonce: this.nonce, own, stored: headers, edits: [] };
     // A stored head is the upstream's: it is edited as a relayed one is (the cache never holds nonce'd HTML).

@@ -28,8 +28,11 @@ export interface Exchange {
   call(opts?: { headers?: Record<string, string>; detached?: boolean }): Promise<UpstreamResponse>;
   /** Streams an upstream response to the client; `extra` fields are added (X-Cache). */
   relay(up: UpstreamResponse, extra?: OutgoingHttpHeaders, tap?: BodyTap): void;
-  /** Answers with a complete response the gateway holds (a cache hit). */
-  respond(status: number, headers: OutgoingHttpHeaders, body: Buffer): void;
+  /**
+   * Answers with a complete response the gateway holds (a cache hit): `headers` are the stored ones, only read;
+   * `extra` fields (X-Cache) join the gateway's own, which replace stored fields of the same name.
+   */
+  respond(status: number, headers: Readonly<OutgoingHttpHeaders>, body: Buffer, extra?: OutgoingHttpHeaders): void;
   fail(err: unknown): void;
   readonly clientGone: () => boolean;
   /**

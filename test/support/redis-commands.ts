@@ -33,3 +33,40 @@ export function scanKeys(port: number, pattern: string): Promise<string[]> {
     ),
   );
 }
+
+/** The commands one redis-server receives from now on (MONITOR through redis-cli), one line each. */
+export interface CommandWatch {
+  /** Every command received until now (a marker sent after the test's own ones ends the watch), then stops. */
+  stop(): Promise<string[]>;
+}
+
+/**
+ * Watches what one redis-server is sent, command by command with its arguments: for a test that must count the
+ * gateway's commands on some keys while other commands (a flag read at start-up, a beacon) may come and go.
+ */
+export async function watchCommands(port: number): Promise<CommandWatch> {
+  const { spawn } = await import('node:child_process');
+  const { waitFor } = await import('./wait');
+  const child = spawn('redis-cli', ['-p', String(port), 'monitor'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  await waitFor(() => out.startsWith('OK'), 5_000, { what: 'redis-cli monitor to start' });
+  return {
+    async stop() {
+      // MONITOR reports commands in the order Redis runs them: once the marker is seen, so is everything before it.
+      const mark = `figway-watch-${process.pid}-${Date.now()}`;
+      await new Promise<void>((resolve, reject) =>
+        execFile('redis-cli', ['-p', String(port), 'echo', mark], { timeout: 5_000 }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+      await waitFor(() => out.includes(mark), 5_000, { what: 'the monitor to see the marker' });
+      child.kill();
+      const lines = out.split('\n');
+      return lines.slice(
+        1,
+        lines.findIndex((l) => l.includes(mark)),
+      );
+    },
+  };
+}
