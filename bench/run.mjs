@@ -40,7 +40,22 @@ const ALL_TARGETS = [
 const OPT_IN = new Set(['undici-stream', 'gateway-otel', ...REDIS_TARGETS]);
 const DEFAULT_TARGETS = ALL_TARGETS.filter((t) => !OPT_IN.has(t));
 // `--features`: what the limiter and the cache cost, in memory and with Redis, against the raw Node proxy.
-const FEATURE_TARGETS = ['direct', 'node', 'gateway', 'gateway-defaults', ...REDIS_TARGETS, 'gateway-cache-hit'];
+const FEATURE_TARGETS = [
+  'direct',
+  'node',
+  'nginx',
+  'gateway',
+  'gateway-defaults',
+  ...REDIS_TARGETS,
+  'gateway-cache-hit',
+];
+
+function gitCommit() {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return null;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? '+' : ''}`;
+}
 
 function parseSettings() {
   const features = process.argv.includes('--features');
@@ -528,11 +543,10 @@ function computeRatios(rows, features = false) {
         : null,
     comparable: a.ok && b.ok,
   });
-  // --features: every gateway row against the raw Node proxy of the same round, the yardstick of the goals.
+  // --features: every other row against the raw Node proxy of the same round, the yardstick of the goals (direct
+  // and nginx say how far from the ceiling and from a C proxy that yardstick itself is).
   if (features)
-    return rows
-      .filter((r) => r.key.startsWith('gateway') && r.rps != null)
-      .map((r) => ratio(r, node, `${r.ratioName}/raw-node`));
+    return rows.filter((r) => r.key !== 'node' && r.rps != null).map((r) => ratio(r, node, `${r.ratioName}/raw-node`));
   const baselines = rows
     .filter((r) => !r.key.startsWith('gateway') && r.rps != null)
     .map((r) => ratio(gw, r, `gateway/${r.ratioName}`));
@@ -979,6 +993,8 @@ async function main() {
   const meta = {
     startedAt: new Date().toISOString(),
     gatewayVersion: JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
+    // The build measured (with a + when the tree had changes), so figures can be tied to code.
+    commit: gitCommit(),
     node: process.version,
     nginx: nginxBin ? nginxVersion(nginxBin) : null,
     undici: require('undici/package.json').version,
