@@ -205,6 +205,15 @@ export class MigrationControl {
         this.bootSpecs.has(id) ? `Route ${id} targets legacy: it has no side to change.` : `No route ${id}.`,
       );
     }
+    const spec = this.bootSpecs.get(id)!;
+    // routes.yaml refuses weights and rollback on such a route (src/config/routes.schema.ts); so does the API.
+    if (spec.target.startsWith('module:') && !spec.legacy_path && (patch.weights || patch.rollback)) {
+      throw new GatewayError(
+        'CONFLICT',
+        `Route ${id} is served by ${spec.target} and has no legacy_path: there is no legacy side to send it to. ` +
+          'Give it legacy_path in the routes file to steer it.',
+      );
+    }
     const current = this.overrides.current;
     const routes = { ...current.routes, [id]: patched(current.routes[id] ?? {}, patch) };
     if (Object.keys(routes[id]).length === 0) delete routes[id];
