@@ -4,7 +4,7 @@ import { hasBody, type Exchange, type ExchangeCache, type UpstreamResponse } fro
 import { isHtml } from '../security/csp-policy';
 import type { KeyValueStore } from '../store/key-value-store';
 import { baseKey, variantKey, varyNames } from './cache-key';
-import { decode, encode, type StoredValue } from './cache-entry';
+import { encode, RecentDecodings, type StoredValue } from './cache-entry';
 import { withRouteTtl } from './route-ttl';
 import { StoredPolicy } from './stored-policy';
 import { UncacheableMemory } from './uncacheable-memory';
@@ -49,8 +49,8 @@ function policyRequest(req: IncomingMessage): CachePolicy.Request {
 }
 
 /**
- * The policy of a stored entry, rebuilt once per decoded entry rather than per hit: the in-memory store hands back
- * the same decoded entry on every hit (cache-entry.ts). A policy is only read (evaluateRequest, revalidatedPolicy
+ * The policy of a stored entry, rebuilt once per decoded entry rather than per hit: a hit on bytes that did not
+ * change gets the same decoded entry back (cache-entry.ts), from the in-memory store or from Redis. A policy is only read (evaluateRequest, revalidatedPolicy
  * return new objects), and the time it judges by is read from the clock on each call.
  */
 const policies = new WeakMap<StoredResponse, CachePolicy>();
@@ -91,6 +91,7 @@ export class ResponseCache implements ExchangeCache {
   private readonly inflight = new Map<string, Promise<boolean>>();
   private readonly revalidating = new Set<string>();
   private readonly uncacheable: UncacheableMemory | undefined;
+  private readonly decodings = new RecentDecodings();
 
   constructor(
     private readonly store: KeyValueStore,
@@ -299,7 +300,7 @@ export class ResponseCache implements ExchangeCache {
   private async read(key: string): Promise<StoredValue | null> {
     try {
       const buf = await this.store.get(key);
-      return buf ? decode(buf) : null;
+      return buf ? this.decodings.decode(key, buf) : null;
     } catch (err) {
       this.events.onStoreError?.('get', err);
       return null;
