@@ -177,6 +177,11 @@ export const routeSchema = z
   })
   .strict();
 
+/** A module route says where legacy serves it (`legacy_path`); without one it has no legacy side to steer to. */
+export function hasLegacySide(route: { target: string; legacy_path?: string }): boolean {
+  return !route.target.startsWith('module:') || route.legacy_path !== undefined;
+}
+
 export const routesFileSchema = z
   .object({
     routes: z.array(routeSchema).default([]),
@@ -205,7 +210,7 @@ export const routesFileSchema = z
         }
       }
       // A module has no path of its own on legacy: the route must say where legacy serves it.
-      if ((r.weights || r.rollback || r.fallback || r.rollout) && r.target.startsWith('module:') && !r.legacy_path) {
+      if ((r.weights || r.rollback || r.fallback || r.rollout) && !hasLegacySide(r)) {
         ctx.addIssue({
           code: 'custom',
           path: ['routes', i, 'legacy_path'],

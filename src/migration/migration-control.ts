@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
-import { redisTargetName, type GatewayConfig, type RouteSpec } from '../config';
+import { hasLegacySide, redisTargetName, type GatewayConfig, type RouteSpec } from '../config';
 import { GatewayError } from '../errors/gateway-error';
 import { compileTrust } from '../proxy/client-address';
 import type { ForwarderBuilder, SideSteering } from '../proxy/proxy-routes';
@@ -207,7 +207,7 @@ export class MigrationControl {
     }
     const spec = this.bootSpecs.get(id)!;
     // routes.yaml refuses weights and rollback on such a route (src/config/routes.schema.ts); so does the API.
-    if (spec.target.startsWith('module:') && !spec.legacy_path && (patch.weights || patch.rollback)) {
+    if (!hasLegacySide(spec) && (patch.weights || patch.rollback)) {
       throw new GatewayError(
         'CONFLICT',
         `Route ${id} is served by ${spec.target} and has no legacy_path: there is no legacy side to send it to. ` +

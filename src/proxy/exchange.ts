@@ -16,6 +16,7 @@ import {
   compileTransforms,
   headFacts,
   type CompiledTransforms,
+  type HeadEdit,
   type RelayHead,
   type StoredHead,
 } from './response-transforms';
@@ -241,13 +242,16 @@ export class ClientExchange implements Exchange {
   respond(status: number, headers: Readonly<OutgoingHttpHeaders>, body: Buffer, extra?: OutgoingHttpHeaders): void {
     const own = extra ? Object.assign(this.own(), extra) : this.own();
     const stored = this.plan.transforms?.stored;
-    const head: StoredHead = { path: this.path, nonce: this.nonce, own, stored: headers, edits: [] };
-    // A stored head is the upstream's: it is edited as a relayed one is (the cache never holds nonce'd HTML).
-    if (stored) for (let i = 0; i < stored.length; i++) stored[i].stored!(head);
+    const edits: HeadEdit[] = [];
+    if (stored?.length) {
+      // A stored head is the upstream's: it is edited as a relayed one is (the cache never holds nonce'd HTML).
+      const head: StoredHead = { path: this.path, nonce: this.nonce, own, stored: headers, edits };
+      for (let i = 0; i < stored.length; i++) stored[i].stored!(head);
+    }
     this.answerHead(own);
     if (status !== 304) own['content-length'] = body.length;
     const res = this.reply.raw;
-    res.writeHead(status, storedClientHeaders(headers, own, head.edits));
+    res.writeHead(status, storedClientHeaders(headers, own, edits));
     this.headAt = now();
     res.end(this.method === 'HEAD' || NO_BODY_STATUS.has(status) ? undefined : body);
   }

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { waitFor } from './wait';
 
 /**
  * Calls per command so far, from `INFO commandstats` (`cmdstat_get:calls=12,...` -> { get: 12 }): how a test sees
@@ -45,8 +46,6 @@ export interface CommandWatch {
  * gateway's commands on some keys while other commands (a flag read at start-up, a beacon) may come and go.
  */
 export async function watchCommands(port: number): Promise<CommandWatch> {
-  const { spawn } = await import('node:child_process');
-  const { waitFor } = await import('./wait');
   const child = spawn('redis-cli', ['-p', String(port), 'monitor'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
